@@ -1,0 +1,89 @@
+/**
+ * The actor runtime's contracts. Actor files see only these types: the context is their one
+ * door out (no imports of cluster/, Redis, Cassandra or uWS from actor code).
+ */
+import type { ActorId } from '../ActorId.js'
+
+/** Where one client connection lives: node, worker thread on that node, connection number. */
+export interface ConnRef {
+  readonly node: string
+  readonly thread: number
+  readonly conn: number
+}
+
+/** Every actor message is a plain, msgpack-encodable object with a string `kind`. */
+export interface ActorMessage {
+  readonly kind: string
+}
+
+export interface AskOptions {
+  /** Reject with TIMEOUT (9007) after this many ms. Default 10,000. */
+  timeoutMs?: number
+}
+
+/**
+ * Sends to actors wherever they live. Implementations: the thread mesh within a node, the
+ * node bus between nodes. Messages from one sender to one actor arrive in send order.
+ */
+export interface Router {
+  /** Fire-and-forget, at most once. Dropped (and logged) if the target mailbox is full. */
+  tell(to: ActorId, msg: ActorMessage): void
+  /**
+   * Request/response. Resolves with the handler's return value; rejects with the handler's
+   * ParleyError, BUSY when the mailbox is full, or TIMEOUT.
+   */
+  ask<R = unknown>(to: ActorId, msg: ActorMessage, opts?: AskOptions): Promise<R>
+  /** Sends pre-encoded socket bytes (one msgpack ServerFrame) to a connection; at most once. */
+  push(conn: ConnRef, frame: Uint8Array): void
+  /** Closes a connection with a close code after sending it `frame` (if given). */
+  disconnect(conn: ConnRef, code: number, reason: string, frame?: Uint8Array): void
+}
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+  error(msg: string, fields?: Record<string, unknown>): void
+}
+
+/** Timers scoped to one activation: all are cleared when it deactivates. */
+export interface ActorTimers {
+  /** After `ms`, delivers `msg` to the actor itself through its mailbox. Returns a handle. */
+  once(ms: number, msg: ActorMessage): number
+  cancel(handle: number): void
+}
+
+/**
+ * The context an actor gets. `S` is the bag of store and config dependencies the node passes
+ * to every actor (see actors/deps.ts); it is typed by the actor kinds, not by the runtime.
+ */
+export interface ActorContext<S = unknown> extends Router {
+  readonly self: ActorId
+  /** This node's id (includes its boot incarnation), and this thread's index. */
+  readonly node: string
+  readonly thread: number
+  readonly timers: ActorTimers
+  readonly log: Logger
+  readonly deps: S
+  /** Wall clock, ms. */
+  now(): number
+}
+
+export const DeactivationReasons = ['idle', 'shutdown', 'failed', 'moved'] as const
+export type DeactivationReason = (typeof DeactivationReasons)[number]
+
+/**
+ * A virtual actor. The runtime calls `onActivate` before the first message, then `handle`
+ * one message at a time (never concurrently, even across awaits), then `onDeactivate`.
+ * A ParleyError thrown by `handle` is the ask's coded failure and nothing else; any other
+ * throw is a fault: logged with the actor id, answered INTERNAL, and the activation is
+ * discarded (`failed`) so the next message re-activates it from the store.
+ */
+export interface Actor {
+  onActivate(): Promise<void>
+  handle(msg: ActorMessage): Promise<unknown>
+  onDeactivate(reason: DeactivationReason): Promise<void>
+  /** Whether idle deactivation may happen now (e.g. false while devices are online). */
+  canDeactivate?(): boolean
+}
+
+export type ActorFactory<S = unknown> = (ctx: ActorContext<S>) => Actor

@@ -1,0 +1,27 @@
+/**
+ * Events in a user's inbox: the ordered stream every device of the user replays. Each stored
+ * event has a per-user `seq` (1, 2, 3, … with no gaps); a device's catch-up cursor is the
+ * highest seq it has applied. Online-only messages are pushed with `seq: 0` and never stored.
+ */
+import type { StoredMessage } from './message.js'
+
+/** Conversation id in one user's view: `c2c:<peerUserId>` (groups later: `group:<GroupId>`). */
+export type ConvId = string
+
+export function c2cConv(peer: string): ConvId {
+  return `c2c:${peer}`
+}
+
+export type InboxEvent =
+  /** A message in conversation `conv` (incoming, or sent by this user from any device). */
+  | { type: 'msg'; seq: number; conv: ConvId; msg: StoredMessage; expireAt?: number }
+  /** The message `msgKey` (at `convSeq`) was recalled; history now flags it 8. */
+  | { type: 'recall'; seq: number; conv: ConvId; msgKey: string; convSeq: number }
+  /** This user read `conv` up to `readSeq` on some device; unread there is now 0. */
+  | { type: 'read'; seq: number; conv: ConvId; readSeq: number }
+  /** The peer read this user's messages: the listed keys, or everything up to `upToTime`. */
+  | { type: 'peerRead'; seq: number; conv: ConvId; msgKeys?: string[]; upToTime?: number }
+  /** The conversation was pinned, unpinned or deleted on some device. */
+  | { type: 'conv'; seq: number; conv: ConvId; pinned?: boolean; deleted?: boolean }
+
+export type InboxEventType = InboxEvent['type']

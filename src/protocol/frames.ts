@@ -1,0 +1,79 @@
+/**
+ * Socket frames: the client ↔ gateway union. Every op is documented in docs/protocol.md.
+ * Frames are msgpack maps on binary WebSocket messages, or the same shape as JSON on text
+ * messages (debug). `rid` is a client-chosen request id echoed in the response.
+ */
+import type { InboxEvent } from './events.js'
+import type { MsgElement, StoredMessage } from './message.js'
+
+export const Platforms = ['Web', 'Android', 'iOS', 'Windows', 'Mac', 'iPad', 'Linux'] as const
+export type Platform = (typeof Platforms)[number]
+
+export interface SendPayload {
+  to: string
+  body: MsgElement[]
+  random?: number
+  msgSeq?: number
+  cloudCustomData?: string
+  syncOtherMachine?: 1 | 2
+  lifeTime?: number
+  onlineOnly?: boolean
+  needReadReceipt?: boolean
+  noUnread?: boolean
+  noLastMsg?: boolean
+}
+
+export type ClientFrame =
+  | { op: 'login'; rid: number; sdkAppId: number; userId: string; userSig: string; platform: Platform }
+  | { op: 'ping'; rid?: number }
+  | { op: 'sync'; rid: number; after: number; limit?: number }
+  | ({ op: 'send'; rid: number } & SendPayload)
+  | { op: 'history'; rid: number; peer: string; before?: number; limit?: number }
+  | { op: 'recall'; rid: number; peer: string; msgKey: string }
+  | { op: 'read'; rid: number; peer: string; seq?: number }
+  | { op: 'receipt'; rid: number; peer: string; msgKeys: string[] }
+  | { op: 'convs'; rid: number }
+  | { op: 'pin'; rid: number; peer: string; pinned: boolean }
+  | { op: 'deleteConv'; rid: number; peer: string; clearHistory?: boolean }
+  | { op: 'logout'; rid: number }
+
+export type ClientOp = ClientFrame['op']
+
+/** Results of each request op, carried in `res.data`. */
+export interface LoginResult { userId: string; connId: string; inboxSeq: number; serverTime: number }
+export interface SyncResult { events: InboxEvent[]; upTo: number; more: boolean }
+export interface SendResult { msgKey: string; msgTime: number; seq: number; inboxSeq: number }
+export interface HistoryResult { messages: StoredMessage[]; complete: boolean }
+export interface ConversationView {
+  conv: string
+  peer: string
+  lastMsg?: StoredMessage
+  lastTime: number
+  unread: number
+  readSeq: number
+  pinned: boolean
+}
+export interface ConvsResult { conversations: ConversationView[]; totalUnread: number }
+
+export type ServerFrame =
+  | { op: 'res'; rid: number; ok: true; data?: unknown }
+  | { op: 'res'; rid: number; ok: false; code: number; message: string }
+  | { op: 'ev'; ev: InboxEvent }
+  | { op: 'pong'; rid?: number; t: number }
+  /** Sent just before the server closes the socket with `code`. */
+  | { op: 'bye'; code: number; reason: string }
+
+/**
+ * WebSocket close codes. 4000–4099: terminal (do not reconnect without new credentials or
+ * user action). 4100–4199: transient (reconnect with backoff and catch up).
+ */
+export const CloseCodes = {
+  KICKED_OTHER_LOGIN: 4001,
+  KICKED_BY_ADMIN: 4002,
+  LOGIN_FAILED: 4003,
+  LOGGED_OUT: 4004,
+  PROTOCOL_VIOLATION: 4005,
+  SLOW_CONSUMER: 4100,
+  SHUTTING_DOWN: 4101,
+  LOGIN_TIMEOUT: 4102,
+} as const
