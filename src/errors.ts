@@ -36,7 +36,6 @@ export const ErrorCatalogue = {
   ACCOUNT_INVALID: { code: 20003, retryable: false, message: 'sender or receiver invalid or not imported' },
   INTERNAL: { code: 20005, retryable: true, message: 'internal server error' },
   RECALL_WINDOW_PASSED: { code: 20016, retryable: false, message: 'recall window exceeded' },
-  MSG_NOT_FOUND: { code: 20018, retryable: false, message: 'message not found' },
   BAD_JSON: { code: 90001, retryable: false, message: 'JSON format error' },
   BAD_MSGBODY: { code: 90002, retryable: false, message: 'MsgBody invalid' },
   BAD_TO_ACCOUNT: { code: 90003, retryable: false, message: 'To_Account invalid' },
@@ -55,6 +54,8 @@ export const ErrorCatalogue = {
   BUSY: { code: 9006, retryable: true, message: 'actor mailbox full; retry later' },
   TIMEOUT: { code: 9007, retryable: true, message: 'request timed out inside the server' },
   SHUTTING_DOWN: { code: 9008, retryable: true, message: 'server is shutting down; reconnect' },
+  MSG_NOT_FOUND: { code: 9010, retryable: false, message: 'message not found in this conversation' },
+  RECALL_NOT_SENDER: { code: 9011, retryable: false, message: 'only the sender or an App admin may recall a message' },
 } as const satisfies Record<string, { code: number; retryable: boolean; message: string }>
 
 export type ErrorName = keyof typeof ErrorCatalogue

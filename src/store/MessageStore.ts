@@ -30,6 +30,11 @@ export interface ConversationRecord {
   pinned: boolean
   /** Hidden from the list until the next message arrives. */
   deleted: boolean
+  /**
+   * Unix seconds up to which the peer has read this user's messages (C2C read report);
+   * a message sent by this user is "peer read" when its time is at or below it.
+   */
+  peerReadTime?: number
 }
 
 /** Dedupe record for (peer, MsgRandom). */

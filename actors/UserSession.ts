@@ -1,0 +1,367 @@
+/**
+ * UserSession: one virtual actor per (app, user). Owns the user's online devices, inbox
+ * sequence, conversation list and view of every one-to-one conversation. It is the single
+ * writer of all of the user's MessageStore keys, so it assigns inbox and conversation
+ * sequence numbers without locks. Every state change is committed durably before it is
+ * pushed or answered. It never awaits another actor (sends are coordinated outside actors,
+ * see src/messaging/c2c.ts), so two users sending to each other cannot deadlock.
+ */
+import { ParleyError } from '../src/errors.js'
+import { encode } from '../src/protocol/codec.js'
+import { c2cConv, type ConvId, type InboxEvent } from '../src/protocol/events.js'
+import type { ConvsResult, HistoryResult, Platform, SyncResult } from '../src/protocol/frames.js'
+import { CloseCodes } from '../src/protocol/frames.js'
+import { Limits } from '../src/protocol/limits.js'
+import type { StoredMessage } from '../src/protocol/message.js'
+import type { AccountRecord } from '../src/store/AccountStore.js'
+import type { ConversationRecord, UserCommit, UserRef } from '../src/store/MessageStore.js'
+import type { ActorDeps } from './deps.js'
+import type { Actor, ActorContext, ConnRef, DeactivationReason } from './runtime/types.js'
+import {
+  emptyConversation, isPeerRead, recalled, sortedViews, withMessage,
+} from './user/conversations.js'
+
+/** A message as it travels between sessions: everything but the per-view fields. */
+export type MessageDraft = Omit<StoredMessage, 'seq' | 'flags' | 'peerRead'>
+
+export interface DeliveryOptions {
+  onlineOnly: boolean
+  noUnread: boolean
+  noLastMsg: boolean
+  /** Offline retention, seconds; absent = kept until read from the inbox. */
+  lifeTime?: number
+}
+
+export type UserSessionMsg =
+  | { kind: 'attach'; conn: ConnRef; platform: Platform; sigTime: number }
+  | { kind: 'detach'; conn: ConnRef }
+  | { kind: 'deliver'; msg: MessageDraft; opts: DeliveryOptions }
+  | { kind: 'recordSent'; msg: MessageDraft; opts: DeliveryOptions }
+  | { kind: 'sync'; after: number; limit: number }
+  | { kind: 'history'; peer: string; before?: number; limit: number; minTime?: number; maxTime?: number }
+  /**
+   * `as`: 'sender' — this user recalls their own message, within the app's window;
+   * 'peer' — apply the peer's already-checked recall to this view; 'admin' — any message.
+   */
+  | { kind: 'recall'; peer: string; msgKey: string; as: 'sender' | 'peer' | 'admin' }
+  | { kind: 'read'; peer: string; seq?: number }
+  | { kind: 'peerRead'; peer: string; upToTime?: number; msgKeys?: string[] }
+  | { kind: 'convs' }
+  | { kind: 'pin'; peer: string; pinned: boolean }
+  | { kind: 'deleteConv'; peer: string; clearHistory: boolean }
+  | { kind: 'kick' }
+  | { kind: 'status' }
+  | { kind: 'importAccount'; nick?: string; faceUrl?: string }
+  | { kind: 'deleteAccount' }
+  | { kind: 'checkAccount' }
+  | { kind: 'unread'; peers?: string[] }
+
+/** Reply of deliver / recordSent: the canonical message identity and its seq in this view. */
+export interface DeliverResult { msgKey: string; time: number; seq: number; inboxSeq: number; duplicate: boolean }
+
+interface Device { conn: ConnRef; platform: Platform; since: number }
+
+export class UserSession implements Actor {
+  private readonly owner: UserRef
+  private account: AccountRecord | undefined
+  private inboxSeq = 0
+  private readonly convs = new Map<ConvId, ConversationRecord>()
+  private readonly devices = new Map<string, Device>()
+
+  constructor(private readonly ctx: ActorContext<ActorDeps>) {
+    this.owner = { app: ctx.self.app, user: ctx.self.key }
+  }
+
+  async onActivate(): Promise<void> {
+    const { accounts, messages } = this.ctx.deps
+    const [account, seq, convs] = await Promise.all([
+      accounts.get(this.owner.app, this.owner.user),
+      messages.lastInboxSeq(this.owner),
+      messages.listConversations(this.owner),
+    ])
+    this.account = account
+    this.inboxSeq = seq
+    for (const c of convs) this.convs.set(c.conv, c)
+  }
+
+  async onDeactivate(_reason: DeactivationReason): Promise<void> {}
+
+  canDeactivate(): boolean {
+    return this.devices.size === 0
+  }
+
+  async handle(raw: { kind: string }): Promise<unknown> {
+    const msg = raw as UserSessionMsg
+    switch (msg.kind) {
+      case 'attach': return this.onAttach(msg)
+      case 'detach': return this.onDetach(msg)
+      case 'deliver': return this.onMessage(msg.msg, msg.opts, true)
+      case 'recordSent': return this.onMessage(msg.msg, msg.opts, false)
+      case 'sync': return this.onSync(msg)
+      case 'history': return this.onHistory(msg)
+      case 'recall': return this.onRecall(msg)
+      case 'read': return this.onRead(msg)
+      case 'peerRead': return this.onPeerRead(msg)
+      case 'convs': return this.onConvs()
+      case 'pin': return this.onPin(msg)
+      case 'deleteConv': return this.onDeleteConv(msg)
+      case 'kick': return this.onKick()
+      case 'status': return this.onStatus()
+      case 'importAccount': return this.onImportAccount(msg)
+      case 'deleteAccount': return this.onDeleteAccount()
+      case 'checkAccount': return { imported: this.account !== undefined }
+      case 'unread': return this.onUnread(msg)
+      default: return assertNever(msg)
+    }
+  }
+
+  private nowSec(): number {
+    return Math.floor(this.ctx.now() / 1000)
+  }
+
+  private conv(id: ConvId): ConversationRecord {
+    return this.convs.get(id) ?? emptyConversation(id)
+  }
+
+  /** Commits durably, then makes the new records current. Inbox seqs must be pre-assigned. */
+  private async commit(c: UserCommit): Promise<void> {
+    const before = this.inboxSeq
+    try {
+      await this.ctx.deps.messages.commit(this.owner, c)
+    } catch (e) {
+      this.inboxSeq = before - (c.inbox?.length ?? 0)
+      this.ctx.log.error('commit failed', { actor: this.owner.user, error: String(e) })
+      throw new ParleyError('INTERNAL', 'store commit failed')
+    }
+    for (const r of c.conversations ?? []) this.convs.set(r.conv, r)
+  }
+
+  private pushAll(ev: InboxEvent): void {
+    if (this.devices.size === 0) return
+    const bytes = encode({ op: 'ev', ev })
+    for (const d of this.devices.values()) this.ctx.push(d.conn, bytes)
+  }
+
+  private nextEvent<E extends InboxEvent>(ev: Omit<E, 'seq'>): E {
+    return { ...ev, seq: ++this.inboxSeq } as E
+  }
+
+  private onAttach(m: Extract<UserSessionMsg, { kind: 'attach' }>): Promise<{ inboxSeq: number }> {
+    return this.ensureImported().then(() => {
+      if (m.sigTime < (this.account?.kickedAt ?? 0)) throw new ParleyError('SIG_INVALIDATED')
+      const policy = this.ctx.deps.apps.get(this.owner.app)?.multiLogin ?? 'perPlatform'
+      for (const [key, d] of this.devices) {
+        if (policy === 'single' || (policy === 'perPlatform' && d.platform === m.platform)) {
+          this.disconnect(d.conn, CloseCodes.KICKED_OTHER_LOGIN, `kicked by a newer login on ${m.platform}`)
+          this.devices.delete(key)
+        }
+      }
+      this.devices.set(connKey(m.conn), { conn: m.conn, platform: m.platform, since: this.ctx.now() })
+      return { inboxSeq: this.inboxSeq }
+    })
+  }
+
+  private async ensureImported(): Promise<void> {
+    if (this.account) return
+    const rec: AccountRecord = { userId: this.owner.user, createdAt: this.nowSec(), kickedAt: 0 }
+    await this.ctx.deps.accounts.put(this.owner.app, rec)
+    this.account = rec
+  }
+
+  private disconnect(conn: ConnRef, code: number, reason: string): void {
+    this.ctx.disconnect(conn, code, reason, encode({ op: 'bye', code, reason }))
+  }
+
+  private onDetach(m: Extract<UserSessionMsg, { kind: 'detach' }>): void {
+    this.devices.delete(connKey(m.conn))
+  }
+
+  /** Stores a message in this user's view (incoming = deliver, else the sender's copy). */
+  private async onMessage(draft: MessageDraft, opts: DeliveryOptions, incoming: boolean): Promise<DeliverResult> {
+    if (!this.account) throw new ParleyError('ACCOUNT_INVALID', `${this.owner.user} is not imported`)
+    const conv = c2cConv(incoming ? draft.from : draft.to)
+    if (opts.onlineOnly) {
+      this.pushAll({ type: 'msg', seq: 0, conv, msg: { ...draft, seq: 0, flags: 0 } })
+      return { msgKey: draft.msgKey, time: draft.time, seq: 0, inboxSeq: 0, duplicate: false }
+    }
+    const dup = await this.findDuplicate(conv, draft.random)
+    if (dup) return { msgKey: dup.msgKey, time: dup.time, seq: dup.seq, inboxSeq: 0, duplicate: true }
+    const rec = this.conv(conv)
+    const stored: StoredMessage = { ...draft, seq: rec.lastSeq + 1, flags: 0 }
+    const expireAt = opts.lifeTime !== undefined ? draft.time + opts.lifeTime : undefined
+    const ev = this.nextEvent<Extract<InboxEvent, { type: 'msg' }>>({ type: 'msg', conv, msg: stored, expireAt })
+    await this.commit({
+      inbox: [ev],
+      messages: [{ conv, msg: stored }],
+      conversations: [withMessage(rec, stored, { incoming, noUnread: opts.noUnread, noLastMsg: opts.noLastMsg })],
+      dedupe: [{ conv, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec() } }],
+    })
+    this.pushAll(ev)
+    return { msgKey: draft.msgKey, time: draft.time, seq: stored.seq, inboxSeq: ev.seq, duplicate: false }
+  }
+
+  private async findDuplicate(conv: ConvId, random: number): Promise<{ msgKey: string; time: number; seq: number } | undefined> {
+    const { messages } = this.ctx.deps
+    const d = await messages.getDedupe(this.owner, conv, random)
+    if (!d || this.nowSec() - d.time > Limits.dedupeWindowSeconds) return undefined
+    const found = await messages.findByKey(this.owner, d.msgKey)
+    return found && { msgKey: d.msgKey, time: found.msg.time, seq: found.msg.seq }
+  }
+
+  private async onSync(m: Extract<UserSessionMsg, { kind: 'sync' }>): Promise<SyncResult> {
+    const read = await this.ctx.deps.messages.readInbox(this.owner, m.after, m.limit)
+    const now = this.nowSec()
+    const events = read.filter((e) => !(e.type === 'msg' && e.expireAt !== undefined && e.expireAt < now))
+    const upTo = read.length > 0 ? read[read.length - 1].seq : Math.max(m.after, 0)
+    return { events, upTo, more: read.length === m.limit && upTo < this.inboxSeq }
+  }
+
+  private async onHistory(m: Extract<UserSessionMsg, { kind: 'history' }>): Promise<HistoryResult> {
+    const conv = c2cConv(m.peer)
+    const rec = this.convs.get(conv)
+    const list = await this.ctx.deps.messages.readHistory(this.owner, conv, {
+      beforeSeq: m.before, minTime: m.minTime, maxTime: m.maxTime, limit: m.limit,
+    })
+    const messages = list.map((x) => ({ ...x, peerRead: isPeerRead(rec, x, this.owner.user) }))
+    return { messages, complete: list.length < m.limit }
+  }
+
+  /** Recalls a message in this user's view; idempotent. `found: false` only for peer/admin. */
+  private async onRecall(m: Extract<UserSessionMsg, { kind: 'recall' }>): Promise<{ found: boolean }> {
+    const conv = c2cConv(m.peer)
+    const found = await this.ctx.deps.messages.findByKey(this.owner, m.msgKey)
+    if (!found || found.conv !== conv) {
+      if (m.as !== 'sender') return { found: false }
+      throw new ParleyError('MSG_NOT_FOUND', m.msgKey)
+    }
+    const msg = found.msg
+    if (m.as === 'sender') {
+      if (msg.from !== this.owner.user) throw new ParleyError('RECALL_NOT_SENDER')
+      const window = this.ctx.deps.apps.get(this.owner.app)?.recallWindowSeconds ?? Limits.recallWindowSeconds
+      if (this.nowSec() - msg.time > window) throw new ParleyError('RECALL_WINDOW_PASSED')
+    } else if (m.as === 'peer' && msg.from !== m.peer) {
+      return { found: false }
+    }
+    if (msg.flags === 8) return { found: true }
+    const rec = this.conv(conv)
+    const unreadDrop = msg.from === m.peer && msg.seq > rec.readSeq && rec.unread > 0 ? 1 : 0
+    const gone = recalled(msg)
+    const ev = this.nextEvent<Extract<InboxEvent, { type: 'recall' }>>({ type: 'recall', conv, msgKey: m.msgKey, convSeq: msg.seq })
+    const newRec = { ...rec, unread: rec.unread - unreadDrop, lastMsg: rec.lastMsg?.msgKey === m.msgKey ? gone : rec.lastMsg }
+    await this.commit({ inbox: [ev], messages: [{ conv, msg: gone }], conversations: [newRec] })
+    this.pushAll(ev)
+    return { found: true }
+  }
+
+  /** This user read `peer`'s conversation up to `seq` (default: everything). Returns the read time. */
+  private async onRead(m: Extract<UserSessionMsg, { kind: 'read' }>): Promise<{ readTime: number }> {
+    const conv = c2cConv(m.peer)
+    const rec = this.conv(conv)
+    const readSeq = Math.min(m.seq ?? rec.lastSeq, rec.lastSeq)
+    const { messages } = this.ctx.deps
+    const at = readSeq > 0 ? await messages.getMessage(this.owner, conv, readSeq) : undefined
+    const readTime = at?.time ?? this.nowSec()
+    if (readSeq <= rec.readSeq && (rec.unread === 0 || readSeq < rec.lastSeq)) return { readTime }
+    let unread = 0
+    if (readSeq < rec.lastSeq) {
+      const newer = await messages.readHistory(this.owner, conv, { beforeSeq: rec.lastSeq + 1, limit: rec.lastSeq - readSeq })
+      unread = newer.filter((x) => x.seq > readSeq && x.from === m.peer && x.flags !== 8).length
+    }
+    const ev = this.nextEvent<Extract<InboxEvent, { type: 'read' }>>({ type: 'read', conv, readSeq })
+    await this.commit({ inbox: [ev], conversations: [{ ...rec, readSeq: Math.max(readSeq, rec.readSeq), unread }] })
+    this.pushAll(ev)
+    return { readTime }
+  }
+
+  /** The peer read this user's messages: by time (read report) or by key (receipts). */
+  private async onPeerRead(m: Extract<UserSessionMsg, { kind: 'peerRead' }>): Promise<void> {
+    const conv = c2cConv(m.peer)
+    const rec = this.conv(conv)
+    const updates: { conv: ConvId; msg: StoredMessage }[] = []
+    for (const key of m.msgKeys ?? []) {
+      const f = await this.ctx.deps.messages.findByKey(this.owner, key)
+      if (f && f.conv === conv && f.msg.from === this.owner.user && !f.msg.peerRead) {
+        updates.push({ conv, msg: { ...f.msg, peerRead: true } })
+      }
+    }
+    const newTime = m.upToTime !== undefined && m.upToTime > (rec.peerReadTime ?? -1) ? m.upToTime : undefined
+    if (updates.length === 0 && newTime === undefined) return
+    const ev = this.nextEvent<Extract<InboxEvent, { type: 'peerRead' }>>({
+      type: 'peerRead', conv, msgKeys: updates.length ? updates.map((u) => u.msg.msgKey) : undefined, upToTime: newTime,
+    })
+    const conversations = newTime !== undefined ? [{ ...rec, peerReadTime: newTime }] : []
+    await this.commit({ inbox: [ev], messages: updates, conversations })
+    this.pushAll(ev)
+  }
+
+  private onConvs(): ConvsResult {
+    const conversations = sortedViews(this.convs.values(), this.owner.user)
+    return { conversations, totalUnread: conversations.reduce((n, c) => n + c.unread, 0) }
+  }
+
+  private async onPin(m: Extract<UserSessionMsg, { kind: 'pin' }>): Promise<void> {
+    const conv = c2cConv(m.peer)
+    const rec = this.conv(conv)
+    if (rec.pinned === m.pinned) return
+    const ev = this.nextEvent<Extract<InboxEvent, { type: 'conv' }>>({ type: 'conv', conv, pinned: m.pinned })
+    await this.commit({ inbox: [ev], conversations: [{ ...rec, pinned: m.pinned }] })
+    this.pushAll(ev)
+  }
+
+  private async onDeleteConv(m: Extract<UserSessionMsg, { kind: 'deleteConv' }>): Promise<void> {
+    const conv = c2cConv(m.peer)
+    const rec = this.conv(conv)
+    const ev = this.nextEvent<Extract<InboxEvent, { type: 'conv' }>>({ type: 'conv', conv, deleted: true })
+    const newRec = { ...rec, deleted: true, unread: 0, readSeq: rec.lastSeq, pinned: false, lastMsg: m.clearHistory ? undefined : rec.lastMsg }
+    await this.commit({ inbox: [ev], conversations: [newRec], clearHistory: m.clearHistory ? [conv] : undefined })
+    this.pushAll(ev)
+  }
+
+  /** Invalidates every UserSig issued before now and closes every device (REST kick). */
+  private async onKick(): Promise<void> {
+    await this.ensureImported()
+    const rec = { ...this.account!, kickedAt: this.nowSec() }
+    await this.ctx.deps.accounts.put(this.owner.app, rec)
+    this.account = rec
+    this.dropAllDevices(CloseCodes.KICKED_BY_ADMIN, 'kicked by the app backend')
+  }
+
+  private dropAllDevices(code: number, reason: string): void {
+    for (const d of this.devices.values()) this.disconnect(d.conn, code, reason)
+    this.devices.clear()
+  }
+
+  private onStatus(): { online: boolean; devices: { platform: Platform; since: number }[] } {
+    const devices = [...this.devices.values()].map((d) => ({ platform: d.platform, since: d.since }))
+    return { online: devices.length > 0, devices }
+  }
+
+  private async onImportAccount(m: Extract<UserSessionMsg, { kind: 'importAccount' }>): Promise<void> {
+    const base = this.account ?? { userId: this.owner.user, createdAt: this.nowSec(), kickedAt: 0 }
+    const rec: AccountRecord = { ...base, nick: m.nick ?? base.nick, faceUrl: m.faceUrl ?? base.faceUrl }
+    await this.ctx.deps.accounts.put(this.owner.app, rec)
+    this.account = rec
+  }
+
+  private async onDeleteAccount(): Promise<{ existed: boolean }> {
+    const existed = await this.ctx.deps.accounts.delete(this.owner.app, this.owner.user)
+    this.account = undefined
+    this.dropAllDevices(CloseCodes.KICKED_BY_ADMIN, 'account deleted')
+    return { existed }
+  }
+
+  private onUnread(m: Extract<UserSessionMsg, { kind: 'unread' }>): { total: number; peers: { peer: string; unread: number }[] } {
+    const visible = [...this.convs.values()].filter((r) => !r.deleted && r.conv.startsWith('c2c:'))
+    const total = visible.reduce((n, r) => n + r.unread, 0)
+    const peers = (m.peers ?? visible.map((r) => r.conv.slice(4))).map((peer) => ({ peer, unread: this.convs.get(c2cConv(peer))?.unread ?? 0 }))
+    return { total, peers }
+  }
+}
+
+function connKey(c: ConnRef): string {
+  return `${c.node}/${c.thread}/${c.conn}`
+}
+
+function assertNever(x: never): never {
+  throw new TypeError(`unhandled message kind: ${(x as { kind: string }).kind}`)
+}

@@ -1,0 +1,126 @@
+/**
+ * MeshRouter: the Router of one worker thread. Where an actor lives is computed, never looked
+ * up: the node with `placeActor(id, membership.snapshot())`, the thread with
+ * `shardOf(id, threads)`. Envelopes for this node go over the ThreadMesh; for another node,
+ * to RemoteNodes. Pushes and closes go to the connection's own node and thread. It is also
+ * the host's ReplySink: replies go back to the asking node and thread.
+ *
+ * Failures: nothing here throws to the caller. An envelope that cannot be routed (empty
+ * snapshot, RemoteNodes failure, bad thread) is logged and dropped; an ask is rejected at once.
+ *
+ * Ordering: from one thread to one actor, FIFO while placement is unchanged (the mesh and
+ * RemoteNodes each keep per-target order; a membership change can reorder messages in flight).
+ */
+import { type ActorId, actorIdString } from '../ActorId.js'
+import { type MembershipSnapshot, placeActor, shardOf } from '../placement.js'
+import { toWireError } from '../../src/errors.js'
+import type { AskEnvelope, ReplyAddress, ReplyEnvelope, ThreadEnvelope } from '../../src/protocol/envelope.js'
+import type { ReplySink } from './ActorHost.js'
+import type { RemoteNodes } from './RemoteNodes.js'
+import type { ThreadMesh } from './ThreadMesh.js'
+import type { ActorMessage, AskOptions, ConnRef, Logger, Router } from './types.js'
+
+export const DEFAULT_ASK_TIMEOUT_MS = 10_000
+
+/** The live membership as the router needs it: the current versioned snapshot, cheaply. */
+export interface MembershipView {
+  snapshot(): MembershipSnapshot
+}
+
+export interface MeshRouterOptions {
+  readonly mesh: ThreadMesh
+  readonly membership: MembershipView
+  readonly remote: RemoteNodes
+  readonly log: Logger
+  /** Ask timeout when the caller gives none, ms. Default 10,000. */
+  readonly defaultTimeoutMs?: number
+}
+
+export class MeshRouter implements Router, ReplySink {
+  private readonly mesh: ThreadMesh
+  private readonly membership: MembershipView
+  private readonly remote: RemoteNodes
+  private readonly log: Logger
+  private readonly node: string
+  private readonly thread: number
+  private readonly threads: number
+  private readonly defaultTimeoutMs: number
+
+  constructor(opts: MeshRouterOptions) {
+    this.mesh = opts.mesh
+    this.membership = opts.membership
+    this.remote = opts.remote
+    this.log = opts.log
+    this.node = opts.mesh.node
+    this.thread = opts.mesh.thread
+    this.threads = opts.mesh.threads
+    this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS
+  }
+
+  tell(to: ActorId, msg: ActorMessage): void {
+    const env: ThreadEnvelope = { t: 'tell', to: actorIdString(to), msg }
+    try {
+      this.route(this.owner(to), shardOf(to, this.threads), env)
+    } catch (err) {
+      this.dropped(env, err)
+    }
+  }
+
+  ask<R = unknown>(to: ActorId, msg: ActorMessage, opts?: AskOptions): Promise<R> {
+    const key = actorIdString(to)
+    const timeoutMs = opts?.timeoutMs ?? this.defaultTimeoutMs
+    const id = this.mesh.nextAskId()
+    const env: AskEnvelope = { t: 'ask', id, node: this.node, from: this.thread, to: key, msg, timeoutMs }
+    const reply = this.mesh.awaitReply<R>(id, timeoutMs, key)
+    try {
+      this.route(this.owner(to), shardOf(to, this.threads), env)
+    } catch (err) {
+      this.mesh.receive({ t: 'reply', id, ok: false, error: toWireError(err) })
+    }
+    return reply
+  }
+
+  push(conn: ConnRef, frame: Uint8Array): void {
+    this.safeRoute(conn.node, conn.thread, { t: 'push', conn: conn.conn, frame })
+  }
+
+  disconnect(conn: ConnRef, code: number, reason: string, frame?: Uint8Array): void {
+    const env: ThreadEnvelope =
+      frame === undefined
+        ? { t: 'close', conn: conn.conn, code, reason }
+        : { t: 'close', conn: conn.conn, code, reason, frame }
+    this.safeRoute(conn.node, conn.thread, env)
+  }
+
+  reply(to: ReplyAddress, env: ReplyEnvelope): void {
+    this.safeRoute(to.node, to.from, env)
+  }
+
+  /** The node owning `id` under the current snapshot (throws RangeError on an empty one). */
+  private owner(id: ActorId): string {
+    const snap = this.membership.snapshot()
+    return snap.nodes.length === 1 ? snap.nodes[0]! : placeActor(id, snap)
+  }
+
+  private safeRoute(node: string, thread: number, env: ThreadEnvelope): void {
+    try {
+      this.route(node, thread, env)
+    } catch (err) {
+      this.dropped(env, err)
+    }
+  }
+
+  private dropped(env: ThreadEnvelope, err: unknown): void {
+    this.log.error('envelope could not be routed; dropped', { tag: env.t, error: String(err) })
+  }
+
+  private route(node: string, thread: number, env: ThreadEnvelope): void {
+    if (node !== this.node) {
+      this.remote.send(node, thread, env)
+    } else if (Number.isInteger(thread) && thread >= 0 && thread < this.threads) {
+      this.mesh.send(thread, env)
+    } else {
+      this.log.error('envelope for a thread this node does not have; dropped', { thread, tag: env.t })
+    }
+  }
+}

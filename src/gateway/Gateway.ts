@@ -1,0 +1,154 @@
+/**
+ * The WebSocket gateway of one worker thread: decodes and validates frames, logs sockets in,
+ * and turns each op into an actor request through the Router. It never holds chat state;
+ * it holds only sockets (SocketTable). A bad frame gets a coded `res` and changes nothing;
+ * no input can throw out of a uWS callback.
+ */
+import type { TemplatedApp } from 'uWebSockets.js'
+import { userActor } from '../../actors/ActorId.js'
+import type { ConnRef, Logger, Router } from '../../actors/runtime/types.js'
+import type { AppRegistry } from '../config/apps.js'
+import type { ParleyConfig } from '../config/schema.js'
+import { ParleyError, toWireError } from '../errors.js'
+import { decode } from '../protocol/codec.js'
+import { type ClientFrame, CloseCodes } from '../protocol/frames.js'
+import { frameRid, parseClientFrame } from '../protocol/validate.js'
+import { dispatchLive } from './ops.js'
+import { type Socket, type SocketState, SocketTable } from './SocketTable.js'
+
+export interface SigVerifier {
+  verify(token: string, expect: { sdkAppId: number; userId: string; nowSec: number }): Promise<{ time: number; expire: number }>
+}
+
+export interface GatewayDeps {
+  router: Router
+  apps: AppRegistry
+  verifier: SigVerifier
+  config: ParleyConfig
+  log: Logger
+  node: string
+  thread: number
+  now?: () => number
+}
+
+export class Gateway {
+  readonly sockets: SocketTable
+  private sweeper: NodeJS.Timeout | undefined
+  private readonly now: () => number
+
+  constructor(private readonly d: GatewayDeps) {
+    this.sockets = new SocketTable(d.config.maxBackpressureBytes)
+    this.now = d.now ?? Date.now
+  }
+
+  /** Installs the `/ws` route on `app` and starts the login-timeout sweep. */
+  install(app: TemplatedApp): void {
+    const c = this.d.config
+    app.ws<SocketState>('/ws', {
+      maxPayloadLength: c.hardFrameBytes,
+      maxBackpressure: c.maxBackpressureBytes,
+      idleTimeout: c.heartbeatTimeoutSeconds,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, ctx) => {
+        res.upgrade(this.sockets.newState(this.now()), req.getHeader('sec-websocket-key'),
+          req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), ctx)
+      },
+      open: (ws) => this.sockets.add(ws),
+      message: (ws, data, isBinary) => this.onMessage(ws, data, isBinary),
+      close: (ws) => this.onClose(ws),
+    })
+    this.sweeper = setInterval(() => this.sweepLogins(), 1000)
+    this.sweeper.unref()
+  }
+
+  /** Closes every socket with `code` (e.g. 4101 on shutdown) and stops the sweep. */
+  closeAll(code: number, reason: string): void {
+    if (this.sweeper) clearInterval(this.sweeper)
+    for (const ws of [...this.sockets.values()]) this.sockets.end(ws, code, reason)
+  }
+
+  private onMessage(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
+    const s = ws.getUserData()
+    if (s.phase === 'closed') return
+    s.json = !isBinary
+    let raw: unknown
+    if (data.byteLength > this.d.config.maxFrameBytes) {
+      this.sockets.send(ws, errorRes(-1, new ParleyError('FRAME_TOO_LARGE', `${data.byteLength} bytes`)))
+      return
+    }
+    try {
+      raw = isBinary ? decode(new Uint8Array(data.slice(0))) : JSON.parse(Buffer.from(data).toString('utf8'))
+    } catch {
+      this.sockets.send(ws, errorRes(-1, new ParleyError('MALFORMED_FRAME')))
+      return
+    }
+    let frame: ClientFrame
+    try {
+      frame = parseClientFrame(raw)
+    } catch (e) {
+      this.sockets.send(ws, errorRes(frameRid(raw) ?? -1, e))
+      return
+    }
+    this.route(ws, s, frame).catch((e: unknown) => {
+      if (!(e instanceof ParleyError)) this.d.log.error('op failed', { op: frame.op, error: String(e) })
+      if (s.phase !== 'closed' && 'rid' in frame && frame.rid !== undefined) this.sockets.send(ws, errorRes(frame.rid, e))
+    })
+  }
+
+  private async route(ws: Socket, s: SocketState, frame: ClientFrame): Promise<void> {
+    if (frame.op === 'ping') {
+      this.sockets.send(ws, { op: 'pong', rid: frame.rid, t: this.now() })
+      return
+    }
+    if (frame.op === 'login') return this.login(ws, s, frame)
+    if (s.phase !== 'live') throw new ParleyError('NOT_LOGGED_IN')
+    const data = await dispatchLive(this.d.router, s, frame, this.now())
+    if (s.phase === 'closed') return
+    this.sockets.send(ws, { op: 'res', rid: frame.rid, ok: true, data })
+    if (frame.op === 'logout') this.sockets.end(ws, CloseCodes.LOGGED_OUT, 'logged out')
+  }
+
+  private async login(ws: Socket, s: SocketState, f: Extract<ClientFrame, { op: 'login' }>): Promise<void> {
+    if (s.phase !== 'new') throw new ParleyError('ALREADY_LOGGED_IN')
+    s.phase = 'authing'
+    try {
+      if (!this.d.apps.get(f.sdkAppId)) throw new ParleyError('SIG_UNKNOWN_APP', String(f.sdkAppId))
+      const sig = await this.d.verifier.verify(f.userSig, { sdkAppId: f.sdkAppId, userId: f.userId, nowSec: Math.floor(this.now() / 1000) })
+      const conn: ConnRef = { node: this.d.node, thread: this.d.thread, conn: s.id }
+      const actor = userActor(f.sdkAppId, f.userId)
+      const r = await this.d.router.ask<{ inboxSeq: number }>(actor, { kind: 'attach', conn, platform: f.platform, sigTime: sig.time })
+      if (s.phase === 'closed') {
+        this.d.router.tell(actor, { kind: 'detach', conn })
+        return
+      }
+      Object.assign(s, { phase: 'live', app: f.sdkAppId, userId: f.userId, platform: f.platform, conn })
+      const data = { userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, inboxSeq: r.inboxSeq, serverTime: this.now() }
+      this.sockets.send(ws, { op: 'res', rid: f.rid, ok: true, data })
+    } catch (e) {
+      if (s.phase === 'closed') return
+      this.sockets.send(ws, errorRes(f.rid, e))
+      this.sockets.end(ws, CloseCodes.LOGIN_FAILED, `login failed: ${toWireError(e).code}`)
+    }
+  }
+
+  private onClose(ws: Socket): void {
+    const s = ws.getUserData()
+    const wasLive = s.phase === 'live'
+    s.phase = 'closed'
+    this.sockets.remove(s.id)
+    if (wasLive && s.conn) this.d.router.tell(userActor(s.app, s.userId), { kind: 'detach', conn: s.conn })
+  }
+
+  private sweepLogins(): void {
+    const deadline = this.now() - this.d.config.loginTimeoutSeconds * 1000
+    for (const ws of [...this.sockets.values()]) {
+      const s = ws.getUserData()
+      if (s.phase === 'new' && s.openedAt < deadline) this.sockets.end(ws, CloseCodes.LOGIN_TIMEOUT, 'no login in time')
+    }
+  }
+}
+
+function errorRes(rid: number, e: unknown): { op: 'res'; rid: number; ok: false; code: number; message: string } {
+  const w = toWireError(e)
+  return { op: 'res', rid, ok: false, code: w.code, message: w.message }
+}

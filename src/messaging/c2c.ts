@@ -1,0 +1,62 @@
+/**
+ * One-to-one coordination, shared by the socket gateway and the REST API. These functions
+ * are not actors: they ask the receiver's session, then the sender's, so no actor ever
+ * waits on another. Each step is idempotent (MsgRandom dedupe, recall flags), so a client
+ * retry after a lost ack or a crash completes the missing step without duplicating any.
+ */
+import { userActor } from '../../actors/ActorId.js'
+import type { Router } from '../../actors/runtime/types.js'
+import type { DeliverResult, DeliveryOptions, MessageDraft, UserSessionMsg } from '../../actors/UserSession.js'
+import { ParleyError } from '../errors.js'
+import type { SendResult } from '../protocol/frames.js'
+import { type C2CSendRequest, makeMsgKey } from '../protocol/message.js'
+
+function ask<R>(router: Router, app: number, user: string, msg: UserSessionMsg): Promise<R> {
+  return router.ask<R>(userActor(app, user), msg)
+}
+
+/**
+ * Sends `req` from `from`. Resolves once the message is durable in the receiver's view and
+ * (unless syncOtherMachine = 2 or it is online-only) in the sender's view.
+ */
+export async function sendC2C(router: Router, app: number, from: string, req: C2CSendRequest, nowMs: number): Promise<SendResult> {
+  const time = req.time ?? Math.floor(nowMs / 1000)
+  const draft: MessageDraft = {
+    msgKey: makeMsgKey(req.msgSeq, req.random, time), from, to: req.to, msgSeq: req.msgSeq,
+    random: req.random, time, body: req.body, cloudCustomData: req.cloudCustomData,
+    needReadReceipt: req.needReadReceipt || undefined,
+  }
+  const opts: DeliveryOptions = {
+    onlineOnly: req.onlineOnly || req.lifeTime === 0, noUnread: req.noUnread, noLastMsg: req.noLastMsg,
+    lifeTime: req.lifeTime,
+  }
+  const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: draft, opts })
+  const [seqPart] = r.msgKey.split('_')
+  const canonical: MessageDraft = { ...draft, msgKey: r.msgKey, time: r.time, msgSeq: Number(seqPart) }
+  if (req.syncOtherMachine === 2 || from === req.to) {
+    return { msgKey: r.msgKey, msgTime: r.time, seq: from === req.to ? r.seq : 0, inboxSeq: from === req.to ? r.inboxSeq : 0 }
+  }
+  const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: canonical, opts: { ...opts, noUnread: true } })
+  return { msgKey: r.msgKey, msgTime: r.time, seq: s.seq, inboxSeq: s.inboxSeq }
+}
+
+/**
+ * Recalls `msgKey` between `user` and `peer`. As a user: only their own message, within the
+ * app's window (20016). As an admin (REST admin_msgwithdraw): any age, from either view.
+ */
+export async function recallC2C(router: Router, app: number, user: string, peer: string, msgKey: string, asAdmin: boolean): Promise<void> {
+  const mine = await ask<{ found: boolean }>(router, app, user, { kind: 'recall', peer, msgKey, as: asAdmin ? 'admin' : 'sender' })
+  const theirs = await ask<{ found: boolean }>(router, app, peer, { kind: 'recall', peer: user, msgKey, as: asAdmin ? 'admin' : 'peer' })
+  if (!mine.found && !theirs.found) throw new ParleyError('MSG_NOT_FOUND', msgKey)
+}
+
+/** `user` read the conversation with `peer` up to `seq` (default all); the peer learns it. */
+export async function readC2C(router: Router, app: number, user: string, peer: string, seq?: number): Promise<void> {
+  const r = await ask<{ readTime: number }>(router, app, user, { kind: 'read', peer, seq })
+  await ask(router, app, peer, { kind: 'peerRead', peer: user, upToTime: r.readTime })
+}
+
+/** Per-message read receipts from `user` for messages `peer` sent. */
+export async function receiptC2C(router: Router, app: number, user: string, peer: string, msgKeys: string[]): Promise<void> {
+  await ask(router, app, peer, { kind: 'peerRead', peer: user, msgKeys })
+}
