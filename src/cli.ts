@@ -3,9 +3,10 @@
  * The `parley` command, the only place that reads argv, handles signals and exits.
  *   parley start [--config FILE]            run a node (embedded mode by default)
  *   parley usersig <userId> [--app ID] [--expire SECONDS] [--config FILE]
- *   parley config-table                     print the README config table
+ *   parley config-table | error-table       print the README config or error table
  */
 import { mintUserSigV2 } from './auth/usersigV2.js'
+import { errorTableMarkdown } from './errors.js'
 import type { AppConfig } from './config/apps.js'
 import { ensureDemoApp } from './config/demoApp.js'
 import { ConfigError, configTableMarkdown, loadConfig } from './config/load.js'
@@ -78,6 +79,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'config-table':
       process.stdout.write(configTableMarkdown() + '\n')
+      return
+    case 'error-table':
+      process.stdout.write(errorTableMarkdown() + '\n')
       return
     default:
       throw new ConfigError(`unknown command ${cmd}; use start, usersig or config-table`)

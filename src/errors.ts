@@ -41,9 +41,15 @@ export const ErrorCatalogue = {
   BAD_TO_ACCOUNT: { code: 90003, retryable: false, message: 'To_Account invalid' },
   BAD_MSG_RANDOM: { code: 90005, retryable: false, message: 'MsgRandom invalid' },
   BAD_MSG_TIMESTAMP: { code: 90007, retryable: false, message: 'MsgTimeStamp invalid' },
+  BAD_FROM_ACCOUNT: { code: 90008, retryable: false, message: 'From_Account invalid' },
+  BAD_MSG_REQUEST: { code: 90010, retryable: false, message: 'request field does not match the message format' },
   TOO_MANY_TARGETS: { code: 90011, retryable: false, message: 'more than 500 To_Account entries' },
   LIFETIME_TOO_LONG: { code: 90048, retryable: false, message: 'MsgLifeTime above 7 days' },
   BODY_TOO_LARGE: { code: 93000, retryable: false, message: 'message body above 12 KB' },
+
+  // Recent contacts (conversation list REST)
+  RECENT_NOT_IMPORTED: { code: 50001, retryable: false, message: 'UserID not imported' },
+  RECENT_BAD_PARAMS: { code: 50002, retryable: false, message: 'invalid recent-contact request parameters' },
 
   // Gateway (Parley-only)
   NOT_LOGGED_IN: { code: 9001, retryable: false, message: 'log in first' },
@@ -100,4 +106,13 @@ export function fromWireError(w: WireError): ParleyError {
 function isWireError(v: unknown): v is WireError {
   return typeof v === 'object' && v !== null && typeof (v as WireError).code === 'number' &&
     typeof (v as WireError).message === 'string'
+}
+
+/** The README error table, generated from the catalogue (`parley error-table`). */
+export function errorTableMarkdown(): string {
+  const rows = (Object.keys(ErrorCatalogue) as ErrorName[]).map((n) => {
+    const e = ErrorCatalogue[n]
+    return `| ${e.code} | \`${n}\` | ${e.retryable ? 'yes' : 'no'} | ${e.message} |`
+  })
+  return ['| Code | Name | Retryable | Meaning |', '|---|---|---|---|', ...rows].join('\n')
 }

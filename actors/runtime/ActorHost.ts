@@ -106,6 +106,8 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
     this.capacity = opts.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY
     this.idleMs = opts.idleMs ?? DEFAULT_IDLE_MS
     const sweepMs = opts.sweepMs ?? Math.max(1, Math.min(30_000, Math.floor(this.idleMs / 4)))
+    // Referenced only while activations exist: a pending idle deactivation keeps the
+    // process alive, an empty host does not.
     this.sweeper = setInterval(this.sweep, sweepMs)
     this.sweeper.unref()
   }
@@ -160,6 +162,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       return undefined
     }
     const a = new Activation<S>(key, id, factory, this.capacity, this.now())
+    if (this.activations.size === 0 && !this.stopping) this.sweeper.ref()
     this.activations.set(key, a)
     return a
   }
@@ -206,7 +209,10 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
     }
     a.running = false
     a.lastActive = this.now()
-    if (a.actor === null && a.mailbox.size === 0) this.activations.delete(a.key)
+    if (a.actor === null && a.mailbox.size === 0) {
+      this.activations.delete(a.key)
+      if (this.activations.size === 0) this.sweeper.unref()
+    }
   }
 
   /** Builds a fresh incarnation; on failure fails all queued messages and returns null. */

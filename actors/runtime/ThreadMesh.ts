@@ -196,6 +196,10 @@ export class ThreadMesh {
     for (const thread of dirty) {
       const q = this.out[thread]!
       this.out[thread] = []
+      if (this.closed) {
+        this.counters.dropped += q.length
+        continue
+      }
       this.counters.envelopesSent += q.length
       if (thread === this.thread) {
         for (const env of q) this.dispatch(env)

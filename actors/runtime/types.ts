@@ -27,12 +27,12 @@ export interface AskOptions {
  */
 export interface Router {
   /** Fire-and-forget, at most once. Dropped (and logged) if the target mailbox is full. */
-  tell(to: ActorId, msg: ActorMessage): void
+  tell<M extends ActorMessage>(to: ActorId, msg: M): void
   /**
    * Request/response. Resolves with the handler's return value; rejects with the handler's
    * ParleyError, BUSY when the mailbox is full, or TIMEOUT.
    */
-  ask<R = unknown>(to: ActorId, msg: ActorMessage, opts?: AskOptions): Promise<R>
+  ask<R = unknown, M extends ActorMessage = ActorMessage>(to: ActorId, msg: M, opts?: AskOptions): Promise<R>
   /** Sends pre-encoded socket bytes (one msgpack ServerFrame) to a connection; at most once. */
   push(conn: ConnRef, frame: Uint8Array): void
   /** Closes a connection with a close code after sending it `frame` (if given). */
@@ -48,7 +48,7 @@ export interface Logger {
 /** Timers scoped to one activation: all are cleared when it deactivates. */
 export interface ActorTimers {
   /** After `ms`, delivers `msg` to the actor itself through its mailbox. Returns a handle. */
-  once(ms: number, msg: ActorMessage): number
+  once<M extends ActorMessage>(ms: number, msg: M): number
   cancel(handle: number): void
 }
 

@@ -46,7 +46,7 @@ export function createSigPool(options: SigPoolOptions): SigPool {
 
   async function verifyV1(token: string, expect: V1Expect): Promise<SigValidity> {
     if (closing) throw new ParleyError('SHUTTING_DOWN')
-    if (pending >= maxPending) throw new ParleyError('BUSY')
+    if (pending >= maxPending) throw new ParleyError('BUSY', 'UserSig verification queue full')
     pending++
     let reply: V1Reply
     try {

@@ -22,6 +22,8 @@ export interface AppConfig {
   multiLogin: MultiLoginPolicy
   /** How long after sending a user may recall their own message, seconds. */
   recallWindowSeconds: number
+  /** The auto-created demo app: the web page may mint its tokens (GET /demo/usersig). */
+  demo?: boolean
 }
 
 /** Read-only lookup of the configured apps. */
@@ -74,5 +76,6 @@ export function parseAppConfig(raw: unknown, where: string): AppConfig {
     publicKeyPem: r.publicKeyPem as string | undefined,
     multiLogin: multiLogin as MultiLoginPolicy,
     recallWindowSeconds: recall,
+    demo: r.demo === true ? true : undefined,
   }
 }

@@ -22,6 +22,7 @@ export function ensureDemoApp(dataDir: string): { app: AppConfig; created: boole
     admins: ['administrator'],
     multiLogin: 'perPlatform',
     recallWindowSeconds: 120,
+    demo: true,
   }
   writeFileSync(path, JSON.stringify(app, null, 2) + '\n', { mode: 0o600 })
   return { app, created: true }

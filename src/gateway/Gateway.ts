@@ -6,6 +6,7 @@
  */
 import type { TemplatedApp } from 'uWebSockets.js'
 import { userActor } from '../../actors/ActorId.js'
+import type { UserSessionMsg } from '../../actors/UserSession.js'
 import type { ConnRef, Logger, Router } from '../../actors/runtime/types.js'
 import type { AppRegistry } from '../config/apps.js'
 import type { ParleyConfig } from '../config/schema.js'
@@ -103,7 +104,7 @@ export class Gateway {
     if (frame.op === 'login') return this.login(ws, s, frame)
     if (s.phase !== 'live') throw new ParleyError('NOT_LOGGED_IN')
     const data = await dispatchLive(this.d.router, s, frame, this.now())
-    if (s.phase === 'closed') return
+    if (isClosed(s)) return
     this.sockets.send(ws, { op: 'res', rid: frame.rid, ok: true, data })
     if (frame.op === 'logout') this.sockets.end(ws, CloseCodes.LOGGED_OUT, 'logged out')
   }
@@ -116,16 +117,17 @@ export class Gateway {
       const sig = await this.d.verifier.verify(f.userSig, { sdkAppId: f.sdkAppId, userId: f.userId, nowSec: Math.floor(this.now() / 1000) })
       const conn: ConnRef = { node: this.d.node, thread: this.d.thread, conn: s.id }
       const actor = userActor(f.sdkAppId, f.userId)
-      const r = await this.d.router.ask<{ inboxSeq: number }>(actor, { kind: 'attach', conn, platform: f.platform, sigTime: sig.time })
-      if (s.phase === 'closed') {
-        this.d.router.tell(actor, { kind: 'detach', conn })
+      const attach: UserSessionMsg = { kind: 'attach', conn, platform: f.platform, sigTime: sig.time }
+      const r = await this.d.router.ask<{ inboxSeq: number }>(actor, attach)
+      if (isClosed(s)) {
+        this.detach(f.sdkAppId, f.userId, conn)
         return
       }
       Object.assign(s, { phase: 'live', app: f.sdkAppId, userId: f.userId, platform: f.platform, conn })
       const data = { userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, inboxSeq: r.inboxSeq, serverTime: this.now() }
       this.sockets.send(ws, { op: 'res', rid: f.rid, ok: true, data })
     } catch (e) {
-      if (s.phase === 'closed') return
+      if (isClosed(s)) return
       this.sockets.send(ws, errorRes(f.rid, e))
       this.sockets.end(ws, CloseCodes.LOGIN_FAILED, `login failed: ${toWireError(e).code}`)
     }
@@ -136,7 +138,12 @@ export class Gateway {
     const wasLive = s.phase === 'live'
     s.phase = 'closed'
     this.sockets.remove(s.id)
-    if (wasLive && s.conn) this.d.router.tell(userActor(s.app, s.userId), { kind: 'detach', conn: s.conn })
+    if (wasLive && s.conn) this.detach(s.app, s.userId, s.conn)
+  }
+
+  private detach(app: number, userId: string, conn: ConnRef): void {
+    const m: UserSessionMsg = { kind: 'detach', conn }
+    this.d.router.tell(userActor(app, userId), m)
   }
 
   private sweepLogins(): void {
@@ -146,6 +153,11 @@ export class Gateway {
       if (s.phase === 'new' && s.openedAt < deadline) this.sockets.end(ws, CloseCodes.LOGIN_TIMEOUT, 'no login in time')
     }
   }
+}
+
+/** Reads the phase through a call so TypeScript does not keep a narrowing across awaits. */
+function isClosed(s: SocketState): boolean {
+  return s.phase === 'closed'
 }
 
 function errorRes(rid: number, e: unknown): { op: 'res'; rid: number; ok: false; code: number; message: string } {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
-import { ParleyError } from '../../src/errors.js'
+import { ErrorCatalogue, ParleyError } from '../../src/errors.js'
 import { createSigPool } from '../../src/auth/sigPool.js'
 import { mintUserSigV1, type V1Expect } from '../../src/auth/usersigV1.js'
 
@@ -68,5 +68,5 @@ t.test('close finishes queued work, then refuses new work', async (t) => {
   t.equal(pool.close(), closed, 'idempotent')
   t.same(await inFlight, { time: T0, expire: 600 })
   await closed
-  await t.rejects(pool.verifyV1(mint('q'), expectFor('q')), { errorName: 'SHUTTING_DOWN' })
+  await t.rejects(pool.verifyV1(mint('q'), expectFor('q')), { code: ErrorCatalogue.SHUTTING_DOWN.code }, 'refused after close')
 })

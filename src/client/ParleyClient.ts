@@ -1,0 +1,428 @@
+/**
+ * The Parley client: one logged-in user on one device. It keeps a connection up (login,
+ * catch-up, pings, reconnect with backoff), applies the delivery rules (InboxTracker) and
+ * surfaces inbox events as typed emitter events. Wire protocol: docs/protocol.md.
+ *
+ * Contracts:
+ * - `message` fires once per msgKey, in inbox order, for every stored message of this user
+ *   except the ones this client sent (their confirmation is `send`'s promise).
+ * - A request made while not online waits for the next login; a request cut off by a drop is
+ *   resent on the next connection as the same frame; either way it fails with 9501 at its
+ *   deadline (`requestTimeoutMs` from the call).
+ * - Close codes 4000–4099 end the session (no reconnect), except a login refused with a
+ *   retryable error (9006, 9007, 9008, 20005); every other close reconnects with backoff.
+ */
+import type { InboxEvent } from '../protocol/events.js'
+import type {
+  ClientFrame, ConvsResult, HistoryResult, LoginResult, SendResult, ServerFrame, SyncResult,
+} from '../protocol/frames.js'
+import type { MsgElement } from '../protocol/message.js'
+import { Connection } from './Connection.js'
+import { CursorPersistence } from './cursor.js'
+import { text } from './elements.js'
+import { Emitter, type Listener } from './Emitter.js'
+import { ClientErrorCodes, ParleyClientError } from './errors.js'
+import { InboxTracker } from './InboxTracker.js'
+import { type BackoffOptions, backoffDelay, classifyClose, DefaultBackoff } from './reconnect.js'
+import { RequestTable } from './RequestTable.js'
+import { randomU32, sentFromEcho, sentFromResult } from './sent.js'
+import { surfaceOf } from './surface.js'
+import { FrameCodec, resolveWebSocket, type WebSocketConstructor } from './transport.js'
+import type {
+  ConnectionState, ParleyClientEvents, ParleyClientOptions, SendOptions, SentMessage,
+} from './types.js'
+
+/** A client frame before the client assigns its rid. */
+type Request = ClientFrame extends infer F ? (F extends unknown ? Omit<F, 'rid'> : never) : never
+
+/** Delay before re-syncing a gap that the previous sync did not narrow, ms. */
+const GapRetryMs = 1000
+
+export class ParleyClient {
+  private readonly o: Required<Pick<ParleyClientOptions, 'platform' | 'pingIntervalMs' | 'requestTimeoutMs' | 'syncPageSize'>>
+  private readonly backoff: BackoffOptions | false
+  private readonly Impl: WebSocketConstructor
+  private readonly codec: FrameCodec
+  private readonly emitter = new Emitter<ParleyClientEvents>((err) => queueMicrotask(() => { throw err }))
+  private readonly tracker: InboxTracker
+  private readonly requests: RequestTable
+  private conn: Connection | undefined
+  /** Bumped per connection attempt and by close(): a stale attempt's callbacks see a different value. */
+  private gen = 0
+  private rid = 0
+  private st: ConnectionState = 'idle'
+  private attempt = 0
+  private readonly cursorStore: CursorPersistence
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  private gapTimer: ReturnType<typeof setTimeout> | undefined
+  private waiters: Array<{ resolve: () => void; reject: (e: ParleyClientError) => void }> = []
+
+  constructor(private readonly opts: ParleyClientOptions) {
+    if (typeof opts.url !== 'string' || opts.url === '') throw new TypeError('url is required')
+    if (!Number.isSafeInteger(opts.sdkAppId) || opts.sdkAppId <= 0) throw new TypeError('sdkAppId must be a positive integer')
+    if (typeof opts.userId !== 'string' || opts.userId === '') throw new TypeError('userId is required')
+    if (opts.userSig === undefined && opts.getUserSig === undefined) throw new TypeError('userSig or getUserSig is required')
+    this.o = {
+      platform: opts.platform ?? 'Web',
+      pingIntervalMs: opts.pingIntervalMs ?? 30_000,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
+      syncPageSize: Math.min(100, Math.max(1, opts.syncPageSize ?? 100)),
+    }
+    this.backoff = opts.reconnect === false ? false : { ...DefaultBackoff, ...opts.reconnect }
+    this.Impl = resolveWebSocket(opts.WebSocketImpl)
+    this.codec = new FrameCodec(opts.encoding ?? 'msgpack', opts.maxFrameBytes ?? 64 * 1024)
+    this.tracker = new InboxTracker({ userId: opts.userId, dedupeCapacity: opts.dedupeCapacity, maxBuffered: opts.maxBufferedEvents })
+    this.requests = new RequestTable(this.o.requestTimeoutMs)
+    this.cursorStore = new CursorPersistence(opts.cursorStore, (e) => this.emitError(e))
+  }
+
+  get state(): ConnectionState {
+    return this.st
+  }
+
+  /** Highest inbox seq whose event has been surfaced (or skipped as a duplicate). */
+  get cursor(): number {
+    return this.tracker.cursor
+  }
+
+  get userId(): string {
+    return this.opts.userId
+  }
+
+  on<K extends keyof ParleyClientEvents>(event: K, fn: Listener<ParleyClientEvents[K]>): () => void {
+    return this.emitter.on(event, fn)
+  }
+
+  once<K extends keyof ParleyClientEvents>(event: K, fn: Listener<ParleyClientEvents[K]>): () => void {
+    return this.emitter.once(event, fn)
+  }
+
+  off<K extends keyof ParleyClientEvents>(event: K, fn: Listener<ParleyClientEvents[K]>): void {
+    this.emitter.off(event, fn)
+  }
+
+  /**
+   * Starts (or, when offline, retries at once) the connection. Resolves when logged in and
+   * caught up; rejects if the session ends first (kicked, closed, login refused). Transient
+   * failures are retried with backoff meanwhile.
+   */
+  connect(): Promise<void> {
+    if (this.st === 'online') return Promise.resolve()
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }))
+    if (this.st !== 'connecting') {
+      this.clearTimer('reconnectTimer')
+      void this.open()
+    }
+    return p
+  }
+
+  /** Ends the session locally (no reconnect); pending requests fail with 9503. Idempotent. */
+  close(): void {
+    if (this.st === 'idle' || this.st === 'closed' || this.st === 'kicked') return
+    this.gen++
+    this.endSession('closed', new ParleyClientError(ClientErrorCodes.CLIENT_CLOSED, 'client closed'))
+  }
+
+  /** Tells the server this device logs out (it detaches it), then closes. */
+  async logout(): Promise<void> {
+    const c = this.conn
+    try {
+      if (c?.loggedIn) await c.ask({ op: 'logout', rid: ++this.rid }, this.o.requestTimeoutMs)
+    } catch (e) {
+      // The server closes with 4004 right after answering; losing the answer to that race is success.
+      if (!(e instanceof ParleyClientError && e.code === ClientErrorCodes.CONNECTION_LOST)) throw e
+    } finally {
+      this.close()
+    }
+  }
+
+  /**
+   * Sends `body` to user `to`. Assigns `random` and `msgSeq` (random u32s) unless given; pass
+   * the same `random` to retry a send idempotently (the server dedupes it for 24 h). Resolves
+   * once the message is durable, with the server's result and the stored message.
+   */
+  async send(to: string, body: MsgElement[], opts: SendOptions = {}): Promise<SentMessage> {
+    const random = opts.random ?? randomU32()
+    const msgSeq = opts.msgSeq ?? randomU32()
+    this.tracker.expectEcho(to, random)
+    try {
+      const r = await this.request<SendResult>({ ...opts, op: 'send', to, body, random, msgSeq })
+      this.tracker.echoSettled(to, random, r.msgKey)
+      return sentFromResult(r, { from: this.opts.userId, to, random, body, opts })
+    } catch (e) {
+      // The echo reaches this user's devices only after the message is durable in both
+      // views, so an echo seen before the failure (a lost ack) proves the send succeeded.
+      const echo = this.tracker.echoAbandoned(to, random)
+      if (echo) return sentFromEcho(echo)
+      throw e
+    }
+  }
+
+  sendText(to: string, content: string, opts?: SendOptions): Promise<SentMessage> {
+    return this.send(to, [text(content)], opts)
+  }
+
+  /** A page of the conversation with `peer`, newest first, below conversation seq `before`. */
+  history(peer: string, q: { before?: number; limit?: number } = {}): Promise<HistoryResult> {
+    return this.request({ op: 'history', peer, before: q.before, limit: q.limit })
+  }
+
+  /** Recalls this user's message `msgKey` (within the app's recall window). */
+  async recall(peer: string, msgKey: string): Promise<void> {
+    await this.request({ op: 'recall', peer, msgKey })
+  }
+
+  /** Marks the conversation with `peer` read up to conversation seq `seq` (default: all). */
+  async read(peer: string, seq?: number): Promise<void> {
+    await this.request({ op: 'read', peer, seq })
+  }
+
+  /** Read receipts for messages `peer` sent (1..100 keys). */
+  async receipt(peer: string, msgKeys: string[]): Promise<void> {
+    await this.request({ op: 'receipt', peer, msgKeys })
+  }
+
+  conversations(): Promise<ConvsResult> {
+    return this.request({ op: 'convs' })
+  }
+
+  async pin(peer: string, pinned: boolean): Promise<void> {
+    await this.request({ op: 'pin', peer, pinned })
+  }
+
+  async deleteConversation(peer: string, clearHistory = false): Promise<void> {
+    await this.request({ op: 'deleteConv', peer, clearHistory })
+  }
+
+  /** Queues a request; written now if logged in, else at the next login. */
+  private request<T>(frame: Request): Promise<T> {
+    if (this.st === 'idle' || this.st === 'closed' || this.st === 'kicked') {
+      return Promise.reject(new ParleyClientError(ClientErrorCodes.NOT_CONNECTED, `${frame.op}: client is ${this.st}; call connect()`))
+    }
+    const rid = ++this.rid
+    let data: Uint8Array | string
+    try {
+      data = this.codec.encode({ ...frame, rid } as ClientFrame)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const p = this.requests.add(rid, frame.op, data) as Promise<T>
+    this.flushRequests()
+    return p
+  }
+
+  private flushRequests(): void {
+    const c = this.conn
+    if (c?.loggedIn) this.requests.flush(c.gen, (d) => c.write(d))
+  }
+
+  /** One connection attempt: cursor (first time), UserSig, socket. Login follows on open. */
+  private async open(): Promise<void> {
+    const gen = ++this.gen
+    this.setState('connecting')
+    if (!this.cursorStore.loaded && !(await this.loadCursor(gen))) return
+    let sig: string
+    try {
+      sig = await this.userSig()
+    } catch (e) {
+      if (gen !== this.gen) return
+      this.emitError(new ParleyClientError(ClientErrorCodes.USERSIG_UNAVAILABLE, 'getUserSig failed', { cause: e }))
+      return this.lost()
+    }
+    if (gen !== this.gen) return
+    let ws
+    try {
+      ws = new this.Impl(this.opts.url)
+    } catch (e) {
+      return this.endSession('closed', new ParleyClientError(ClientErrorCodes.NOT_CONNECTED, `cannot open ${this.opts.url}`, { cause: e }))
+    }
+    const conn: Connection = new Connection(gen, ws, this.codec, {
+      open: () => void this.login(conn, sig),
+      frame: (f) => this.onFrame(conn, f),
+      badFrame: () => this.emitError(new ParleyClientError(ClientErrorCodes.BAD_SERVER_FRAME, 'undecodable server frame ignored')),
+      closed: (code, reason) => this.onClosed(conn, code, reason),
+    })
+    this.conn = conn
+  }
+
+  private async loadCursor(gen: number): Promise<boolean> {
+    try {
+      const c = await this.cursorStore.load()
+      if (gen !== this.gen) return false
+      if (c !== undefined) this.tracker.restore(c)
+      return true
+    } catch (e) {
+      if (gen === this.gen) this.endSession('closed', e as ParleyClientError)
+      return false
+    }
+  }
+
+  private async userSig(): Promise<string> {
+    const sig = this.opts.getUserSig ? await this.opts.getUserSig() : this.opts.userSig
+    if (typeof sig !== 'string' || sig === '') throw new TypeError('UserSig must be a non-empty string')
+    return sig
+  }
+
+  private async login(conn: Connection, userSig: string): Promise<void> {
+    const { sdkAppId, userId } = this.opts
+    let r: LoginResult
+    try {
+      r = await conn.ask<LoginResult>({ op: 'login', rid: ++this.rid, sdkAppId, userId, userSig, platform: this.o.platform }, this.o.requestTimeoutMs)
+    } catch (e) {
+      // A server refusal is in conn.loginError and a 4003 close follows; a lost socket is
+      // handled by its close; a timeout means the server is not answering: reconnect.
+      if (conn !== this.conn || !(e instanceof ParleyClientError)) return
+      if (e.code === ClientErrorCodes.REQUEST_TIMEOUT) this.lost()
+      else if (e.code === ClientErrorCodes.FRAME_TOO_LARGE) this.endSession('closed', e)
+      return
+    }
+    if (conn !== this.conn) return
+    conn.loggedIn = true
+    if (this.tracker.rebase(r.inboxSeq)) {
+      this.emitError(new ParleyClientError(ClientErrorCodes.CURSOR_RESET, `cursor above the server's inbox head ${r.inboxSeq}: replaying from 0`))
+    }
+    this.flushRequests()
+    conn.startPing(this.o.pingIntervalMs, Math.min(this.o.requestTimeoutMs, this.o.pingIntervalMs), () => ++this.rid, () => {
+      if (conn === this.conn) this.lost()
+    })
+    if (!(await this.runSync(conn)) || conn !== this.conn) return
+    this.attempt = 0
+    this.setState('online')
+    for (const w of this.waiters.splice(0)) w.resolve()
+  }
+
+  /** Syncs from the cursor until the server has nothing more; false if the connection failed. */
+  private async runSync(conn: Connection): Promise<boolean> {
+    if (conn.syncing) return true
+    conn.syncing = true
+    const before = this.tracker.cursor
+    try {
+      let after = this.tracker.beginSync()
+      for (;;) {
+        const page = await conn.ask<SyncResult>({ op: 'sync', rid: ++this.rid, after, limit: this.o.syncPageSize }, this.o.requestTimeoutMs)
+        if (conn !== this.conn) return false
+        const step = this.tracker.syncPage(page)
+        this.surface(step.events)
+        if (step.more) {
+          after = step.after
+          continue
+        }
+        this.emitter.emit('synced', { cursor: this.tracker.cursor })
+        if (step.needSync) this.scheduleGapSync(conn, this.tracker.cursor > before ? 0 : GapRetryMs)
+        return true
+      }
+    } catch (e) {
+      if (conn === this.conn) {
+        this.emitError(e instanceof ParleyClientError ? e : new ParleyClientError(ClientErrorCodes.CONNECTION_LOST, 'sync failed', { cause: e }))
+        this.lost()
+      }
+      return false
+    } finally {
+      conn.syncing = false
+    }
+  }
+
+  private scheduleGapSync(conn: Connection, delayMs: number): void {
+    if (this.gapTimer !== undefined) return
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined
+      if (conn === this.conn && conn.loggedIn) void this.runSync(conn)
+    }, delayMs)
+  }
+
+  private onFrame(conn: Connection, f: ServerFrame): void {
+    switch (f.op) {
+      case 'res':
+        if (conn.settle(f.rid, f) || this.requests.settle(f)) return
+        if (!f.ok) this.emitError(new ParleyClientError(f.code, `unaddressed error response (rid ${f.rid}): ${f.message}`))
+        return
+      case 'pong':
+        if (f.rid !== undefined) conn.settle(f.rid, { ok: true, data: f.t })
+        return
+      case 'ev': {
+        const step = this.tracker.live(f.ev)
+        this.surface(step.events)
+        if (step.needSync && conn === this.conn && conn.loggedIn && !conn.syncing) this.scheduleGapSync(conn, 0)
+        return
+      }
+      case 'bye':
+        conn.noteBye(f.code, f.reason)
+        return
+      default:
+        // An op from a newer server: ignored, so old clients keep working.
+        return
+    }
+  }
+
+  private onClosed(conn: Connection, code: number, reason: string): void {
+    if (conn !== this.conn) return
+    const kind = classifyClose(code)
+    const loginError = conn.loginError
+    if (kind === 'transient' || (code === 4003 && loginError?.retryable)) return this.lost()
+    const err = loginError ?? new ParleyClientError(ClientErrorCodes.SESSION_ENDED, `session ended by the server: ${code} ${reason}`, { closeCode: code })
+    if (kind === 'kicked') {
+      this.endSession('kicked', err)
+      this.emitter.emit('kicked', loginError ? { code, reason, error: loginError } : { code, reason })
+    } else {
+      if (code !== 4004) this.emitError(err)
+      this.endSession('closed', err)
+    }
+  }
+
+  /** The connection is gone or unusable: go offline and schedule a reconnect. */
+  private lost(): void {
+    this.dropConnection()
+    this.setState('offline')
+    if (this.backoff === false) {
+      const err = new ParleyClientError(ClientErrorCodes.CONNECTION_LOST, 'connection lost; reconnect is off')
+      for (const w of this.waiters.splice(0)) w.reject(err)
+      return
+    }
+    const delay = backoffDelay(this.attempt++, this.backoff)
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined
+      void this.open()
+    }, delay)
+  }
+
+  private dropConnection(): void {
+    this.clearTimer('gapTimer')
+    this.clearTimer('reconnectTimer')
+    this.conn?.end(1000, 'client done with this socket')
+    this.conn = undefined
+    this.tracker.disconnected()
+  }
+
+  private endSession(state: 'kicked' | 'closed', err: ParleyClientError): void {
+    this.dropConnection()
+    this.requests.rejectAll(err)
+    this.setState(state)
+    for (const w of this.waiters.splice(0)) w.reject(err)
+  }
+
+  /** Emits surfaced inbox events, then saves the cursor if it moved. */
+  private surface(events: InboxEvent[]): void {
+    for (const ev of events) {
+      const s = surfaceOf(ev)
+      if (s) this.emitter.emit(s.name, s.payload as never)
+    }
+    this.cursorStore.saveIfMoved(this.tracker.cursor)
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.st) return
+    const previous = this.st
+    this.st = state
+    this.emitter.emit('state', { state, previous })
+  }
+
+  private emitError(e: unknown): void {
+    const err = e instanceof ParleyClientError ? e : new ParleyClientError(ClientErrorCodes.CONNECTION_LOST, String(e), { cause: e })
+    this.emitter.emit('error', err)
+  }
+
+  private clearTimer(name: 'reconnectTimer' | 'gapTimer'): void {
+    if (this[name] !== undefined) clearTimeout(this[name])
+    this[name] = undefined
+  }
+}

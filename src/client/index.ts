@@ -1,0 +1,26 @@
+/**
+ * `parley/client`: the Parley client SDK, for browsers and Node (≥ 20, with an injected
+ * WebSocket class). Imports nothing from the server but types.
+ */
+export { ParleyClient } from './ParleyClient.js'
+export type {
+  ConnectionState, ConversationEvent, CursorStore, KickedEvent, NewMessageEvent, ParleyClientEvents,
+  ParleyClientOptions, PeerReadEvent, ReadEvent, RecallEvent, SendOptions, SentMessage, StateEvent,
+} from './types.js'
+export { ClientErrorCodes, ParleyClientError, isRetryableCode, type ClientErrorCode } from './errors.js'
+export * as elements from './elements.js'
+export {
+  element, isElement, plainText, type ElementContents, type TypedElement, type CustomContent,
+  type FaceContent, type FileContent, type ImageContent, type ImageInfo, type LocationContent,
+  type RelayContent, type RelayedMessage, type SoundContent, type TextContent, type VideoContent,
+} from './elements.js'
+export { InboxTracker, type InboxTrackerOptions, type SyncStep, type TrackerPhase, type TrackerStep } from './InboxTracker.js'
+export { BoundedKeySet } from './KeySet.js'
+export { backoffDelay, classifyClose, DefaultBackoff, type BackoffOptions, type CloseKind } from './reconnect.js'
+export { Emitter, type Listener } from './Emitter.js'
+export type { Encoding, WebSocketConstructor, WebSocketLike } from './transport.js'
+export type { ConvId, InboxEvent } from '../protocol/events.js'
+export type {
+  ConversationView, ConvsResult, HistoryResult, LoginResult, Platform, SendResult, SyncResult,
+} from '../protocol/frames.js'
+export type { ElementType, MsgElement, StoredMessage } from '../protocol/message.js'
