@@ -47,7 +47,9 @@ export class Gateway {
     const c = this.d.config
     app.ws<SocketState>('/ws', {
       maxPayloadLength: c.hardFrameBytes,
-      maxBackpressure: c.maxBackpressureBytes,
+      // Headroom above our own limit, so the 4100 close frame still fits behind the data
+      // when SocketTable ends a slow consumer (uWS would otherwise drop it: client sees 1006).
+      maxBackpressure: c.maxBackpressureBytes + 64 * 1024,
       idleTimeout: c.heartbeatTimeoutSeconds,
       sendPingsAutomatically: true,
       upgrade: (res, req, ctx) => {

@@ -2,54 +2,9 @@
  * An independent client: speaks the wire protocol with `ws` and a plain msgpack codec,
  * without the SDK, to prove the protocol as documented in docs/protocol.md is what runs.
  */
-import { Packr } from 'msgpackr'
 import t from 'tap'
-import WebSocket from 'ws'
+import { codec, RawClient } from '../helpers/rawClient.js'
 import { startServer, type TestServer } from '../helpers/server.js'
-
-const codec = new Packr({ useRecords: false, mapsAsObjects: true })
-
-/** A raw socket that collects decoded frames and lets a test await the next matching one. */
-class RawClient {
-  readonly frames: Record<string, unknown>[] = []
-  private waiters: { pred: (f: Record<string, unknown>) => boolean; resolve: (f: Record<string, unknown>) => void }[] = []
-  closed: Promise<{ code: number; reason: string }>
-  private rid = 0
-
-  constructor(readonly ws: WebSocket, private readonly json = false) {
-    ws.on('message', (data, isBinary) => {
-      const f = (isBinary ? codec.unpack(data as Buffer) : JSON.parse(String(data))) as Record<string, unknown>
-      const i = this.waiters.findIndex((w) => w.pred(f))
-      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f)
-      else this.frames.push(f)
-    })
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })))
-  }
-
-  static async open(url: string, json = false): Promise<RawClient> {
-    const ws = new WebSocket(url)
-    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
-    return new RawClient(ws, json)
-  }
-
-  next(pred: (f: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-    const seen = this.frames.find(pred)
-    if (seen) { this.frames.splice(this.frames.indexOf(seen), 1); return Promise.resolve(seen) }
-    return new Promise((resolve) => this.waiters.push({ pred, resolve }))
-  }
-
-  /** Sends an op and resolves with its `res` (or `pong`) frame. */
-  request(op: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const rid = ++this.rid
-    const frame = { op, rid, ...fields }
-    this.ws.send(this.json ? JSON.stringify(frame) : codec.pack(frame))
-    return this.next((f) => (f.op === 'res' || f.op === 'pong') && f.rid === rid)
-  }
-
-  sendRaw(data: Buffer | string): void {
-    this.ws.send(data)
-  }
-}
 
 let server: TestServer
 t.before(async () => { server = await startServer() })

@@ -1,0 +1,199 @@
+/**
+ * The demo chat page (src/web/index.html) in a real browser: Debian's Chromium driven by
+ * playwright-core, against a real node serving the page, the SDK bundle and a demo app.
+ * Two isolated browser contexts are two people; every step awaits what the page shows.
+ *
+ * Needs dist/web/client.js (`npm run build`; `npm test` builds first) and Chromium at
+ * /usr/bin/chromium (scripts/test-setup.sh installs it), or at PARLEY_TEST_CHROMIUM. A
+ * missing bundle or a browser that does not launch fails the test; it never skips.
+ * Screenshots go to <os tmpdir>/parley-artifacts/test-web/, outside the repository.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import t from 'tap'
+import { startServer, testApp, type TestServer } from '../helpers/server.js'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const bundlePath = join(root, 'dist/web/client.js')
+const chromiumPath = process.env.PARLEY_TEST_CHROMIUM ?? '/usr/bin/chromium'
+const artifactsDir = join(tmpdir(), 'parley-artifacts', 'test-web')
+
+/**
+ * What this machine's Chromium needs: no sandbox (root), no GPU, and no background traffic,
+ * which the closed network would refuse. playwright-core gives every launch a fresh empty
+ * profile directory itself (it refuses --user-data-dir in `args`).
+ */
+const chromiumArgs = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+]
+
+/** Upper bound for any single wait on the page, ms: long enough for a loaded CI machine, short enough to fail clearly. */
+const StepTimeoutMs = 15_000
+
+/** One person: a browser context of its own (own storage), one tab, and what went wrong in it. */
+interface Tab {
+  name: string
+  context: BrowserContext
+  page: Page
+  /** Uncaught page exceptions and console errors, in order. */
+  errors: string[]
+}
+
+let server: TestServer | undefined
+let browser: Browser | undefined
+
+t.before(async () => {
+  if (!existsSync(bundlePath)) {
+    throw new Error(`${bundlePath} is missing: run \`npm run build\` first (npm test builds it); the page imports the SDK from it`)
+  }
+  mkdirSync(artifactsDir, { recursive: true })
+  server = await startServer({ apps: [testApp({ demo: true })] })
+  try {
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 60_000 })
+  } catch (e) {
+    throw new Error(`Chromium did not launch from ${chromiumPath} (scripts/test-setup.sh installs Debian's chromium): ${(e as Error).message}`, { cause: e })
+  }
+})
+
+t.teardown(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+async function openTab(name: string): Promise<Tab> {
+  if (!browser || !server) throw new Error('setup did not finish')
+  const context = await browser.newContext({ viewport: { width: 900, height: 600 } })
+  context.setDefaultTimeout(StepTimeoutMs)
+  const page = await context.newPage()
+  const tab: Tab = { name, context, page, errors: [] }
+  page.on('pageerror', (e) => tab.errors.push(`uncaught: ${e.message}`))
+  page.on('console', (m) => { if (m.type() === 'error') tab.errors.push(`console: ${m.text()} (${m.location().url})`) })
+  await page.goto(server.url)
+  return tab
+}
+
+async function login(tab: Tab, userId: string): Promise<void> {
+  await tab.page.fill('#userId', userId)
+  await tab.page.click('#login')
+  await tab.page.locator('#status', { hasText: `${userId}: online` }).waitFor()
+}
+
+/** Opens the conversation by typing the peer's id; done when its history is shown and Send is enabled. */
+async function openConversation(tab: Tab, peer: string): Promise<void> {
+  await tab.page.fill('#peer', peer)
+  await tab.page.click('#open')
+  await tab.page.locator('#send:enabled').waitFor()
+}
+
+async function typeAndSend(tab: Tab, text: string, via: 'button' | 'enter'): Promise<void> {
+  await tab.page.fill('#text', text)
+  if (via === 'enter') await tab.page.press('#text', 'Enter')
+  else await tab.page.click('#send')
+}
+
+/** The message line whose bubble reads exactly `from: text`, in the open conversation. */
+function messageLine(tab: Tab, from: string, text: string) {
+  return tab.page.locator('#messages li').filter({ has: tab.page.getByText(`${from}: ${text}`, { exact: true }) })
+}
+
+/** The conversation list as the page shows it: peer and unread badge (0 when none). */
+function conversationList(tab: Tab): Promise<Array<{ peer: string; unread: number }>> {
+  return tab.page.$$eval('#convs li', (lis) => lis.map((li) => {
+    const badge = li.querySelector('.unread')
+    const peer = [...li.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent ?? '').join('').trim()
+    return { peer, unread: badge ? Number(badge.textContent) : 0 }
+  }))
+}
+
+/** Waits until the conversation list shows `peer` with `unread` unread messages. */
+async function awaitConversation(tab: Tab, peer: string, unread: number): Promise<void> {
+  await tab.page.waitForFunction(([peer, unread]) => [...document.querySelectorAll('#convs li')].some((li) => {
+    const badge = li.querySelector('.unread')
+    const n = badge ? Number(badge.textContent) : 0
+    return li.firstChild?.textContent?.trim() === peer && n === unread
+  }), [peer, unread] as const, { timeout: StepTimeoutMs })
+}
+
+async function bubbles(tab: Tab): Promise<Array<{ side: string; text: string }>> {
+  return tab.page.$$eval('#messages li', (lis) => lis.map((li) => ({ side: li.className.split(' ')[0], text: li.textContent ?? '' })))
+}
+
+async function screenshot(tab: Tab, file: string): Promise<string> {
+  const path = join(artifactsDir, file)
+  await tab.page.screenshot({ path })
+  return path
+}
+
+t.test('two people chat through the page', async (t) => {
+  const a = await openTab('alice')
+  const b = await openTab('bob')
+  t.equal(await a.page.title(), 'Parley — demo chat')
+  t.equal(await a.page.textContent('#status'), 'offline', 'offline before logging in')
+  t.equal(await a.page.isDisabled('#send'), true, 'Send is disabled until a conversation is open')
+
+  await login(a, 'alice')
+  await login(b, 'bob')
+  await openConversation(a, 'bob')
+  await openConversation(b, 'alice')
+  t.same(await bubbles(a), [], 'a new conversation has no history')
+
+  await typeAndSend(a, 'hello bob', 'enter')
+  await messageLine(b, 'alice', 'hello bob').waitFor()
+  t.equal(await messageLine(b, 'alice', 'hello bob').getAttribute('class'), 'theirs', "bob sees alice's message as theirs")
+  await messageLine(a, 'alice', 'hello bob').waitFor()
+  t.equal(await messageLine(a, 'alice', 'hello bob').getAttribute('class'), 'mine', 'alice sees her own message as hers')
+  t.equal(await a.page.inputValue('#text'), '', 'the input is cleared after sending')
+
+  await typeAndSend(b, 'hi alice', 'button')
+  await messageLine(a, 'bob', 'hi alice').waitFor()
+  t.same(await bubbles(a), [{ side: 'mine', text: 'alice: hello bob' }, { side: 'theirs', text: 'bob: hi alice' }], "alice's view, in order")
+  t.same(await bubbles(b), [{ side: 'theirs', text: 'alice: hello bob' }, { side: 'mine', text: 'bob: hi alice' }], "bob's view, in order")
+
+  // Each reads the other's message in the open conversation, so neither shows an unread badge.
+  await awaitConversation(b, 'alice', 0)
+  await awaitConversation(a, 'bob', 0)
+  t.same(await conversationList(b), [{ peer: 'alice', unread: 0 }], "bob's conversation list shows alice")
+  t.same(await conversationList(a), [{ peer: 'bob', unread: 0 }], "alice's conversation list shows bob")
+
+  t.comment(`screenshots: ${await screenshot(a, 'alice.png')} ${await screenshot(b, 'bob.png')}`)
+
+  // A reload loses the session; logging in again and reopening the conversation shows its history.
+  await b.page.reload()
+  t.equal(await b.page.textContent('#status'), 'offline', 'offline after a reload')
+  await login(b, 'bob')
+  await awaitConversation(b, 'alice', 0)
+  await openConversation(b, 'alice')
+  await messageLine(b, 'bob', 'hi alice').waitFor()
+  t.same(await bubbles(b), [{ side: 'theirs', text: 'alice: hello bob' }, { side: 'mine', text: 'bob: hi alice' }], 'history, oldest first')
+
+  t.same(a.errors, [], "no errors in alice's tab")
+  t.same(b.errors, [], "no errors in bob's tab")
+})
+
+t.test('a message to a closed conversation is unread until opened from the list', async (t) => {
+  const d = await openTab('dave')
+  const c = await openTab('carol')
+  await login(d, 'dave')
+  await login(c, 'carol')
+
+  await openConversation(d, 'carol')
+  await typeAndSend(d, 'are you there, carol?', 'button')
+  await messageLine(d, 'dave', 'are you there, carol?').waitFor()
+  await awaitConversation(c, 'dave', 1)
+  t.same(await bubbles(c), [], 'nothing is shown in the message pane while no conversation is open')
+
+  await c.page.locator('#convs li').filter({ hasText: 'dave' }).click()
+  await messageLine(c, 'dave', 'are you there, carol?').waitFor()
+  t.equal(await c.page.inputValue('#peer'), 'dave', 'clicking the conversation fills the peer box')
+  t.equal(await c.page.isEnabled('#send'), true, 'and enables Send')
+  await awaitConversation(c, 'dave', 0)
+  t.same(await conversationList(c), [{ peer: 'dave', unread: 0 }], 'opening the conversation reads it')
+
+  t.comment(`screenshot: ${await screenshot(c, 'carol.png')}`)
+  t.same(d.errors, [], "no errors in dave's tab")
+  t.same(c.errors, [], "no errors in carol's tab")
+})
