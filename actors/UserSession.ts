@@ -84,7 +84,13 @@ export class UserSession implements Actor {
     for (const c of convs) this.convs.set(c.conv, c)
   }
 
-  async onDeactivate(_reason: DeactivationReason): Promise<void> {}
+  /**
+   * Devices live only in this activation. After a fault the next activation would not know
+   * them, so they are told to reconnect (4103), which re-attaches them and catches them up.
+   */
+  async onDeactivate(reason: DeactivationReason): Promise<void> {
+    if (reason === 'failed') this.dropAllDevices(CloseCodes.SESSION_RESTARTED, 'session restarted; reconnect')
+  }
 
   canDeactivate(): boolean {
     return this.devices.size === 0
@@ -204,8 +210,8 @@ export class UserSession implements Actor {
     const { messages } = this.ctx.deps
     const d = await messages.getDedupe(this.owner, conv, random)
     if (!d || this.nowSec() - d.time > Limits.dedupeWindowSeconds) return undefined
-    const found = await messages.findByKey(this.owner, d.msgKey)
-    return found && { msgKey: d.msgKey, time: found.msg.time, seq: found.msg.seq }
+    const found = await messages.findByKey(this.owner, conv, d.msgKey)
+    return found && { msgKey: d.msgKey, time: found.time, seq: found.seq }
   }
 
   private async onSync(m: Extract<UserSessionMsg, { kind: 'sync' }>): Promise<SyncResult> {
@@ -229,12 +235,11 @@ export class UserSession implements Actor {
   /** Recalls a message in this user's view; idempotent. `found: false` only for peer/admin. */
   private async onRecall(m: Extract<UserSessionMsg, { kind: 'recall' }>): Promise<{ found: boolean }> {
     const conv = c2cConv(m.peer)
-    const found = await this.ctx.deps.messages.findByKey(this.owner, m.msgKey)
-    if (!found || found.conv !== conv) {
+    const msg = await this.ctx.deps.messages.findByKey(this.owner, conv, m.msgKey)
+    if (!msg) {
       if (m.as !== 'sender') return { found: false }
       throw new ParleyError('MSG_NOT_FOUND', m.msgKey)
     }
-    const msg = found.msg
     if (m.as === 'sender') {
       if (msg.from !== this.owner.user) throw new ParleyError('RECALL_NOT_SENDER')
       const window = this.ctx.deps.apps.get(this.owner.app)?.recallWindowSeconds ?? Limits.recallWindowSeconds
@@ -279,10 +284,8 @@ export class UserSession implements Actor {
     const rec = this.conv(conv)
     const updates: { conv: ConvId; msg: StoredMessage }[] = []
     for (const key of m.msgKeys ?? []) {
-      const f = await this.ctx.deps.messages.findByKey(this.owner, key)
-      if (f && f.conv === conv && f.msg.from === this.owner.user && !f.msg.peerRead) {
-        updates.push({ conv, msg: { ...f.msg, peerRead: true } })
-      }
+      const f = await this.ctx.deps.messages.findByKey(this.owner, conv, key)
+      if (f && f.from === this.owner.user && !f.peerRead) updates.push({ conv, msg: { ...f, peerRead: true } })
     }
     const newTime = m.upToTime !== undefined && m.upToTime > (rec.peerReadTime ?? -1) ? m.upToTime : undefined
     if (updates.length === 0 && newTime === undefined) return
@@ -319,7 +322,7 @@ export class UserSession implements Actor {
 
   /** Invalidates every UserSig issued before now and closes every device (REST kick). */
   private async onKick(): Promise<void> {
-    await this.ensureImported()
+    if (!this.account) throw new ParleyError('ACCOUNT_NOT_IMPORTED', this.owner.user)
     const rec = { ...this.account!, kickedAt: this.nowSec() }
     await this.ctx.deps.accounts.put(this.owner.app, rec)
     this.account = rec

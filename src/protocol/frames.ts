@@ -76,4 +76,6 @@ export const CloseCodes = {
   SLOW_CONSUMER: 4100,
   SHUTTING_DOWN: 4101,
   LOGIN_TIMEOUT: 4102,
+  /** The user's session actor failed and restarted: reconnect to re-attach and catch up. */
+  SESSION_RESTARTED: 4103,
 } as const

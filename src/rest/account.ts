@@ -4,7 +4,8 @@
  * Codes: a missing or mistyped field → 70402; a batch outside its size (empty, or above 100
  * accounts / 500 status targets) → 70206; an account that is not imported → 70107, per item
  * in batch replies. A string that cannot be a UserID is reported like an account that does
- * not exist (it cannot be one) and never reaches an actor.
+ * not exist (it cannot be one; for imports it is listed in FailAccounts) and never reaches an
+ * actor.
  */
 import type { Platform } from '../protocol/frames.js'
 import { Limits } from '../protocol/limits.js'
@@ -24,7 +25,7 @@ const itemOk: ItemResult = { ResultCode: 0, ResultInfo: '' }
 const itemNotImported: ItemResult = { ResultCode: NotImported.code, ResultInfo: NotImported.message }
 
 /** Runs one item's request; a failure becomes that item's result instead of the call's. */
-async function perItem(ctx: RestCtx, run: () => Promise<ItemResult>): Promise<ItemResult> {
+async function perItem<T extends ItemResult>(ctx: RestCtx, run: () => Promise<T>): Promise<T | ItemResult> {
   try {
     return await run()
   } catch (e) {
@@ -72,15 +73,10 @@ async function accountDelete(ctx: RestCtx, body: Body): Promise<Record<string, u
 
 async function accountCheck(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
   const ids = itemUserIds(new BodyReader(body, Code), 'CheckItem')
-  const status = await mapLimit(ids, ItemConcurrency, async (id) => {
-    let imported = false
-    const res = await perItem(ctx, async () => {
-      imported = isUserId(id) && await isImported(ctx, id)
-      return itemOk
-    })
-    return { ...res, AccountStatus: imported ? 'Imported' : 'NotImported' }
-  })
-  return { ResultItem: ids.map((id, i) => ({ UserID: id, ...status[i] })) }
+  const results = await mapLimit(ids, ItemConcurrency, (id) => perItem(ctx, async () => ({
+    ...itemOk, AccountStatus: isUserId(id) && await isImported(ctx, id) ? 'Imported' : 'NotImported',
+  })))
+  return { ResultItem: ids.map((id, i) => ({ UserID: id, AccountStatus: 'NotImported', ...results[i] })) }
 }
 
 async function kick(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {

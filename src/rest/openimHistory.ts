@@ -76,7 +76,7 @@ async function getRoamMsg(ctx: RestCtx, body: Body): Promise<Record<string, unkn
   const lastTime = lastKey === undefined ? undefined : keyTime(lastKey) ?? r.fail('LastMsgKey', 'not a MsgKey')
   await requireImported(ctx, [owner, peer], 'ACCOUNT_NOT_IMPORTED')
   const limit = Math.min(maxCnt, Limits.maxPageSize)
-  const cursor = lastKey === undefined || lastTime === undefined ? {} : await cursorAfter(ctx, owner, peer, lastKey, lastTime)
+  const cursor = lastKey !== undefined && lastTime !== undefined ? await cursorAfter(ctx, owner, peer, lastKey, lastTime) : {}
   const upper = cursor.maxTime === undefined ? maxTime : Math.min(cursor.maxTime, maxTime ?? Infinity)
   const page = await history(ctx, owner, { peer, before: cursor.before, minTime, maxTime: upper, limit: limit + 1 })
   const list = page.messages.slice(0, limit)

@@ -52,7 +52,7 @@ export interface DedupeRecord {
 export interface UserCommit {
   /** Appended in order; each `seq` must be exactly one above the previous stored seq. */
   inbox?: InboxEvent[]
-  /** Upserted by (conv, msg.seq); also indexes msg.msgKey → (conv, seq). */
+  /** Upserted by (conv, msg.seq); also indexes (conv, msg.msgKey) → seq. */
   messages?: { conv: ConvId; msg: StoredMessage }[]
   /** Upserted by conv. */
   conversations?: ConversationRecord[]
@@ -82,8 +82,11 @@ export interface MessageStore {
   /** Messages of one conversation, newest first, per the query. */
   readHistory(owner: UserRef, conv: ConvId, q: HistoryQuery): Promise<StoredMessage[]>
   getMessage(owner: UserRef, conv: ConvId, seq: number): Promise<StoredMessage | undefined>
-  /** Finds a message by its MsgKey in any of the owner's conversations. */
-  findByKey(owner: UserRef, msgKey: string): Promise<{ conv: ConvId; msg: StoredMessage } | undefined>
+  /**
+   * Finds a message by its MsgKey within one conversation. Keys are unique per conversation,
+   * not per owner: a batch send gives every target's copy the same MsgKey.
+   */
+  findByKey(owner: UserRef, conv: ConvId, msgKey: string): Promise<StoredMessage | undefined>
   getDedupe(owner: UserRef, conv: ConvId, random: number): Promise<DedupeRecord | undefined>
 
   getConversation(owner: UserRef, conv: ConvId): Promise<ConversationRecord | undefined>

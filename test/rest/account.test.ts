@@ -4,6 +4,7 @@
  * changes nothing.
  */
 import t from 'tap'
+import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
 import { startServer, type TestServer } from '../helpers/server.js'
 import { Device, Rest, uid } from './fixtures/rest.js'
 
@@ -92,7 +93,6 @@ t.test('kick: closes the user\'s sockets and invalidates earlier UserSigs', asyn
   await rest.importUsers(a)
   const oldSig = server.userSig(a)
   const nowSec = Math.floor(Date.now() / 1000)
-  const { mintUserSigV2 } = await import('../../src/auth/usersigV2.js')
   const earlierSig = mintUserSigV2({ sdkAppId: server.app.sdkAppId, key: server.app.secretKey, userId: a, expireSec: 3600, nowSec: nowSec - 10 })
   const dev = await Device.login(server, a, 'Web', oldSig)
   t.match(await rest.call(svc('kick'), { UserID: a }), { ActionStatus: 'OK' })

@@ -30,7 +30,7 @@ export function messageStoreConformance(t: Test, name: string, factory: MessageS
     ['inbox: a gap or duplicate seq is rejected and writes nothing', inboxGuard],
     ['commit: a rejected commit leaves no partial writes', atomicity],
     ['messages: upsert replaces; history newest first with beforeSeq, time bounds, limit', history],
-    ['findByKey: across conversations, gone after clearHistory', findByKey],
+    ['findByKey: per conversation, gone after clearHistory', findByKey],
     ['dedupe: put and get by (conv, random)', dedupe],
     ['conversations: upsert and list', conversations],
     ['owners: users and apps never see each other\'s data', isolation],
@@ -128,7 +128,7 @@ async function atomicity(t: Test, { store }: MessageStoreFixture): Promise<void>
 
   t.same(await store.readHistory(alice, bob, { limit: 10 }), [m2, m1], 'clearHistory was not applied')
   t.same(await store.getMessage(alice, bob, 1), m1, 'message upsert was not applied')
-  t.same(await store.findByKey(alice, m1.msgKey), { conv: bob, msg: m1 }, 'msgKey index intact')
+  t.same(await store.findByKey(alice, bob, m1.msgKey), m1, 'msgKey index intact')
   t.same(await store.readHistory(alice, carol, { limit: 10 }), [])
   t.same(await store.getConversation(alice, bob), convRecord(bob, 2), 'conversation upsert was not applied')
   t.equal(await store.getConversation(alice, carol), undefined)
@@ -164,7 +164,7 @@ async function history(t: Test, { store }: MessageStoreFixture): Promise<void> {
   const after = await store.readHistory(alice, bob, { limit: 100 })
   t.equal(after.length, 10, 'upsert adds no entry')
   t.same(after.find((m) => m.seq === 4), recalled, 'history shows the recall flag')
-  t.same(await store.findByKey(alice, recalled.msgKey), { conv: bob, msg: recalled })
+  t.same(await store.findByKey(alice, bob, recalled.msgKey), recalled)
   t.equal(await store.getMessage(alice, bob, 11), undefined)
 }
 
@@ -175,20 +175,21 @@ async function findByKey(t: Test, { store }: MessageStoreFixture): Promise<void>
     inbox: [...toBob.map((m, i) => msgEvent(i + 1, bob, m)), ...toCarol.map((m, i) => msgEvent(i + 3, carol, m))],
     messages: [...toBob.map((msg) => ({ conv: bob, msg })), ...toCarol.map((msg) => ({ conv: carol, msg }))],
   })
-  for (const m of toBob) t.same(await store.findByKey(alice, m.msgKey), { conv: bob, msg: m })
-  for (const m of toCarol) t.same(await store.findByKey(alice, m.msgKey), { conv: carol, msg: m })
-  t.equal(await store.findByKey(alice, makeMsgKey(1, 1, 1)), undefined, 'unknown key')
+  for (const m of toBob) t.same(await store.findByKey(alice, bob, m.msgKey), m)
+  for (const m of toCarol) t.same(await store.findByKey(alice, carol, m.msgKey), m)
+  t.equal(await store.findByKey(alice, bob, makeMsgKey(1, 1, 1)), undefined, 'unknown key')
+  t.equal(await store.findByKey(alice, carol, toBob[0].msgKey), undefined, 'keys are per conversation')
 
   await store.commit(alice, { clearHistory: [bob] })
-  for (const m of toBob) t.equal(await store.findByKey(alice, m.msgKey), undefined, 'cleared key is gone')
+  for (const m of toBob) t.equal(await store.findByKey(alice, bob, m.msgKey), undefined, 'cleared key is gone')
   t.same(await store.readHistory(alice, bob, { limit: 10 }), [], 'cleared history is empty')
   t.equal(await store.getMessage(alice, bob, 1), undefined)
-  for (const m of toCarol) t.same(await store.findByKey(alice, m.msgKey), { conv: carol, msg: m }, 'other conv kept')
+  for (const m of toCarol) t.same(await store.findByKey(alice, carol, m.msgKey), m, 'other conv kept')
   t.same(seqs(await store.readInbox(alice, 0, 10)), [1, 2, 3, 4], 'clearHistory leaves the inbox')
 
   const again = message(3, 'bob', 1005)
   await store.commit(alice, { messages: [{ conv: bob, msg: again }] })
-  t.same(await store.findByKey(alice, again.msgKey), { conv: bob, msg: again }, 'new messages index after a clear')
+  t.same(await store.findByKey(alice, bob, again.msgKey), again, 'new messages index after a clear')
 }
 
 async function dedupe(t: Test, { store }: MessageStoreFixture): Promise<void> {
@@ -245,7 +246,7 @@ async function isolation(t: Test, { store }: MessageStoreFixture): Promise<void>
     for (const [j, other] of owners.entries()) {
       if (j === i) continue
       const theirs = message(j + 1, other.user, 1000 + j + 1)
-      t.equal(await store.findByKey(owner, theirs.msgKey), undefined, `${who}: not another owner's key`)
+      t.equal(await store.findByKey(owner, bob, theirs.msgKey), undefined, `${who}: not another owner's key`)
       t.equal(await store.getMessage(owner, bob, j + 1), undefined, `${who}: not another owner's message`)
     }
   }
@@ -271,7 +272,7 @@ async function persistence(t: Test, f: MessageStoreFixture): Promise<void> {
   t.equal(await store.lastInboxSeq(alice), 3)
   t.same(await store.readInbox(alice, 0, 10), commit.inbox)
   t.same(await store.readHistory(alice, bob, { limit: 10 }), [m2, m1])
-  t.same(await store.findByKey(alice, m2.msgKey), { conv: bob, msg: m2 })
+  t.same(await store.findByKey(alice, bob, m2.msgKey), m2)
   t.same(await store.listConversations(alice), [convRecord(bob, 2)])
   t.same(await store.getDedupe(alice, bob, m1.random), { msgKey: m1.msgKey, time: 1001 })
   await store.commit(alice, { inbox: [convEvent(4, bob)] })

@@ -12,8 +12,8 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import t from 'tap'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import t, { type Test } from 'tap'
 import { startServer, testApp, type TestServer } from '../helpers/server.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -34,10 +34,8 @@ const chromiumArgs = [
 /** Upper bound for any single wait on the page, ms: long enough for a loaded CI machine, short enough to fail clearly. */
 const StepTimeoutMs = 15_000
 
-/** One person: a browser context of its own (own storage), one tab, and what went wrong in it. */
+/** One person: a tab in a browser context of its own (own storage), and what went wrong in it. */
 interface Tab {
-  name: string
-  context: BrowserContext
   page: Page
   /** Uncaught page exceptions and console errors, in order. */
   errors: string[]
@@ -64,28 +62,32 @@ t.teardown(async () => {
   await server?.stop()
 })
 
-async function openTab(name: string): Promise<Tab> {
+/** A new browser context with one tab at the page, closed when test `t` ends. */
+async function openTab(t: Test): Promise<Tab> {
   if (!browser || !server) throw new Error('setup did not finish')
   const context = await browser.newContext({ viewport: { width: 900, height: 600 } })
+  t.teardown(() => context.close())
   context.setDefaultTimeout(StepTimeoutMs)
   const page = await context.newPage()
-  const tab: Tab = { name, context, page, errors: [] }
+  const tab: Tab = { page, errors: [] }
   page.on('pageerror', (e) => tab.errors.push(`uncaught: ${e.message}`))
   page.on('console', (m) => { if (m.type() === 'error') tab.errors.push(`console: ${m.text()} (${m.location().url})`) })
   await page.goto(server.url)
   return tab
 }
 
-async function login(tab: Tab, userId: string): Promise<void> {
+async function login(tab: Tab, userId: string, via: 'button' | 'enter' = 'button'): Promise<void> {
   await tab.page.fill('#userId', userId)
-  await tab.page.click('#login')
+  if (via === 'enter') await tab.page.press('#userId', 'Enter')
+  else await tab.page.click('#login')
   await tab.page.locator('#status', { hasText: `${userId}: online` }).waitFor()
 }
 
 /** Opens the conversation by typing the peer's id; done when its history is shown and Send is enabled. */
-async function openConversation(tab: Tab, peer: string): Promise<void> {
+async function openConversation(tab: Tab, peer: string, via: 'button' | 'enter' = 'button'): Promise<void> {
   await tab.page.fill('#peer', peer)
-  await tab.page.click('#open')
+  if (via === 'enter') await tab.page.press('#peer', 'Enter')
+  else await tab.page.click('#open')
   await tab.page.locator('#send:enabled').waitFor()
 }
 
@@ -100,26 +102,37 @@ function messageLine(tab: Tab, from: string, text: string) {
   return tab.page.locator('#messages li').filter({ has: tab.page.getByText(`${from}: ${text}`, { exact: true }) })
 }
 
-/** The conversation list as the page shows it: peer and unread badge (0 when none). */
-function conversationList(tab: Tab): Promise<Array<{ peer: string; unread: number }>> {
-  return tab.page.$$eval('#convs li', (lis) => lis.map((li) => {
+/**
+ * The conversation list as the page shows it: each entry's peer (its own text) and unread
+ * badge (0 when none). Runs in the page, so it is self-contained.
+ */
+function readConversations(): Array<{ peer: string; unread: number }> {
+  return Array.from(document.querySelectorAll('#convs li'), (li) => {
     const badge = li.querySelector('.unread')
-    const peer = [...li.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent ?? '').join('').trim()
-    return { peer, unread: badge ? Number(badge.textContent) : 0 }
-  }))
+    const own = Array.from(li.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE)
+    return { peer: own.map((n) => n.textContent ?? '').join('').trim(), unread: badge ? Number(badge.textContent) : 0 }
+  })
+}
+
+function conversationList(tab: Tab): Promise<Array<{ peer: string; unread: number }>> {
+  return tab.page.evaluate(readConversations)
 }
 
 /** Waits until the conversation list shows `peer` with `unread` unread messages. */
 async function awaitConversation(tab: Tab, peer: string, unread: number): Promise<void> {
-  await tab.page.waitForFunction(([peer, unread]) => [...document.querySelectorAll('#convs li')].some((li) => {
-    const badge = li.querySelector('.unread')
-    const n = badge ? Number(badge.textContent) : 0
-    return li.firstChild?.textContent?.trim() === peer && n === unread
-  }), [peer, unread] as const, { timeout: StepTimeoutMs })
+  const expression = `(${readConversations})().some((c) => c.peer === ${JSON.stringify(peer)} && c.unread === ${unread})`
+  await tab.page.waitForFunction(expression, undefined, { timeout: StepTimeoutMs })
 }
 
 async function bubbles(tab: Tab): Promise<Array<{ side: string; text: string }>> {
   return tab.page.$$eval('#messages li', (lis) => lis.map((li) => ({ side: li.className.split(' ')[0], text: li.textContent ?? '' })))
+}
+
+/** Elements whose content is wider than their box (a layout that does not fit the viewport). */
+function overflowing(tab: Tab): Promise<string[]> {
+  return tab.page.$$eval('aside, main, .row', (els) => els
+    .filter((el) => el.scrollWidth > el.clientWidth)
+    .map((el) => `${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''}: ${el.scrollWidth}px in ${el.clientWidth}px`))
 }
 
 async function screenshot(tab: Tab, file: string): Promise<string> {
@@ -129,15 +142,15 @@ async function screenshot(tab: Tab, file: string): Promise<string> {
 }
 
 t.test('two people chat through the page', async (t) => {
-  const a = await openTab('alice')
-  const b = await openTab('bob')
-  t.equal(await a.page.title(), 'Parley — demo chat')
+  const a = await openTab(t)
+  const b = await openTab(t)
+  t.equal(await a.page.title(), 'Parley — demo chat', 'the page is served at /')
   t.equal(await a.page.textContent('#status'), 'offline', 'offline before logging in')
   t.equal(await a.page.isDisabled('#send'), true, 'Send is disabled until a conversation is open')
 
   await login(a, 'alice')
-  await login(b, 'bob')
-  await openConversation(a, 'bob')
+  await login(b, 'bob', 'enter')
+  await openConversation(a, 'bob', 'enter')
   await openConversation(b, 'alice')
   t.same(await bubbles(a), [], 'a new conversation has no history')
 
@@ -159,6 +172,7 @@ t.test('two people chat through the page', async (t) => {
   t.same(await conversationList(b), [{ peer: 'alice', unread: 0 }], "bob's conversation list shows alice")
   t.same(await conversationList(a), [{ peer: 'bob', unread: 0 }], "alice's conversation list shows bob")
 
+  t.same(await overflowing(a), [], 'nothing in the page overflows sideways')
   t.comment(`screenshots: ${await screenshot(a, 'alice.png')} ${await screenshot(b, 'bob.png')}`)
 
   // A reload loses the session; logging in again and reopening the conversation shows its history.
@@ -175,8 +189,8 @@ t.test('two people chat through the page', async (t) => {
 })
 
 t.test('a message to a closed conversation is unread until opened from the list', async (t) => {
-  const d = await openTab('dave')
-  const c = await openTab('carol')
+  const d = await openTab(t)
+  const c = await openTab(t)
   await login(d, 'dave')
   await login(c, 'carol')
 
@@ -185,6 +199,7 @@ t.test('a message to a closed conversation is unread until opened from the list'
   await messageLine(d, 'dave', 'are you there, carol?').waitFor()
   await awaitConversation(c, 'dave', 1)
   t.same(await bubbles(c), [], 'nothing is shown in the message pane while no conversation is open')
+  t.comment(`screenshot: ${await screenshot(c, 'carol-unread.png')}`)
 
   await c.page.locator('#convs li').filter({ hasText: 'dave' }).click()
   await messageLine(c, 'dave', 'are you there, carol?').waitFor()
@@ -196,4 +211,42 @@ t.test('a message to a closed conversation is unread until opened from the list'
   t.comment(`screenshot: ${await screenshot(c, 'carol.png')}`)
   t.same(d.errors, [], "no errors in dave's tab")
   t.same(c.errors, [], "no errors in carol's tab")
+})
+
+t.test('logging in again as someone else replaces the session in that tab', async (t) => {
+  const x = await openTab(t)
+  const e = await openTab(t)
+  await login(x, 'frank')
+  await login(x, 'erin')
+  await openConversation(x, 'frank')
+  await typeAndSend(x, 'hi frank', 'button')
+  await messageLine(x, 'erin', 'hi frank').waitFor()
+
+  await login(x, 'frank')
+  t.same(await bubbles(x), [], 'the previous conversation is cleared')
+  t.equal(await x.page.isDisabled('#send'), true, 'Send is disabled until a conversation is open')
+  await awaitConversation(x, 'erin', 1)
+  t.same(await conversationList(x), [{ peer: 'erin', unread: 1 }], "the list is frank's")
+
+  // Erin writes from another device: frank's list counts it; erin's closed session in this tab shows nothing.
+  await login(e, 'erin')
+  await openConversation(e, 'frank')
+  await typeAndSend(e, 'are you frank?', 'button')
+  await awaitConversation(x, 'erin', 2)
+  t.same(await bubbles(x), [], 'nothing reaches the message pane from the replaced session')
+  t.equal(await x.page.textContent('#status'), 'frank: online', "the status is frank's")
+  t.same(x.errors, [], 'no errors in the tab that logged in twice')
+  t.same(e.errors, [], "no errors in erin's second tab")
+})
+
+t.test('a message the server refuses stays in the input, and the status says why', async (t) => {
+  const g = await openTab(t)
+  await login(g, 'gina')
+  await openConversation(g, 'nobody')
+  await typeAndSend(g, 'hello?', 'button')
+  await g.page.locator('#status', { hasText: 'gina: not sent:' }).waitFor()
+  t.match(await g.page.textContent('#status'), /20003|not imported/, 'the SDK error is shown')
+  t.equal(await g.page.inputValue('#text'), 'hello?', 'the text is given back')
+  t.same(await bubbles(g), [], 'no message line for a message that was not sent')
+  t.same(g.errors, [], 'no errors in the tab')
 })

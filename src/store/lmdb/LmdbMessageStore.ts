@@ -8,7 +8,7 @@
  * |---------------------|------------------------------|-----------------------|
  * | `msg.inbox`         | `[app, user, seq]`           | InboxEvent            |
  * | `msg.messages`      | `[app, user, conv, seq]`     | StoredMessage         |
- * | `msg.keys`          | `[app, user, msgKey]`        | `{ conv, seq }`       |
+ * | `msg.keys`          | `[app, user, conv, msgKey]`  | `seq`                 |
  * | `msg.dedupe`        | `[app, user, conv, random]`  | DedupeRecord          |
  * | `msg.conversations` | `[app, user, conv]`          | ConversationRecord    |
  *
@@ -28,15 +28,10 @@ import type {
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
 
-interface MsgKeyIndexEntry {
-  conv: ConvId
-  seq: number
-}
-
 export class LmdbMessageStore implements MessageStore {
   private readonly inbox: Database<InboxEvent, Key>
   private readonly messages: Database<StoredMessage, Key>
-  private readonly msgKeys: Database<MsgKeyIndexEntry, Key>
+  private readonly msgKeys: Database<number, Key>
   private readonly dedupe: Database<DedupeRecord, Key>
   private readonly conversations: Database<ConversationRecord, Key>
 
@@ -100,12 +95,12 @@ export class LmdbMessageStore implements MessageStore {
     return this.messages.get([...ownerKey(owner), keyText(conv, 'conv'), seq])
   }
 
-  async findByKey(owner: UserRef, msgKey: string): Promise<{ conv: ConvId; msg: StoredMessage } | undefined> {
-    const o = ownerKey(owner)
-    const at = this.msgKeys.get([...o, keyText(msgKey, 'msgKey')])
-    if (!at) return undefined
-    const msg = this.messages.get([...o, at.conv, at.seq])
-    return msg && msg.msgKey === msgKey ? { conv: at.conv, msg } : undefined
+  async findByKey(owner: UserRef, conv: ConvId, msgKey: string): Promise<StoredMessage | undefined> {
+    const prefix = [...ownerKey(owner), keyText(conv, 'conv')]
+    const seq = this.msgKeys.get([...prefix, keyText(msgKey, 'msgKey')])
+    if (seq === undefined) return undefined
+    const msg = this.messages.get([...prefix, seq])
+    return msg && msg.msgKey === msgKey ? msg : undefined
   }
 
   async getDedupe(owner: UserRef, conv: ConvId, random: number): Promise<DedupeRecord | undefined> {
@@ -159,7 +154,7 @@ export class LmdbMessageStore implements MessageStore {
     const previous = this.messages.get(key)
     if (previous && previous.msgKey !== msg.msgKey) this.unindex(o, previous.msgKey, conv, msg.seq)
     this.messages.put(key, msg)
-    this.msgKeys.put([...o, keyText(msg.msgKey, 'msgKey')], { conv, seq: msg.seq })
+    this.msgKeys.put([...o, conv, keyText(msg.msgKey, 'msgKey')], msg.seq)
   }
 
   private clearConversation(o: OwnerKey, conv: ConvId): void {
@@ -174,11 +169,10 @@ export class LmdbMessageStore implements MessageStore {
     }
   }
 
-  /** Drops the msgKey index entry only if it still points at (conv, seq). */
+  /** Drops the (conv, msgKey) index entry only if it still points at `seq`. */
   private unindex(o: OwnerKey, msgKey: string, conv: ConvId, seq: number): void {
-    const key = [...o, msgKey]
-    const at = this.msgKeys.get(key)
-    if (at && at.conv === conv && at.seq === seq) this.msgKeys.remove(key)
+    const key = [...o, conv, msgKey]
+    if (this.msgKeys.get(key) === seq) this.msgKeys.remove(key)
   }
 }
 

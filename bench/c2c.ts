@@ -1,0 +1,146 @@
+/**
+ * One-to-one messaging throughput and latency.
+ *
+ * `pairs` sender→receiver pairs of logged-in sockets, spread over `clientProcs` load
+ * processes (both ends of a pair in one process, so one clock stamps and reads a message).
+ * Against each server, in this order:
+ *   1. saturation: every pair keeps `window` messages in flight → delivered messages/s;
+ *   2. fixed load: `rate` messages/s offered in total (open loop, stamped with the intended
+ *      send time) → achieved rate and end-to-end latency (send → receiver's socket);
+ *   3. (Parley only) if the fixed load was not sustained, the same at 80% of the measured
+ *      saturation rate, reported as the highest rate sustained.
+ * Servers: the raw uWS relay baseline (one thread, forwards frames to the paired socket),
+ * then Parley in embedded mode with its default config, `threads` worker threads and a
+ * durable LMDB store in a fresh temp dir. Server and load processes share the machine's cores.
+ *
+ *   npm run build && node dist/bench/c2c.js [--pairs 500] [--rate 10000] [--measureMs 10000] …
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { LoadClients, splitSessions } from './lib/clients.js'
+import type { Target } from './lib/loadProtocol.js'
+import { openAll, runTraffic, sleepUntil, sustained, type TrafficSummary } from './lib/phases.js'
+import { summariseProfiles } from './lib/profile.js'
+import { machineInfo, parseFlags, printResult, progress } from './lib/report.js'
+import { benchApp, type ServerProcess, startParley, startRelay } from './lib/servers.js'
+
+const c2cDefaults = {
+  pairs: 500,
+  clientProcs: 2,
+  threads: 2,
+  window: 8,
+  rate: 10_000,
+  warmupMs: 3000,
+  measureMs: 10_000,
+  drainMs: 5000,
+  connectConcurrency: 100,
+  profile: false,
+}
+type C2CParams = typeof c2cDefaults
+
+const TARGET_DELIVERED = 20_000
+const TARGET_P99_MS = 50
+const log = (m: string) => progress('c2c', m)
+
+interface ServerRun {
+  login: { loggedIn: number; elapsedMs: number }
+  saturation: TrafficSummary
+  fixed: TrafficSummary
+  sustainable?: TrafficSummary
+  profile?: ReturnType<typeof summariseProfiles> & { dir: string }
+}
+
+async function runC2C(p: C2CParams): Promise<Record<string, unknown>> {
+  const app = benchApp()
+  const clients = LoadClients.start(p.clientProcs)
+  try {
+    const ranges = splitSessions(p.pairs * 2, p.clientProcs, true)
+    const prepared = await clients.all<{ sendFrameBytes: number }>((i) => ({
+      type: 'prepare', sessions: { prefix: 'u', ...ranges[i], sdkAppId: app.sdkAppId, secretKey: app.secretKey, pairs: true },
+    }))
+    log(`${p.pairs} pairs over ${p.clientProcs} load processes; send frame ${prepared[0].sendFrameBytes} bytes`)
+
+    const relay = await startRelay()
+    log(`relay baseline on port ${relay.port}`)
+    const relayRun = await measure(p, clients, relay, false).finally(() => relay.stop())
+
+    const parley = await startParley({ app, threads: p.threads })
+    log(`parley on port ${parley.port} (${p.threads} threads, data in ${parley.dataDir})`)
+    const parleyRun = await measure(p, clients, parley, p.profile).finally(async () => {
+      await parley.stop()
+      parley.removeData()
+    })
+
+    const atRate = parleyRun.fixed
+    const atRateOk = sustained(atRate)
+    const latencyRun = atRateOk ? atRate : (parleyRun.sustainable ?? atRate)
+    return {
+      bench: 'c2c',
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      params: { ...p, sendFrameBytes: prepared[0].sendFrameBytes, store: 'lmdb (durable, fsync per commit)', mode: 'embedded' },
+      relay: relayRun,
+      parley: parleyRun,
+      targets: {
+        deliveredPerSec: { target: TARGET_DELIVERED, measured: parleyRun.saturation.deliveredPerSec, met: parleyRun.saturation.deliveredPerSec >= TARGET_DELIVERED },
+        p99AtOfferedMs: {
+          target: TARGET_P99_MS, targetOfferedPerSec: p.rate,
+          offeredPerSec: latencyRun.offeredPerSec, achievedPerSec: latencyRun.deliveredPerSec,
+          measured: latencyRun.latencyMs.p99,
+          met: atRateOk && atRate.latencyMs.p99 < TARGET_P99_MS,
+        },
+      },
+    }
+  } finally {
+    await clients.stop()
+  }
+}
+
+async function measure(p: C2CParams, clients: LoadClients, server: ServerProcess, profile: boolean): Promise<ServerRun> {
+  const target: Target = { host: '127.0.0.1', port: server.port }
+  const name = server.kind
+  const login = await openAll(clients, target, p.connectConcurrency, 30_000)
+  if (login.loggedIn !== login.attempted) throw new Error(`${name}: only ${login.loggedIn}/${login.attempted} logged in: ${JSON.stringify(login.failures)}`)
+  log(`${name}: ${login.loggedIn} sockets logged in in ${login.elapsedMs} ms`)
+
+  const common = { warmupMs: p.warmupMs, measureMs: p.measureMs, drainMs: p.drainMs, maxInflight: Math.max(p.rate * 5, p.pairs * p.window) }
+  let prof: ServerRun['profile']
+  const profiler = profile && server.kind === 'parley'
+    ? async (from: number, to: number) => {
+        const dir = mkdtempSync(join(tmpdir(), 'parley-bench-prof-'))
+        await sleepUntil(from)
+        await server.profileStart()
+        await sleepUntil(to)
+        const files = await server.profileStop(dir)
+        prof = { dir, ...summariseProfiles(files) }
+      }
+    : undefined
+  const saturation = await runTraffic(clients, server.pid, { mode: 'closed', window: p.window, totalRatePerSec: 0, ...common }, profiler)
+  log(`${name}: saturation ${saturation.deliveredPerSec} delivered/s, p50 ${saturation.latencyMs.p50} ms, p99 ${saturation.latencyMs.p99} ms, ` +
+    `cpu server ${saturation.cpu.serverCores} + clients ${saturation.cpu.clientCores} cores, errors ${JSON.stringify(saturation.sendErrors)}`)
+  if (prof) logProfile(prof)
+
+  const fixed = await runTraffic(clients, server.pid, { mode: 'open', window: 0, totalRatePerSec: p.rate, ...common })
+  log(`${name}: offered ${p.rate}/s → ${fixed.deliveredPerSec}/s, p50 ${fixed.latencyMs.p50} ms, p99 ${fixed.latencyMs.p99} ms, ` +
+    `sustained ${sustained(fixed)}, cpu server ${fixed.cpu.serverCores} + clients ${fixed.cpu.clientCores} cores`)
+
+  let sustainable: TrafficSummary | undefined
+  if (!sustained(fixed) && server.kind === 'parley') {
+    const rate = Math.max(100, Math.floor((saturation.deliveredPerSec * 0.8) / 100) * 100)
+    sustainable = await runTraffic(clients, server.pid, { mode: 'open', window: 0, totalRatePerSec: rate, ...common })
+    log(`${name}: offered ${rate}/s → ${sustainable.deliveredPerSec}/s, p50 ${sustainable.latencyMs.p50} ms, p99 ${sustainable.latencyMs.p99} ms, sustained ${sustained(sustainable)}`)
+  }
+  await clients.all(() => ({ type: 'close', graceMs: 3000 }))
+  return { login: { loggedIn: login.loggedIn, elapsedMs: login.elapsedMs }, saturation, fixed, sustainable, profile: prof }
+}
+
+function logProfile(prof: NonNullable<ServerRun['profile']>): void {
+  log(`server worker-thread CPU profile (${prof.samples} samples, files in ${prof.dir}); by area: ${JSON.stringify(prof.areas)}`)
+  for (const t of prof.top) log(`  ${String(t.pct).padStart(5)}%  ${t.fn}`)
+}
+
+runC2C(parseFlags(process.argv.slice(2), c2cDefaults)).then(printResult, (e: unknown) => {
+  process.stderr.write(`c2c failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  process.exitCode = 1
+})
