@@ -18,7 +18,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LoadClients, splitSessions } from './lib/clients.js'
+import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { Target } from './lib/loadProtocol.js'
 import { openAll, runTraffic, sleepUntil, sustained, type TrafficSummary } from './lib/phases.js'
 import { summariseProfiles } from './lib/profile.js'
@@ -33,9 +33,11 @@ const c2cDefaults = {
   rate: 10_000,
   warmupMs: 3000,
   measureMs: 10_000,
-  drainMs: 5000,
+  drainMs: 30_000,
   connectConcurrency: 100,
   profile: false,
+  quietWaitS: 600,
+  quietCores: 0.3,
 }
 type C2CParams = typeof c2cDefaults
 
@@ -52,6 +54,7 @@ interface ServerRun {
 }
 
 async function runC2C(p: C2CParams): Promise<Record<string, unknown>> {
+  const otherCoresBefore = await waitForQuiet(p.quietWaitS, p.quietCores, log)
   const app = benchApp()
   const clients = LoadClients.start(p.clientProcs)
   try {
@@ -78,7 +81,7 @@ async function runC2C(p: C2CParams): Promise<Record<string, unknown>> {
     return {
       bench: 'c2c',
       date: new Date().toISOString(),
-      machine: machineInfo(),
+      machine: { ...machineInfo(), otherCoresBefore },
       params: { ...p, sendFrameBytes: prepared[0].sendFrameBytes, store: 'lmdb (durable, fsync per commit)', mode: 'embedded' },
       relay: relayRun,
       parley: parleyRun,

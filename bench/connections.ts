@@ -12,7 +12,7 @@
  *
  *   npm run build && node dist/bench/connections.js [--connections 15000] [--clientProcs 4] …
  */
-import { LoadClients, splitSessions } from './lib/clients.js'
+import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { StatusResult } from './lib/loadProtocol.js'
 import { openAll } from './lib/phases.js'
 import { machineInfo, parseFlags, printResult, progress, round } from './lib/report.js'
@@ -25,6 +25,8 @@ const defaults = {
   threads: 2,
   connectConcurrency: 100,
   settleMs: 5000,
+  quietWaitS: 600,
+  quietCores: 0.3,
 }
 type Params = typeof defaults
 
@@ -40,10 +42,11 @@ interface MemoryRun {
   loginsPerSec: number
   before: MemorySample
   after: MemorySample
-  perConnection: { rssBytes: number; rssAnonBytes: number; heapBytes: number; externalBytes: number }
+  perConnection: { rssBytes: number; rssAnonBytes: number; heapBytes: number; heapCommittedBytes: number; externalBytes: number }
 }
 
 async function run(p: Params): Promise<Record<string, unknown>> {
+  const otherCoresBefore = await waitForQuiet(p.quietWaitS, p.quietCores, log)
   const app = benchApp()
   const clients = LoadClients.start(p.clientProcs)
   try {
@@ -68,7 +71,7 @@ async function run(p: Params): Promise<Record<string, unknown>> {
     return {
       bench: 'connections',
       date: new Date().toISOString(),
-      machine: machineInfo(),
+      machine: { ...machineInfo(), otherCoresBefore },
       params: { ...p, mode: 'embedded', store: 'lmdb' },
       relay: relayRun,
       parley: parleyRun,
@@ -104,10 +107,12 @@ async function measure(p: Params, clients: LoadClients, server: ServerProcess): 
     rssBytes: round((after.rssBytes - before.rssBytes) / n, 0),
     rssAnonBytes: round((after.rssAnonBytes - before.rssAnonBytes) / n, 0),
     heapBytes: round((after.heapUsedBytes - before.heapUsedBytes) / n, 0),
+    heapCommittedBytes: round((after.heapTotalBytes - before.heapTotalBytes) / n, 0),
     externalBytes: round((after.externalBytes - before.externalBytes) / n, 0),
   }
   log(`${name}: after ${p.settleMs} ms idle with ${stillOpen} open: rss ${mib(after.rssBytes)} MiB (anon ${mib(after.rssAnonBytes)}), heap ${mib(after.heapUsedBytes)} MiB; ` +
-    `per connection: rss ${perConnection.rssBytes} B, anon ${perConnection.rssAnonBytes} B, heap ${perConnection.heapBytes} B`)
+    `per connection: rss ${perConnection.rssBytes} B, anon ${perConnection.rssAnonBytes} B, heap ${perConnection.heapBytes} B ` +
+    `(committed ${perConnection.heapCommittedBytes} B), external ${perConnection.externalBytes} B`)
   await clients.all(() => ({ type: 'close', graceMs: 5000 }))
   return { connected: n, stillOpen, closedByServer, loginMs: login.elapsedMs, loginsPerSec: login.loginsPerSec, before, after, perConnection }
 }

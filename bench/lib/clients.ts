@@ -4,6 +4,7 @@
  * sessions; together they stay far below the 20,000 open files per process.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { LoadCommand, LoadReply } from './loadProtocol.js'
 
@@ -87,12 +88,37 @@ export function splitSessions(total: number, procs: number, even: boolean): Arra
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
 export async function cpuSeconds(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises')
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return (Number(fields[11]) + Number(fields[12])) / 100
   } catch {
     return NaN
+  }
+}
+
+/** Busy CPU seconds of the whole machine so far (all cores; /proc/stat, everything but idle and iowait). */
+export async function machineBusySeconds(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]
+  const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number)
+  return (user + nice + system + irq + softirq + steal) / 100
+}
+
+/**
+ * Waits until the rest of the machine is quiet (below `maxCores` busy over a 2 s sample,
+ * with none of this benchmark's processes running yet), for at most `maxWaitS` seconds.
+ * Resolves with the last sample, so a result can say how busy the machine was.
+ */
+export async function waitForQuiet(maxWaitS: number, maxCores: number, report: (m: string) => void): Promise<number> {
+  const deadline = performance.now() + maxWaitS * 1000
+  for (;;) {
+    const a = await machineBusySeconds()
+    await new Promise((r) => setTimeout(r, 2000))
+    const busy = ((await machineBusySeconds()) - a) / 2
+    if (busy <= maxCores || performance.now() >= deadline) {
+      if (busy > maxCores) report(`machine still busy (${busy.toFixed(2)} cores used by other processes); measuring anyway`)
+      return Math.round(busy * 100) / 100
+    }
+    report(`waiting for a quiet machine: other processes use ${busy.toFixed(2)} cores`)
   }
 }

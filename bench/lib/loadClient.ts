@@ -210,12 +210,14 @@ function settleOne(sender: Session): void {
 }
 
 function onDelivery(sender: Session, stampUs: number): void {
-  settleOne(sender)
   const p = phase
-  if (!p) return
+  const stampMs = stampUs / 1000
+  // A message from an earlier phase (whose in-flight counts were reset) changes nothing now.
+  // Phases are ≥ 300 ms apart; the 1 ms margin absorbs the µs rounding of the stamp.
+  if (!p || stampMs < p.t0 - 1) return
+  settleOne(sender)
   const now = performance.now()
   if (now >= p.mStart && now < p.mEnd) p.result.deliveredInWindow++
-  const stampMs = stampUs / 1000
   if (stampMs >= p.mStart && stampMs < p.mEnd) p.hist.record(now * 1000 - stampUs)
   if (p.spec.mode === 'closed' && now < p.mEnd) sendOne(p, sender, now)
 }
@@ -267,6 +269,8 @@ function traffic(spec: TrafficSpec): Promise<TrafficResult> {
     let pacer: NodeJS.Timeout | undefined
     let due = 0
     const begin = () => {
+      // Timers may fire a fraction of a millisecond early; nothing of this phase predates t0.
+      p.t0 = Math.min(p.t0, performance.now())
       if (spec.mode === 'closed') {
         const now = performance.now()
         for (const s of senders) for (let k = 0; k < spec.window; k++) sendOne(p, s, now)

@@ -5,7 +5,7 @@
  */
 import { Histogram } from './histogram.js'
 import type { OpenResult, Target, TrafficResult, TrafficSpec } from './loadProtocol.js'
-import { cpuSeconds, type LoadClients } from './clients.js'
+import { cpuSeconds, machineBusySeconds, type LoadClients } from './clients.js'
 import { round } from './report.js'
 
 const nowEpoch = () => performance.timeOrigin + performance.now()
@@ -18,6 +18,8 @@ export interface OpenSummary {
   /** Logins completed per second: all logins / (last login done − first connect started). */
   loginsPerSec: number
   elapsedMs: number
+  /** Epoch ms at which the load processes started connecting. */
+  startAt: number
   latencyMs: ReturnType<Histogram['summaryMs']>
 }
 
@@ -34,24 +36,40 @@ export async function openAll(clients: LoadClients, target: Target, concurrencyP
   const attempted = rs.reduce((a, r) => a + r.attempted, 0)
   const loggedIn = rs.reduce((a, r) => a + r.loggedIn, 0)
   const elapsedMs = Math.max(...rs.map((r) => r.lastDoneAt)) - startAt
-  return { attempted, loggedIn, failures, loginsPerSec: round(loggedIn / (elapsedMs / 1000), 0), elapsedMs: round(elapsedMs, 0), latencyMs: hist.summaryMs() }
+  return { attempted, loggedIn, failures, loginsPerSec: round(loggedIn / (elapsedMs / 1000), 0), elapsedMs: round(elapsedMs, 0), startAt, latencyMs: hist.summaryMs() }
 }
 
 export interface CpuUse {
   /** Cores used on average during the window (CPU seconds / wall seconds). */
   serverCores: number
   clientCores: number
+  /** Cores used by everything else on the machine meanwhile (other processes, kernel softirq). */
+  otherCores: number
+}
+
+export interface CpuSnapshot { server: number; clients: number; machine: number; at: number }
+
+/** CPU seconds used so far by the server, the load processes (summed) and the whole machine. */
+export async function cpuSnapshot(serverPid: number, clientPids: number[]): Promise<CpuSnapshot> {
+  const [machine, server, ...cs] = await Promise.all([machineBusySeconds(), cpuSeconds(serverPid), ...clientPids.map(cpuSeconds)])
+  return { server, clients: cs.reduce((a, b) => a + b, 0), machine, at: nowEpoch() }
+}
+
+/** Average cores used between two snapshots. */
+export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
+  const wall = (b.at - a.at) / 1000
+  const server = (b.server - a.server) / wall
+  const clients = (b.clients - a.clients) / wall
+  const machine = (b.machine - a.machine) / wall
+  return { serverCores: round(server, 2), clientCores: round(clients, 2), otherCores: round(Math.max(0, machine - server - clients), 2) }
 }
 
 /** CPU cores used by `serverPid` and `clientPids` between two epoch times (sleeps until `to`). */
 export async function cpuDuring(serverPid: number, clientPids: number[], from: number, to: number): Promise<CpuUse> {
-  const sample = async () => ({ s: await cpuSeconds(serverPid), c: (await Promise.all(clientPids.map(cpuSeconds))).reduce((a, b) => a + b, 0), t: nowEpoch() })
   await sleepUntil(from)
-  const a = await sample()
+  const a = await cpuSnapshot(serverPid, clientPids)
   await sleepUntil(to)
-  const b = await sample()
-  const wall = (b.t - a.t) / 1000
-  return { serverCores: round((b.s - a.s) / wall, 2), clientCores: round((b.c - a.c) / wall, 2) }
+  return cpuBetween(a, await cpuSnapshot(serverPid, clientPids))
 }
 
 export interface TrafficSummary {

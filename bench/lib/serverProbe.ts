@@ -15,6 +15,8 @@ export interface MemorySample {
   rssFileBytes: number
   /** V8 used heap summed over the main thread and every worker that answered. */
   heapUsedBytes: number
+  /** V8 heap committed (used plus free space V8 keeps), summed likewise. */
+  heapTotalBytes: number
   /** V8 external memory (ArrayBuffers, native buffers attached to JS objects), summed likewise. */
   externalBytes: number
   /** Threads included in the heap sum (main thread included). */
@@ -44,7 +46,7 @@ function ask<T extends { id: number }>(msg: object, replyType: string, threads: 
 /** One sample; with `gc`, every thread collects garbage (twice) first (needs --expose-gc). */
 export async function sampleMemory(workerThreads: number, gc: boolean): Promise<MemorySample> {
   const replies = workerThreads > 0
-    ? await ask<{ id: number; used: number; external: number }>({ type: 'heap', gc }, 'heapReply', workerThreads)
+    ? await ask<{ id: number; used: number; total: number; external: number }>({ type: 'heap', gc }, 'heapReply', workerThreads)
     : []
   const g = (globalThis as { gc?: () => void }).gc
   if (gc && g) { g(); g() }
@@ -56,6 +58,7 @@ export async function sampleMemory(workerThreads: number, gc: boolean): Promise<
     rssAnonBytes: kb('RssAnon'),
     rssFileBytes: kb('RssFile') + kb('RssShmem'),
     heapUsedBytes: main.used_heap_size + replies.reduce((a, r) => a + r.used, 0),
+    heapTotalBytes: main.total_heap_size + replies.reduce((a, r) => a + r.total, 0),
     externalBytes: (main.external_memory ?? 0) + replies.reduce((a, r) => a + r.external, 0),
     threadsSampled: 1 + replies.length,
   }

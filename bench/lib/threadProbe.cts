@@ -3,7 +3,7 @@
  * and in every worker thread (Node 20 runs `--require` in workers, not `--import`). In each
  * worker it answers probes on the BroadcastChannel `parley-bench-probe`, sent by memory.ts
  * and profiler.ts from the main thread:
- *   {type: 'heap', id, gc}        → {type: 'heapReply', id, threadId, used, external}
+ *   {type: 'heap', id, gc}        → {type: 'heapReply', id, threadId, used, total, external}
  *   {type: 'profStart', id}       → {type: 'profReply', id, threadId}
  *   {type: 'profStop', id, dir}   → {type: 'profReply', id, threadId, file}
  * It changes nothing else in the server; the channel is unref'd so it never keeps a thread alive.
@@ -27,7 +27,7 @@ if (!isMainThread) {
       const gc = (globalThis as { gc?: () => void }).gc
       if (m.gc && gc) { gc(); gc() }
       const h = getHeapStatistics() as ReturnType<typeof getHeapStatistics> & { external_memory?: number }
-      post({ type: 'heapReply', id: m.id, threadId, used: h.used_heap_size, external: h.external_memory ?? 0 })
+      post({ type: 'heapReply', id: m.id, threadId, used: h.used_heap_size, total: h.total_heap_size, external: h.external_memory ?? 0 })
     } else if (m.type === 'profStart') {
       session = new Session()
       session.connect()

@@ -6,7 +6,9 @@
 #   cassandra.sh fetch    copy cassandra-all (pinned in pom.xml) and its runtime closure into
 #                         .cassandra/lib; a no-op when that pom's jar set is already there
 #   cassandra.sh start    wipe .cassandra/data, start the node in the background, wait until a
-#                         real CQL query answers (exit 1, with the log tail, if it does not)
+#                         real CQL query answers (exit 1, with the log tail, if it does not);
+#                         prints "started <pid>" on stdout, or "running <pid>" when a node
+#                         started earlier by this script already answers
 #   cassandra.sh stop     SIGTERM, wait, SIGKILL; a no-op when not running
 #   cassandra.sh status   exit 0 and print the pid when running and answering, else exit 3
 #
@@ -103,6 +105,14 @@ pid_alive() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q CassandraDaemon
 }
 
+# Exists and is not a zombie (the launched child may still be between fork and exec, so its
+# command line is not yet the daemon's).
+proc_running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
 current_pid() {
   [ -f "$PIDFILE" ] || return 1
   local pid
@@ -174,7 +184,7 @@ fail_start() {
   say "$why"
   say "last lines of $LOG:"
   tail -n 60 "$LOG" >&2 || true
-  if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if proc_running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   rm -f "$PIDFILE"
   exit 1
 }
@@ -192,6 +202,7 @@ cmd_start() {
   if pid=$(current_pid); then
     if probe >/dev/null; then
       say "already running (pid $pid) on 127.0.0.1:$PORT"
+      echo "running $pid"
       return 0
     fi
     die "pid $pid is running but 127.0.0.1:$PORT does not answer; run $0 stop first"
@@ -217,12 +228,13 @@ cmd_start() {
   say "started pid $pid (heap $HEAP, CQL 127.0.0.1:$PORT), waiting up to ${START_TIMEOUT}s"
 
   while :; do
-    pid_alive "$pid" || fail_start "$pid" "the java process exited during startup"
+    proc_running "$pid" || fail_start "$pid" "the java process exited during startup"
     if port_open && probe >/dev/null; then break; fi
     [ $((SECONDS - started)) -lt "$START_TIMEOUT" ] || fail_start "$pid" "not ready after ${START_TIMEOUT}s"
     sleep 1
   done
   say "ready in $((SECONDS - started))s: pid $pid, 127.0.0.1:$PORT, Cassandra $(probe), RSS $(rss_mib "$pid") MiB"
+  echo "started $pid"
 }
 
 cmd_stop() {

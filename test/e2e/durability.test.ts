@@ -66,7 +66,7 @@ t.test('acknowledged messages survive kill -9 exactly once, with gap-free seqs',
   t.ok(acked.length < senders.length * PerSender, 'sends remained after the kill')
   srv = await spawnServer({ dataDir, port, apps: [app] })
 
-  await withDeadline(traffic, 45_000, 'every send settled')
+  await withDeadline(traffic, 90_000, 'every send settled')
   t.same(failures, [], 'every send was eventually acknowledged')
   t.equal(acked.length, senders.length * PerSender)
   t.equal(new Set(acked.map((a) => a.msgKey)).size, acked.length, 'every acknowledgement carries its own msgKey')

@@ -1,0 +1,200 @@
+/**
+ * The Cassandra schema of every Cassandra* store, created and migrated at start
+ * (`migrate`, called by `connectCassandra`).
+ *
+ * Versioning: `schema_version` holds one row per applied migration (partition
+ * `component = 'parley'`, clustered by version). Migrations run in version order, each
+ * exactly once per keyspace; every statement is idempotent (`IF NOT EXISTS`), so a start
+ * that dies between a migration's DDL and its version row simply re-runs it. A keyspace at
+ * a version newer than this build knows is refused rather than used.
+ *
+ * Concurrency: several nodes may start at once against a fresh keyspace. The one that wins
+ * a lightweight-transaction lease (`schema_lock`, TTL 300 s) runs the pending migrations;
+ * the others poll `schema_version` until it reaches the latest version. The keyspace and the
+ * two bookkeeping tables are created before the lease exists; concurrent `IF NOT EXISTS`
+ * DDL through one coordinator is serialised by Cassandra, and across coordinators it is the
+ * one unprotected step (start one node first on a brand-new multi-node cluster).
+ *
+ * Partition design (bounded by construction; see docs/cassandra.md for the sizes):
+ *
+ * | table             | partition key                        | clustering | holds                      |
+ * |-------------------|--------------------------------------|------------|----------------------------|
+ * | `heads`           | (app, user_id)                       | —          | commit version, last inbox seq, write timestamp, pending commit |
+ * | `inbox`           | (app, user_id, bucket = seq / 1000)  | seq ASC    | InboxEvent                 |
+ * | `messages`        | (app, user_id, conv, bucket = seq / 1000) | seq DESC | StoredMessage           |
+ * | `message_buckets` | (app, user_id, conv)                 | —          | set of live message buckets|
+ * | `message_keys`    | (app, user_id, conv, msg_key)        | —          | seq of a MsgKey            |
+ * | `dedupe`          | (app, user_id, conv, random)         | —          | DedupeRecord               |
+ * | `conversations`   | (app, user_id)                       | conv       | ConversationRecord         |
+ * | `accounts`        | (app, user_id)                       | —          | AccountRecord              |
+ *
+ * Bucket sizes are part of every row's address: changing INBOX_BUCKET or MESSAGE_BUCKET
+ * needs a migration that rewrites the data.
+ */
+import { randomUUID } from 'node:crypto'
+import { setTimeout as delay } from 'node:timers/promises'
+import type { Client } from 'cassandra-driver'
+import type { Consistencies } from './consistency.js'
+
+/** Inbox events per `inbox` partition. */
+export const INBOX_BUCKET = 1000
+/** Messages per `messages` partition (per owner and conversation). */
+export const MESSAGE_BUCKET = 1000
+
+export interface Migration {
+  readonly version: number
+  readonly description: string
+  /** CQL statements for keyspace `ks`, run in order; each must be idempotent. */
+  statements(ks: string): string[]
+}
+
+/** Every migration, in version order. Append only: never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'message store (heads, inbox, messages, indexes, conversations) and accounts',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.heads (
+        app bigint, user_id text, version bigint, last_seq bigint, last_ts bigint, pending blob,
+        PRIMARY KEY ((app, user_id))
+      ) WITH compaction = {'class': 'LeveledCompactionStrategy'}`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.inbox (
+        app bigint, user_id text, bucket int, seq bigint, event blob,
+        PRIMARY KEY ((app, user_id, bucket), seq)
+      ) WITH CLUSTERING ORDER BY (seq ASC)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.messages (
+        app bigint, user_id text, conv text, bucket int, seq bigint, msg blob,
+        PRIMARY KEY ((app, user_id, conv, bucket), seq)
+      ) WITH CLUSTERING ORDER BY (seq DESC)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.message_buckets (
+        app bigint, user_id text, conv text, buckets set<int>,
+        PRIMARY KEY ((app, user_id, conv))
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.message_keys (
+        app bigint, user_id text, conv text, msg_key text, seq bigint,
+        PRIMARY KEY ((app, user_id, conv, msg_key))
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.dedupe (
+        app bigint, user_id text, conv text, random bigint, rec blob,
+        PRIMARY KEY ((app, user_id, conv, random))
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conversations (
+        app bigint, user_id text, conv text, rec blob,
+        PRIMARY KEY ((app, user_id), conv)
+      ) WITH compaction = {'class': 'LeveledCompactionStrategy'}`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.accounts (
+        app bigint, user_id text, rec blob,
+        PRIMARY KEY ((app, user_id))
+      )`,
+    ],
+  },
+]
+
+/** Every data table of the stores (not the schema bookkeeping), as created by MIGRATIONS. */
+export const DATA_TABLES = [
+  'heads', 'inbox', 'messages', 'message_buckets', 'message_keys', 'dedupe', 'conversations', 'accounts',
+] as const
+
+/** The newest schema version this build writes and reads. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
+
+/** Raised when the keyspace cannot be brought to this build's schema. */
+export class CassandraSchemaError extends Error {
+  override readonly name = 'CassandraSchemaError'
+}
+
+/**
+ * Replication of the keyspace, used only when `migrate` creates it (an existing keyspace
+ * keeps its own). Strategy option names and values are CQL identifiers or numbers.
+ */
+export type Replication =
+  | { class: 'SimpleStrategy'; replication_factor: number }
+  | { class: 'NetworkTopologyStrategy'; [dataCenter: string]: number | string }
+
+const COMPONENT = 'parley'
+const LOCK_TTL_SECONDS = 300
+const LOCK_POLL_MS = 500
+/** How long a start waits for another node's migration before giving up. */
+const MIGRATION_WAIT_MS = 5 * 60_000
+
+/** Unquoted CQL identifiers fold to lower case; 48 characters is Cassandra's limit. */
+export function checkKeyspaceName(ks: string): string {
+  if (!/^[a-z][a-z0-9_]{0,47}$/.test(ks)) {
+    throw new CassandraSchemaError(`keyspace name "${ks}" must match [a-z][a-z0-9_]{0,47}`)
+  }
+  return ks
+}
+
+export function replicationCql(r: Replication): string {
+  const entries = Object.entries(r).map(([k, v]) => {
+    const value = String(v)
+    if (!/^[A-Za-z0-9_.-]+$/.test(k) || !/^[A-Za-z0-9_.-]+$/.test(value)) {
+      throw new CassandraSchemaError(`invalid replication option ${k}=${value}`)
+    }
+    return `'${k}': '${value}'`
+  })
+  return `{${entries.join(', ')}}`
+}
+
+/**
+ * Creates the keyspace if missing and applies every pending migration (see the file
+ * comment). Resolves once the keyspace is at LATEST_SCHEMA_VERSION.
+ */
+export async function migrate(client: Client, ks: string, replication: Replication, cl: Consistencies): Promise<void> {
+  checkKeyspaceName(ks)
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = ${replicationCql(replication)}`)
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_version (
+    component text, version int, description text, applied_at timestamp,
+    PRIMARY KEY (component, version)
+  ) WITH CLUSTERING ORDER BY (version DESC)`)
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_lock (component text PRIMARY KEY, holder text)`)
+
+  const deadline = Date.now() + MIGRATION_WAIT_MS
+  for (;;) {
+    const current = await appliedVersion(client, ks, cl)
+    if (current > LATEST_SCHEMA_VERSION) {
+      throw new CassandraSchemaError(
+        `keyspace ${ks} is at schema version ${current}, newer than this build's ${LATEST_SCHEMA_VERSION}`)
+    }
+    if (current === LATEST_SCHEMA_VERSION) return
+    const holder = randomUUID()
+    if (await tryLock(client, ks, holder, cl)) {
+      try {
+        await applyPending(client, ks, await appliedVersion(client, ks, cl), cl)
+      } finally {
+        await client.execute(`DELETE FROM ${ks}.schema_lock WHERE component = ? IF holder = ?`, [COMPONENT, holder],
+          { prepare: true, consistency: cl.write, serialConsistency: cl.serial })
+      }
+      continue
+    }
+    if (Date.now() > deadline) {
+      throw new CassandraSchemaError(`keyspace ${ks}: another node held the migration lock for over ${MIGRATION_WAIT_MS} ms`)
+    }
+    await delay(LOCK_POLL_MS)
+  }
+}
+
+async function appliedVersion(client: Client, ks: string, cl: Consistencies): Promise<number> {
+  const rs = await client.execute(`SELECT version FROM ${ks}.schema_version WHERE component = ? LIMIT 1`, [COMPONENT],
+    { prepare: true, consistency: cl.read })
+  const row = rs.first()
+  return row ? Number(row['version']) : 0
+}
+
+async function tryLock(client: Client, ks: string, holder: string, cl: Consistencies): Promise<boolean> {
+  const rs = await client.execute(
+    `INSERT INTO ${ks}.schema_lock (component, holder) VALUES (?, ?) IF NOT EXISTS USING TTL ${LOCK_TTL_SECONDS}`,
+    [COMPONENT, holder], { prepare: true, consistency: cl.write, serialConsistency: cl.serial })
+  return rs.wasApplied()
+}
+
+async function applyPending(client: Client, ks: string, from: number, cl: Consistencies): Promise<void> {
+  for (const m of MIGRATIONS) {
+    if (m.version <= from) continue
+    // The driver waits for schema agreement after each DDL statement before resolving.
+    for (const cql of m.statements(ks)) await client.execute(cql)
+    await client.execute(
+      `INSERT INTO ${ks}.schema_version (component, version, description, applied_at) VALUES (?, ?, ?, ?)`,
+      [COMPONENT, m.version, m.description, new Date()], { prepare: true, consistency: cl.write })
+  }
+}
