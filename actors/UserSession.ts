@@ -129,15 +129,17 @@ export class UserSession implements Actor {
     return this.convs.get(id) ?? emptyConversation(id)
   }
 
-  /** Commits durably, then makes the new records current. Inbox seqs must be pre-assigned. */
+  /**
+   * Commits durably, then makes the new records current. Inbox seqs must be pre-assigned.
+   * A failed commit may still have been decided by the store (Cassandra decides, then
+   * applies), so the in-memory counters cannot be trusted: the failure is rethrown as a
+   * fault, the host discards this activation, and the next message reloads it from the store.
+   */
   private async commit(c: UserCommit): Promise<void> {
-    const before = this.inboxSeq
     try {
       await this.ctx.deps.messages.commit(this.owner, c)
     } catch (e) {
-      this.inboxSeq = before - (c.inbox?.length ?? 0)
-      this.ctx.log.error('commit failed', { actor: this.owner.user, error: String(e) })
-      throw new ParleyError('INTERNAL', 'store commit failed')
+      throw new Error(`store commit failed for ${this.owner.app}/${this.owner.user}: ${String(e)}`)
     }
     for (const r of c.conversations ?? []) this.convs.set(r.conv, r)
   }

@@ -22,7 +22,7 @@ import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { Target } from './lib/loadProtocol.js'
 import { openAll, runTraffic, sleepUntil, sustained, type TrafficSummary } from './lib/phases.js'
 import { summariseProfiles } from './lib/profile.js'
-import { machineInfo, parseFlags, printResult, progress } from './lib/report.js'
+import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
 import { benchApp, type ServerProcess, startParley, startRelay } from './lib/servers.js'
 
 const c2cDefaults = {
@@ -82,6 +82,7 @@ async function runC2C(p: C2CParams): Promise<Record<string, unknown>> {
       bench: 'c2c',
       date: new Date().toISOString(),
       machine: { ...machineInfo(), otherCoresBefore },
+      code: codeVersion(),
       params: { ...p, sendFrameBytes: prepared[0].sendFrameBytes, store: 'lmdb (durable, fsync per commit)', mode: 'embedded' },
       relay: relayRun,
       parley: parleyRun,
@@ -107,7 +108,7 @@ async function measure(p: C2CParams, clients: LoadClients, server: ServerProcess
   if (login.loggedIn !== login.attempted) throw new Error(`${name}: only ${login.loggedIn}/${login.attempted} logged in: ${JSON.stringify(login.failures)}`)
   log(`${name}: ${login.loggedIn} sockets logged in in ${login.elapsedMs} ms`)
 
-  const common = { warmupMs: p.warmupMs, measureMs: p.measureMs, drainMs: p.drainMs, maxInflight: Math.max(p.rate * 5, p.pairs * p.window) }
+  const common = { warmupMs: p.warmupMs, measureMs: p.measureMs, drainMs: p.drainMs, maxInflight: Math.max(p.rate, p.pairs * p.window) }
   let prof: ServerRun['profile']
   const profiler = profile && server.kind === 'parley'
     ? async (from: number, to: number) => {

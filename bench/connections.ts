@@ -15,7 +15,7 @@
 import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { StatusResult } from './lib/loadProtocol.js'
 import { openAll } from './lib/phases.js'
-import { machineInfo, parseFlags, printResult, progress, round } from './lib/report.js'
+import { codeVersion, machineInfo, parseFlags, printResult, progress, round } from './lib/report.js'
 import { benchApp, type ServerProcess, startParley, startRelay } from './lib/servers.js'
 import type { MemorySample } from './lib/serverProbe.js'
 
@@ -72,6 +72,7 @@ async function run(p: Params): Promise<Record<string, unknown>> {
       bench: 'connections',
       date: new Date().toISOString(),
       machine: { ...machineInfo(), otherCoresBefore },
+      code: codeVersion(),
       params: { ...p, mode: 'embedded', store: 'lmdb' },
       relay: relayRun,
       parley: parleyRun,

@@ -19,7 +19,7 @@
 import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { Target } from './lib/loadProtocol.js'
 import { cpuBetween, cpuSnapshot, openAll, type CpuUse, type OpenSummary } from './lib/phases.js'
-import { machineInfo, parseFlags, printResult, progress } from './lib/report.js'
+import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
 import { benchApp, type ServerProcess, startParley, startRelay } from './lib/servers.js'
 
 const defaults = {
@@ -71,6 +71,7 @@ async function run(p: Params): Promise<Record<string, unknown>> {
       bench: 'login',
       date: new Date().toISOString(),
       machine: { ...machineInfo(), otherCoresBefore },
+      code: codeVersion(),
       params: { ...p, token: 'v2 (HMAC-SHA256)', mode: 'embedded', store: 'lmdb' },
       relay: relayStorm,
       parley: { newUsers, reconnect, afterRestart },

@@ -37,6 +37,21 @@ export function machineInfo(): MachineInfo {
   }
 }
 
+/**
+ * The code measured: the git commit and whether the server's sources (src/, actors/, cluster/)
+ * differ from it. Read-only git commands; `undefined` outside a git checkout.
+ */
+export function codeVersion(): { commit: string; serverSourcesModified: boolean } | undefined {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const commit = git('rev-parse', '--short', 'HEAD')
+    const dirty = git('status', '--porcelain', '--', 'src', 'actors', 'cluster') !== ''
+    return { commit, serverSourcesModified: dirty }
+  } catch {
+    return undefined
+  }
+}
+
 function openFilesLimit(): number | undefined {
   try {
     return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim())

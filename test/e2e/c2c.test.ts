@@ -313,3 +313,62 @@ t.test('sending to a never-imported or deleted account → 20003, nothing stored
   t.same(check.ResultItem.map((r: { AccountStatus: string }) => r.AccountStatus), ['NotImported', 'NotImported'], 'the failed sends imported no one')
   t.same((await a1.client.conversations()).conversations, [], 'no conversation was created')
 })
+
+// KNOWN BUG (not fixed here: the fix crosses the store's dedupe key, c2c.ts and REST importmsg):
+// UserSession dedupes on (conversation, MsgRandom) in each view, whatever the direction, so a
+// message from B that reuses the MsgRandom of an earlier message from A in the same
+// conversation is taken for a resend of A's: B's send is acknowledged with A's msgKey and B's
+// message is never stored or delivered. docs/protocol.md scopes dedupe to "the same sender to
+// the same receiver". The failing assertions are marked todo; remove `todo` once fixed.
+t.test('the same MsgRandom in opposite directions is two different messages', async (t) => {
+  const bug = { todo: 'KNOWN BUG: MsgRandom dedupe ignores the direction; an acknowledged message is lost' }
+  const p = pool(t)
+  const a = uid('a'), b = uid('b')
+  const a1 = await p.connect(a)
+  const b1 = await p.connect(b)
+  const random = 777
+  const x = await a1.client.sendText(b, 'from a', { random })
+  const y = await b1.client.sendText(a, 'from b', { random })
+  t.not(y.msgKey, x.msgKey, 'B\'s message gets its own msgKey', bug)
+  await barrier(b1, a1)
+  t.ok(a1.inbox.events.some((e) => e.message.from === b && e.message.body[0].MsgContent.Text === 'from b'), 'A received B\'s message', bug)
+  const ha = await a1.client.history(b)
+  t.equal(ha.messages.length, 3, 'A\'s view: both messages and the barrier', bug)
+  const hb = await b1.client.history(a)
+  t.equal(hb.messages.length, 3, 'B\'s view: both messages and the barrier', bug)
+})
+
+/** Pairs of messages that `x` and `y` (the same keys) order differently. */
+function inversions(x: string[], y: string[]): number {
+  const pos = new Map(y.map((k, i) => [k, i]))
+  let n = 0
+  for (let i = 0; i < x.length; i++) for (let j = i + 1; j < x.length; j++) if (pos.get(x[i])! > pos.get(x[j])!) n++
+  return n
+}
+
+// KNOWN ISSUE (design level, not fixed here): each participant's view of a conversation gets
+// its own seqs, assigned by that user's session in the order its mailbox sees `deliver` and
+// `recordSent`. When both users send at the same time, A's session may store B's message
+// before A's own while B's session stores them the other way round, so the two views order
+// the conversation differently (DESIGN delivery contract 2: "the same per-conversation order
+// on every device"). Tencent orders C2C by (time, MsgSeq), which both views would share.
+// The order assertion is marked todo so the suite stays green; remove `todo` once the views agree.
+t.test('both participants order a conversation the same way under concurrent sends in both directions', async (t) => {
+  const p = pool(t)
+  const a = uid('a'), b = uid('b')
+  const a1 = await p.connect(a)
+  const b1 = await p.connect(b)
+  for (let round = 0; round < 10; round++) {
+    await Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => a1.client.sendText(b, `a ${round}.${i}`)),
+      ...Array.from({ length: 5 }, (_, i) => b1.client.sendText(a, `b ${round}.${i}`)),
+    ])
+  }
+  const ha = (await a1.client.history(b, { limit: 100 })).messages.map((m) => m.msgKey)
+  const hb = (await b1.client.history(a, { limit: 100 })).messages.map((m) => m.msgKey)
+  t.equal(ha.length, 100)
+  t.same(new Set(ha), new Set(hb), 'the same messages in both views')
+  t.equal(inversions(ha, hb), 0, 'and in the same order', {
+    todo: 'KNOWN ISSUE: per-view conversation seqs diverge when both sides send concurrently',
+  })
+})

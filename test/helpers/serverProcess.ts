@@ -24,7 +24,7 @@ export interface ServerProcess {
   readonly exited: Promise<number | NodeJS.Signals | null>
   /** `kill -9`, then waits for the exit. */
   kill9(): Promise<void>
-  /** SIGTERM (graceful stop), then waits for the exit. Idempotent. */
+  /** SIGTERM (graceful stop; SIGKILL if it takes over 10 s), then waits for the exit. Idempotent. */
   stop(): Promise<void>
 }
 
@@ -75,6 +75,10 @@ export function spawnServer(o: ServerProcessOptions): Promise<ServerProcess> {
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
     proc.once('exit', (code, signal) => resolve(signal ?? code))
   })
+  // If this test process exits without stopping it (a crash, a runner timeout), do not leak it.
+  const reap = () => { proc.kill('SIGKILL') }
+  process.once('exit', reap)
+  void exited.then(() => process.off('exit', reap))
   let stderr = ''
   proc.stderr!.on('data', (d: Buffer) => { stderr = (stderr + String(d)).slice(-4000) })
   const handle: ServerProcess = {
@@ -85,7 +89,10 @@ export function spawnServer(o: ServerProcessOptions): Promise<ServerProcess> {
     },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM')
+      // A graceful stop that hangs must not leave the process behind: SIGKILL after 10 s.
+      const force = setTimeout(() => proc.kill('SIGKILL'), 10_000)
       await exited
+      clearTimeout(force)
     },
   }
   return new Promise((resolve, reject) => {
