@@ -35,8 +35,17 @@ export interface DeliveryOptions {
 export type UserSessionMsg =
   | { kind: 'attach'; conn: ConnRef; platform: Platform; sigTime: number }
   | { kind: 'detach'; conn: ConnRef }
-  | { kind: 'deliver'; msg: MessageDraft; opts: DeliveryOptions }
-  | { kind: 'recordSent'; msg: MessageDraft; opts: DeliveryOptions }
+  /**
+   * Store a message in this user's view: `deliver` as the receiver, `recordSent` as the
+   * sender. `seq` absent: this session sequences the conversation and assigns lastSeq+1;
+   * present: the pair's sequencer (see src/messaging/c2c.ts) already assigned it.
+   */
+  | { kind: 'deliver'; msg: MessageDraft; opts: DeliveryOptions; seq?: number }
+  | { kind: 'recordSent'; msg: MessageDraft; opts: DeliveryOptions; seq?: number; reserveOnly?: boolean }
+  /**
+   * recordSent with `reserveOnly`: the sequencer assigns and durably reserves the next seq
+   * (the conversation's lastSeq) without keeping a copy (SyncOtherMachine = 2).
+   */
   | { kind: 'sync'; after: number; limit: number }
   | { kind: 'history'; peer: string; before?: number; limit: number; minTime?: number; maxTime?: number }
   /**
@@ -101,8 +110,8 @@ export class UserSession implements Actor {
     switch (msg.kind) {
       case 'attach': return this.onAttach(msg)
       case 'detach': return this.onDetach(msg)
-      case 'deliver': return this.onMessage(msg.msg, msg.opts, true)
-      case 'recordSent': return this.onMessage(msg.msg, msg.opts, false)
+      case 'deliver': return this.onMessage(msg.msg, msg.opts, true, msg.seq)
+      case 'recordSent': return msg.reserveOnly ? this.onReserve(msg.msg) : this.onMessage(msg.msg, msg.opts, false, msg.seq)
       case 'sync': return this.onSync(msg)
       case 'history': return this.onHistory(msg)
       case 'recall': return this.onRecall(msg)
@@ -184,33 +193,49 @@ export class UserSession implements Actor {
     this.devices.delete(connKey(m.conn))
   }
 
-  /** Stores a message in this user's view (incoming = deliver, else the sender's copy). */
-  private async onMessage(draft: MessageDraft, opts: DeliveryOptions, incoming: boolean): Promise<DeliverResult> {
+  /**
+   * Stores a message in this user's view (incoming = deliver, else the sender's copy).
+   * Duplicates — the same MsgRandom in the same direction within the dedupe window, or the
+   * same MsgKey in the conversation — answer with the stored copy and change nothing.
+   */
+  private async onMessage(draft: MessageDraft, opts: DeliveryOptions, incoming: boolean, givenSeq?: number): Promise<DeliverResult> {
     if (!this.account) throw new ParleyError('ACCOUNT_INVALID', `${this.owner.user} is not imported`)
     const conv = c2cConv(incoming ? draft.from : draft.to)
     if (opts.onlineOnly) {
       this.pushAll({ type: 'msg', seq: 0, conv, msg: { ...draft, seq: 0, flags: 0 } })
       return { msgKey: draft.msgKey, time: draft.time, seq: 0, inboxSeq: 0, duplicate: false }
     }
-    const dup = await this.findDuplicate(conv, draft.random)
+    const scope = dedupeScope(conv, incoming)
+    const dup = await this.findDuplicate(conv, scope, draft)
     if (dup) return { msgKey: dup.msgKey, time: dup.time, seq: dup.seq, inboxSeq: 0, duplicate: true }
     const rec = this.conv(conv)
-    const stored: StoredMessage = { ...draft, seq: rec.lastSeq + 1, flags: 0 }
+    const stored: StoredMessage = { ...draft, seq: givenSeq ?? rec.lastSeq + 1, flags: 0 }
     const expireAt = opts.lifeTime !== undefined ? draft.time + opts.lifeTime : undefined
     const ev = this.nextEvent<Extract<InboxEvent, { type: 'msg' }>>({ type: 'msg', conv, msg: stored, expireAt })
     await this.commit({
       inbox: [ev],
       messages: [{ conv, msg: stored }],
       conversations: [withMessage(rec, stored, { incoming, noUnread: opts.noUnread, noLastMsg: opts.noLastMsg })],
-      dedupe: [{ conv, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec() } }],
+      dedupe: [{ conv: scope, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec() } }],
     })
     this.pushAll(ev)
     return { msgKey: draft.msgKey, time: draft.time, seq: stored.seq, inboxSeq: ev.seq, duplicate: false }
   }
 
-  private async findDuplicate(conv: ConvId, random: number): Promise<{ msgKey: string; time: number; seq: number } | undefined> {
+  private async onReserve(draft: MessageDraft): Promise<DeliverResult> {
+    if (!this.account) throw new ParleyError('ACCOUNT_INVALID', `${this.owner.user} is not imported`)
+    const conv = c2cConv(draft.to)
+    const rec = this.conv(conv)
+    const seq = rec.lastSeq + 1
+    await this.commit({ conversations: [{ ...rec, lastSeq: seq }] })
+    return { msgKey: draft.msgKey, time: draft.time, seq, inboxSeq: 0, duplicate: false }
+  }
+
+  private async findDuplicate(conv: ConvId, scope: string, draft: MessageDraft): Promise<{ msgKey: string; time: number; seq: number } | undefined> {
     const { messages } = this.ctx.deps
-    const d = await messages.getDedupe(this.owner, conv, random)
+    const same = await messages.findByKey(this.owner, conv, draft.msgKey)
+    if (same) return { msgKey: same.msgKey, time: same.time, seq: same.seq }
+    const d = await messages.getDedupe(this.owner, scope, draft.random)
     if (!d || this.nowSec() - d.time > Limits.dedupeWindowSeconds) return undefined
     const found = await messages.findByKey(this.owner, conv, d.msgKey)
     return found && { msgKey: d.msgKey, time: found.time, seq: found.seq }
@@ -361,6 +386,14 @@ export class UserSession implements Actor {
     const peers = (m.peers ?? visible.map((r) => r.conv.slice(4))).map((peer) => ({ peer, unread: this.convs.get(c2cConv(peer))?.unread ?? 0 }))
     return { total, peers }
   }
+}
+
+/**
+ * MsgRandom dedupe is per direction: the peer may pick the same random for a reply. The
+ * suffix uses a control character, which no UserID may contain, so scopes never collide.
+ */
+function dedupeScope(conv: ConvId, incoming: boolean): string {
+  return incoming ? conv : `${conv}\u0001sent`
 }
 
 function connKey(c: ConnRef): string {

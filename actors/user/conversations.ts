@@ -14,15 +14,19 @@ export function peerOf(conv: string): string {
   return conv.slice(conv.indexOf(':') + 1)
 }
 
-/** The record after a new message at `msg.seq` lands in it. */
+/**
+ * The record after a new message at `msg.seq` lands in it. Seqs assigned by the pair's
+ * sequencer may arrive out of order, so `lastSeq`/`lastMsg` follow the highest seq.
+ */
 export function withMessage(
   rec: ConversationRecord, msg: StoredMessage, o: { incoming: boolean; noUnread: boolean; noLastMsg: boolean },
 ): ConversationRecord {
+  const newest = msg.seq > rec.lastSeq
   return {
     ...rec,
-    lastSeq: msg.seq,
-    lastTime: msg.time,
-    lastMsg: o.noLastMsg ? rec.lastMsg : msg,
+    lastSeq: Math.max(rec.lastSeq, msg.seq),
+    lastTime: Math.max(rec.lastTime, msg.time),
+    lastMsg: o.noLastMsg || !newest ? rec.lastMsg : msg,
     unread: o.incoming && !o.noUnread ? rec.unread + 1 : rec.unread,
     readSeq: o.incoming ? rec.readSeq : Math.max(rec.readSeq, msg.seq),
     deleted: false,

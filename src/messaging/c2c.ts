@@ -18,6 +18,13 @@ function ask<R>(router: Router, app: number, user: string, msg: UserSessionMsg):
 /**
  * Sends `req` from `from`. Resolves once the message is durable in the receiver's view and
  * (unless syncOtherMachine = 2 or it is online-only) in the sender's view.
+ *
+ * One sequence per conversation: the session of the smaller UserID of the pair is the
+ * conversation's sequencer. It stores the message first and assigns its seq; the other
+ * view stores it at that same seq. So both participants' views, and every device of each,
+ * number and order the conversation alike, even when both sides send at once. When the
+ * sender sequences, the receiver's account is checked first, so a send to an unknown user
+ * stores nothing (20003).
  */
 export async function sendC2C(router: Router, app: number, from: string, req: C2CSendRequest, nowMs: number): Promise<SendResult> {
   const time = req.time ?? Math.floor(nowMs / 1000)
@@ -30,14 +37,31 @@ export async function sendC2C(router: Router, app: number, from: string, req: C2
     onlineOnly: req.onlineOnly || req.lifeTime === 0, noUnread: req.noUnread, noLastMsg: req.noLastMsg,
     lifeTime: req.lifeTime,
   }
-  const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: draft, opts })
-  const [seqPart] = r.msgKey.split('_')
-  const canonical: MessageDraft = { ...draft, msgKey: r.msgKey, time: r.time, msgSeq: Number(seqPart) }
-  if (req.syncOtherMachine === 2 || from === req.to) {
-    return { msgKey: r.msgKey, msgTime: r.time, seq: from === req.to ? r.seq : 0, inboxSeq: from === req.to ? r.inboxSeq : 0 }
+  const sentOpts = { ...opts, noUnread: true }
+  const keepSenderCopy = req.syncOtherMachine !== 2 && from !== req.to
+  if (opts.onlineOnly || req.to <= from) {
+    // The receiver sequences (also self-sends); online-only messages take no seq at all.
+    const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: draft, opts })
+    if (!keepSenderCopy) return result(r, from === req.to ? r : undefined)
+    const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: canonical(draft, r), opts: sentOpts, seq: r.seq || undefined })
+    return result(r, s)
   }
-  const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: canonical, opts: { ...opts, noUnread: true } })
-  return { msgKey: r.msgKey, msgTime: r.time, seq: s.seq, inboxSeq: s.inboxSeq }
+  // The sender sequences: check the receiver, assign (and keep or only reserve) the seq, deliver.
+  const exists = await ask<{ imported: boolean }>(router, app, req.to, { kind: 'checkAccount' })
+  if (!exists.imported) throw new ParleyError('ACCOUNT_INVALID', `${req.to} is not imported`)
+  const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: draft, opts: sentOpts, reserveOnly: !keepSenderCopy })
+  const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: canonical(draft, s), opts, seq: s.seq })
+  return result(r, keepSenderCopy ? s : undefined)
+}
+
+/** The draft as first stored (a duplicate answers with the original key and time). */
+function canonical(draft: MessageDraft, first: DeliverResult): MessageDraft {
+  const [seqPart] = first.msgKey.split('_')
+  return { ...draft, msgKey: first.msgKey, time: first.time, msgSeq: Number(seqPart) }
+}
+
+function result(r: DeliverResult, s: DeliverResult | undefined): SendResult {
+  return { msgKey: r.msgKey, msgTime: r.time, seq: s?.seq ?? 0, inboxSeq: s?.inboxSeq ?? 0 }
 }
 
 /**

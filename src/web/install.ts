@@ -48,4 +48,7 @@ export function installWeb(app: TemplatedApp, deps: { config: ParleyConfig }): v
     const userSig = mintUserSigV2({ sdkAppId: demo.sdkAppId, key: demo.secretKey, userId, expireSec: 86400, nowSec: Math.floor(Date.now() / 1000) })
     res.end(JSON.stringify({ sdkAppId: demo.sdkAppId, userId, userSig }))
   })
+  app.any('/*', (res) => {
+    res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain').end('not found')
+  })
 }

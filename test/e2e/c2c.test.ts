@@ -129,7 +129,7 @@ t.test('syncOtherMachine 2 stores for the receiver only: not on the sender\'s ot
   t.equal(hidden.seq, 0, 'no seq in the sender view')
   t.equal(hidden.inboxSeq, 0, 'no inbox event for the sender')
   const normal = await a1.client.sendText(b, 'both views')
-  t.equal(normal.seq, 1, 'the next normal message is the first of the sender view')
+  t.equal(normal.seq, 2, 'one sequence per conversation: the receiver-only message took seq 1')
 
   await a2.inbox.key(normal.msgKey)
   t.same(a2.inbox.keys, [normal.msgKey], 'the other device got the normal message and nothing before it')
@@ -314,14 +314,8 @@ t.test('sending to a never-imported or deleted account → 20003, nothing stored
   t.same((await a1.client.conversations()).conversations, [], 'no conversation was created')
 })
 
-// KNOWN BUG (not fixed here: the fix crosses the store's dedupe key, c2c.ts and REST importmsg):
-// UserSession dedupes on (conversation, MsgRandom) in each view, whatever the direction, so a
-// message from B that reuses the MsgRandom of an earlier message from A in the same
-// conversation is taken for a resend of A's: B's send is acknowledged with A's msgKey and B's
-// message is never stored or delivered. docs/protocol.md scopes dedupe to "the same sender to
-// the same receiver". The failing assertions are marked todo; remove `todo` once fixed.
+// MsgRandom dedupe is per direction: B may reuse the random of A's earlier message.
 t.test('the same MsgRandom in opposite directions is two different messages', async (t) => {
-  const bug = { todo: 'KNOWN BUG: MsgRandom dedupe ignores the direction; an acknowledged message is lost' }
   const p = pool(t)
   const a = uid('a'), b = uid('b')
   const a1 = await p.connect(a)
@@ -329,13 +323,13 @@ t.test('the same MsgRandom in opposite directions is two different messages', as
   const random = 777
   const x = await a1.client.sendText(b, 'from a', { random })
   const y = await b1.client.sendText(a, 'from b', { random })
-  t.not(y.msgKey, x.msgKey, 'B\'s message gets its own msgKey', bug)
+  t.not(y.msgKey, x.msgKey, 'B\'s message gets its own msgKey')
   await barrier(b1, a1)
-  t.ok(a1.inbox.events.some((e) => e.message.from === b && e.message.body[0].MsgContent.Text === 'from b'), 'A received B\'s message', bug)
+  t.ok(a1.inbox.events.some((e) => e.message.from === b && e.message.body[0].MsgContent.Text === 'from b'), 'A received B\'s message')
   const ha = await a1.client.history(b)
-  t.equal(ha.messages.length, 3, 'A\'s view: both messages and the barrier', bug)
+  t.equal(ha.messages.length, 3, 'A\'s view: both messages and the barrier')
   const hb = await b1.client.history(a)
-  t.equal(hb.messages.length, 3, 'B\'s view: both messages and the barrier', bug)
+  t.equal(hb.messages.length, 3, 'B\'s view: both messages and the barrier')
 })
 
 /** Pairs of messages that `x` and `y` (the same keys) order differently. */
@@ -346,13 +340,8 @@ function inversions(x: string[], y: string[]): number {
   return n
 }
 
-// KNOWN ISSUE (design level, not fixed here): each participant's view of a conversation gets
-// its own seqs, assigned by that user's session in the order its mailbox sees `deliver` and
-// `recordSent`. When both users send at the same time, A's session may store B's message
-// before A's own while B's session stores them the other way round, so the two views order
-// the conversation differently (DESIGN delivery contract 2: "the same per-conversation order
-// on every device"). Tencent orders C2C by (time, MsgSeq), which both views would share.
-// The order assertion is marked todo so the suite stays green; remove `todo` once the views agree.
+// One sequence per conversation (the smaller UserID's session sequences the pair), so both
+// participants' views number and order the conversation alike even under crossing sends.
 t.test('both participants order a conversation the same way under concurrent sends in both directions', async (t) => {
   const p = pool(t)
   const a = uid('a'), b = uid('b')
@@ -368,7 +357,8 @@ t.test('both participants order a conversation the same way under concurrent sen
   const hb = (await b1.client.history(a, { limit: 100 })).messages.map((m) => m.msgKey)
   t.equal(ha.length, 100)
   t.same(new Set(ha), new Set(hb), 'the same messages in both views')
-  t.equal(inversions(ha, hb), 0, 'and in the same order', {
-    todo: 'KNOWN ISSUE: per-view conversation seqs diverge when both sides send concurrently',
-  })
+  t.equal(inversions(ha, hb), 0, 'and in the same order')
+  const seqsA = (await a1.client.history(b, { limit: 100 })).messages.map((m) => m.seq)
+  const seqsB = (await b1.client.history(a, { limit: 100 })).messages.map((m) => m.seq)
+  t.same(seqsA, seqsB, 'with the same seqs')
 })
