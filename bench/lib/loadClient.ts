@@ -179,7 +179,7 @@ interface Phase {
   t0: number
   mStart: number
   mEnd: number
-  result: Omit<TrafficResult, 'latency' | 'undelivered'>
+  result: Omit<TrafficResult, 'latency' | 'undelivered' | 'stuckPairs'>
   hist: Histogram
   rr: number
 }
@@ -295,7 +295,9 @@ function traffic(spec: TrafficSpec): Promise<TrafficResult> {
       if (now >= p.mEnd && (totalInflight === 0 || now >= p.mEnd + spec.drainMs)) {
         if (pacer) clearInterval(pacer)
         phase = undefined
-        resolve({ ...p.result, latency: p.hist.toData(), undelivered: totalInflight })
+        const stuckPairs = senders.filter((s) => s.inflight > 0).slice(0, 10)
+          .map((s) => ({ from: s.userId, to: s.peer!.userId, inflight: s.inflight }))
+        resolve({ ...p.result, latency: p.hist.toData(), undelivered: totalInflight, stuckPairs })
         return
       }
       setTimeout(watch, 10)

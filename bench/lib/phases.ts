@@ -84,6 +84,7 @@ export interface TrafficSummary {
   latencyMs: ReturnType<Histogram['summaryMs']>
   sendErrors: Record<string, number>
   undelivered: number
+  stuckPairs: TrafficResult['stuckPairs']
   backlogged: number
   maxClientBufferedBytes: number
   cpu: CpuUse
@@ -125,6 +126,7 @@ export async function runTraffic(clients: LoadClients, serverPid: number, spec: 
     latencyMs: hist.summaryMs(),
     sendErrors,
     undelivered: sum((r) => r.undelivered),
+    stuckPairs: rs.flatMap((r) => r.stuckPairs).slice(0, 10),
     backlogged: sum((r) => r.backlogged),
     maxClientBufferedBytes: Math.max(...rs.map((r) => r.maxClientBufferedBytes)),
     cpu,

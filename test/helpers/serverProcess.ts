@@ -32,7 +32,7 @@ export interface ServerProcess {
  * The loader flags of this process that a TypeScript child needs: tap's TypeScript import
  * hook (and source maps); the coverage/process-info hooks are left out.
  */
-function loaderArgs(): string[] {
+export function loaderArgs(): string[] {
   const out: string[] = []
   const argv = process.execArgv
   for (let i = 0; i < argv.length; i++) {
