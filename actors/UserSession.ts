@@ -16,7 +16,7 @@ import type { StoredMessage } from '../src/protocol/message.js'
 import type { AccountRecord } from '../src/store/AccountStore.js'
 import type { ConversationRecord, UserCommit, UserRef } from '../src/store/MessageStore.js'
 import type { ActorDeps } from './deps.js'
-import type { Actor, ActorContext, ConnRef, DeactivationReason } from './runtime/types.js'
+import { type Actor, type ActorContext, type ConnRef, type DeactivationReason, LaterReply } from './runtime/types.js'
 import {
   emptyConversation, isPeerRead, recalled, sortedViews, withMessage,
 } from './user/conversations.js'
@@ -76,6 +76,8 @@ export class UserSession implements Actor {
   private inboxSeq = 0
   private readonly convs = new Map<ConvId, ConversationRecord>()
   private readonly devices = new Map<string, Device>()
+  /** Set when a commit failed: the in-memory state may be ahead of the store. */
+  private broken = false
 
   constructor(private readonly ctx: ActorContext<ActorDeps>) {
     this.owner = { app: ctx.self.app, user: ctx.self.key }
@@ -106,6 +108,7 @@ export class UserSession implements Actor {
   }
 
   async handle(raw: { kind: string }): Promise<unknown> {
+    if (this.broken) throw new Error('session state is stale after a failed commit; restarting')
     const msg = raw as UserSessionMsg
     switch (msg.kind) {
       case 'attach': return this.onAttach(msg)
@@ -138,19 +141,24 @@ export class UserSession implements Actor {
     return this.convs.get(id) ?? emptyConversation(id)
   }
 
+  /** Commits durably and waits for it; see `persist`. */
+  private async commit(c: UserCommit): Promise<void> {
+    await this.persist(c)
+  }
+
   /**
-   * Commits durably, then makes the new records current. Inbox seqs must be pre-assigned.
-   * A failed commit may still have been decided by the store (Cassandra decides, then
-   * applies), so the in-memory counters cannot be trusted: the failure is rethrown as a
+   * Makes the new records current at once and starts the durable commit, returning its
+   * promise; the store applies one owner's commits in call order. A failed commit may still
+   * have been decided by the store (Cassandra decides, then applies), so in-memory counters
+   * can no longer be trusted: the session marks itself broken, the failure surfaces as a
    * fault, the host discards this activation, and the next message reloads it from the store.
    */
-  private async commit(c: UserCommit): Promise<void> {
-    try {
-      await this.ctx.deps.messages.commit(this.owner, c)
-    } catch (e) {
-      throw new Error(`store commit failed for ${this.owner.app}/${this.owner.user}: ${String(e)}`)
-    }
+  private persist(c: UserCommit): Promise<void> {
     for (const r of c.conversations ?? []) this.convs.set(r.conv, r)
+    return this.ctx.deps.messages.commit(this.owner, c).catch((e: unknown) => {
+      this.broken = true
+      throw new Error(`store commit failed for ${this.owner.app}/${this.owner.user}: ${String(e)}`)
+    })
   }
 
   private pushAll(ev: InboxEvent): void {
@@ -198,7 +206,7 @@ export class UserSession implements Actor {
    * Duplicates — the same MsgRandom in the same direction within the dedupe window, or the
    * same MsgKey in the conversation — answer with the stored copy and change nothing.
    */
-  private async onMessage(draft: MessageDraft, opts: DeliveryOptions, incoming: boolean, givenSeq?: number): Promise<DeliverResult> {
+  private async onMessage(draft: MessageDraft, opts: DeliveryOptions, incoming: boolean, givenSeq?: number): Promise<DeliverResult | LaterReply> {
     if (!this.account) throw new ParleyError('ACCOUNT_INVALID', `${this.owner.user} is not imported`)
     const conv = c2cConv(incoming ? draft.from : draft.to)
     if (opts.onlineOnly) {
@@ -212,14 +220,18 @@ export class UserSession implements Actor {
     const stored: StoredMessage = { ...draft, seq: givenSeq ?? rec.lastSeq + 1, flags: 0 }
     const expireAt = opts.lifeTime !== undefined ? draft.time + opts.lifeTime : undefined
     const ev = this.nextEvent<Extract<InboxEvent, { type: 'msg' }>>({ type: 'msg', conv, msg: stored, expireAt })
-    await this.commit({
+    const durable = this.persist({
       inbox: [ev],
       messages: [{ conv, msg: stored }],
       conversations: [withMessage(rec, stored, { incoming, noUnread: opts.noUnread, noLastMsg: opts.noLastMsg })],
       dedupe: [{ conv: scope, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec() } }],
     })
-    this.pushAll(ev)
-    return { msgKey: draft.msgKey, time: draft.time, seq: stored.seq, inboxSeq: ev.seq, duplicate: false }
+    // Pipelined: the next message is handled while this one is flushed; the push and the
+    // reply wait for durability.
+    return new LaterReply(durable.then(() => {
+      this.pushAll(ev)
+      return { msgKey: draft.msgKey, time: draft.time, seq: stored.seq, inboxSeq: ev.seq, duplicate: false }
+    }))
   }
 
   private async onReserve(draft: MessageDraft): Promise<DeliverResult> {

@@ -37,6 +37,8 @@ export class Activation<S> {
   done: Promise<void> = Promise.resolve()
   /** Set by supervision (`failed`) or the idle sweep (`idle`); consumed by the runner. */
   pendingDeactivation: DeactivationReason | null = null
+  /** LaterReply promises of this slot not settled yet; blocks idle deactivation. */
+  pendingLater = 0
   /** When the runner last went idle, ms (host clock). */
   lastActive: number
   readonly mailbox: Mailbox<ActorMessage, ReplyAddress>

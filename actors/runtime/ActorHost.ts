@@ -24,7 +24,7 @@ import { ErrorCatalogue, ParleyError, type WireError } from '../../src/errors.js
 import type { ReplyAddress, ReplyEnvelope } from '../../src/protocol/envelope.js'
 import { Activation, ActivationContext, ActivationTimers, ActorLogger, type TimerTarget } from './Activation.js'
 import { DEFAULT_MAILBOX_CAPACITY, type EnqueueResult } from './Mailbox.js'
-import type { Actor, ActorFactory, ActorMessage, DeactivationReason, Logger, Router } from './types.js'
+import { type Actor, type ActorFactory, type ActorMessage, type DeactivationReason, LaterReply, type Logger, type Router } from './types.js'
 
 export const DEFAULT_IDLE_MS = 300_000
 
@@ -198,7 +198,8 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
           this.onHandlerError(a, msg, reply, err)
           continue
         }
-        if (reply !== undefined) this.replies.reply(reply, { t: 'reply', id: reply.id, ok: true, value })
+        if (value instanceof LaterReply) this.replyLater(a, msg, reply, value.promise)
+        else if (reply !== undefined) this.replies.reply(reply, { t: 'reply', id: reply.id, ok: true, value })
       }
     } catch (err) {
       this.log.error('actor runner failed', { actor: a.key, error: describe(err) })
@@ -262,6 +263,25 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
     a.pendingDeactivation = 'failed'
   }
 
+  /** Sends the reply of a LaterReply when its promise settles (see LaterReply's contract). */
+  private replyLater(a: Activation<S>, msg: ActorMessage, reply: ReplyAddress | undefined, p: Promise<unknown>): void {
+    a.pendingLater++
+    const incarnation = a.actor
+    p.then(
+      (value) => {
+        a.pendingLater--
+        a.lastActive = this.now()
+        if (reply !== undefined) this.replies.reply(reply, { t: 'reply', id: reply.id, ok: true, value })
+      },
+      (err: unknown) => {
+        a.pendingLater--
+        if (err instanceof ParleyError || a.actor !== incarnation) return this.onHandlerError(a, msg, reply, err instanceof ParleyError ? err : new ParleyError('INTERNAL'))
+        this.onHandlerError(a, msg, reply, err)
+        if (!a.running) this.start(a)
+      },
+    )
+  }
+
   /** Empties the mailbox: asks are answered with `error`, tells are dropped (counted). */
   private failQueued(a: Activation<S>, error: WireError): void {
     let dropped = 0
@@ -294,7 +314,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
   private readonly sweep = (): void => {
     const now = this.now()
     for (const a of this.activations.values()) {
-      if (a.running || a.actor === null || a.mailbox.size > 0 || now - a.lastActive < this.idleMs) continue
+      if (a.running || a.actor === null || a.mailbox.size > 0 || a.pendingLater > 0 || now - a.lastActive < this.idleMs) continue
       let may: boolean
       try {
         may = a.actor.canDeactivate?.() !== false

@@ -68,6 +68,18 @@ export interface ActorContext<S = unknown> extends Router {
   now(): number
 }
 
+/**
+ * A reply the actor has not finished. Returned from `handle`, it lets the actor take its
+ * next message at once while the asker waits for `promise` (e.g. a durable store flush).
+ * The host sends the reply when `promise` settles: a ParleyError rejection is a coded
+ * failure; any other rejection is a fault (logged, INTERNAL, the activation discarded).
+ * Replies of one actor go out in the order their promises settle. The actor stays active
+ * (no idle deactivation) while any of its later replies is pending.
+ */
+export class LaterReply {
+  constructor(readonly promise: Promise<unknown>) {}
+}
+
 export const DeactivationReasons = ['idle', 'shutdown', 'failed', 'moved'] as const
 export type DeactivationReason = (typeof DeactivationReasons)[number]
 
