@@ -7,12 +7,15 @@
  *   1. saturation: every pair keeps `window` messages in flight → delivered messages/s;
  *   2. fixed load: `rate` messages/s offered in total (open loop, stamped with the intended
  *      send time) → achieved rate and end-to-end latency (send → receiver's socket);
- *   3. (Parley only) if the fixed load was not sustained, the same at 80%, 60%, 40%, 20%,
- *      10% of the measured saturation rate, stopping at the first rate sustained (≥ 97%
- *      delivered in the window, nothing backlogged or left undelivered).
+ *   3. (Parley only) if the fixed load missed the latency target, the same at 80%, 60%, 40%,
+ *      20%, 10% of the lower of `rate` and the saturation rate, stopping at the first rate
+ *      sustained (≥ 97% delivered in the window, nothing backlogged or left undelivered)
+ *      with p99 under the target.
  * Servers: the raw uWS relay baseline (one thread, forwards frames to the paired socket),
  * then Parley in embedded mode with its default config, `threads` worker threads and a
- * durable LMDB store in a fresh temp dir. Server and load processes share the machine's cores.
+ * durable LMDB store in a fresh temp dir. Server and load processes share the machine's cores;
+ * each phase reports the cores used by the server, the load processes and everything else,
+ * and a phase disturbed by other processes (above `quietCores`) is repeated, up to 3 attempts.
  *
  *   npm run build && node dist/bench/c2c.js [--pairs 500] [--rate 10000] [--measureMs 10000] …
  */
@@ -21,7 +24,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { Target } from './lib/loadProtocol.js'
-import { openAll, runTraffic, sleepUntil, sustained, type TrafficSummary } from './lib/phases.js'
+import { openAll, type PhaseSpec, runTraffic, sleepUntil, sustained, type TrafficSummary } from './lib/phases.js'
 import { summariseProfiles } from './lib/profile.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
 import { benchApp, type ServerProcess, startParley, startRelay } from './lib/servers.js'
@@ -50,7 +53,7 @@ interface ServerRun {
   login: { loggedIn: number; elapsedMs: number }
   saturation: TrafficSummary
   fixed: TrafficSummary
-  /** Only when `fixed` was not sustained: lower offered rates, down to the first one sustained. */
+  /** Only when `fixed` missed the latency target: lower offered rates, down to the first that met it. */
   lower: TrafficSummary[]
   profile?: ReturnType<typeof summariseProfiles> & { dir: string }
 }
@@ -79,25 +82,26 @@ async function runC2C(p: C2CParams): Promise<Record<string, unknown>> {
 
     const atRate = parleyRun.fixed
     const atRateOk = sustained(atRate)
-    const highestSustained = atRateOk ? atRate : parleyRun.lower.find(sustained)
+    const runs = [atRate, ...parleyRun.lower]
+    const summary = (t: TrafficSummary | undefined) => t && {
+      offeredPerSec: t.offeredPerSec, achievedPerSec: t.deliveredPerSec, p50: t.latencyMs.p50, p99: t.latencyMs.p99,
+    }
     return {
       bench: 'c2c',
       date: new Date().toISOString(),
       machine: { ...machineInfo(), otherCoresBefore },
       code: codeVersion(),
-      params: { ...p, sendFrameBytes: prepared[0].sendFrameBytes, store: 'lmdb (durable, fsync per commit)', mode: 'embedded' },
+      params: { ...p, sendFrameBytes: prepared[0].sendFrameBytes, store: 'lmdb (durable: a send is acknowledged after fsync)', mode: 'embedded' },
       relay: relayRun,
       parley: parleyRun,
       targets: {
         deliveredPerSec: { target: TARGET_DELIVERED, measured: parleyRun.saturation.deliveredPerSec, met: parleyRun.saturation.deliveredPerSec >= TARGET_DELIVERED },
         p99AtOfferedMs: {
           target: TARGET_P99_MS, targetOfferedPerSec: p.rate,
-          measuredAtTargetRate: { achievedPerSec: atRate.deliveredPerSec, p99: atRate.latencyMs.p99, sustained: atRateOk },
-          highestSustained: highestSustained && {
-            offeredPerSec: highestSustained.offeredPerSec, achievedPerSec: highestSustained.deliveredPerSec,
-            p50: highestSustained.latencyMs.p50, p99: highestSustained.latencyMs.p99,
-          },
-          met: atRateOk && atRate.latencyMs.p99 < TARGET_P99_MS,
+          atTargetRate: { ...summary(atRate), sustained: atRateOk },
+          highestSustained: summary(runs.find(sustained)),
+          highestMeetingP99: summary(runs.find(meetsLatency)),
+          met: meetsLatency(atRate),
         },
       },
     }
@@ -125,26 +129,46 @@ async function measure(p: C2CParams, clients: LoadClients, server: ServerProcess
         prof = { dir, ...summariseProfiles(files) }
       }
     : undefined
-  const saturation = await runTraffic(clients, server.pid, { mode: 'closed', window: p.window, totalRatePerSec: 0, ...common }, profiler)
-  log(`${name}: saturation (window ${p.window}/pair): ${describe(saturation)}`)
+  /**
+   * Runs a phase; on this shared machine, a phase during which other processes used more than
+   * `quietCores` is run again (after waiting for quiet), up to 3 attempts. The result is the
+   * least disturbed attempt, with the number of attempts made.
+   */
+  const phase = async (label: string, spec: PhaseSpec, during?: typeof profiler): Promise<TrafficSummary & { attempts: number }> => {
+    const tries: TrafficSummary[] = []
+    for (;;) {
+      const t = await runTraffic(clients, server.pid, spec, during)
+      tries.push(t)
+      log(`${name}: ${label}: ${describe(t)}`)
+      if (t.cpu.otherCores <= p.quietCores || tries.length === 3) break
+      log(`${name}: ${label}: other processes used ${t.cpu.otherCores} cores meanwhile; repeating`)
+      await waitForQuiet(120, p.quietCores, log)
+    }
+    const best = tries.reduce((a, b) => (b.cpu.otherCores < a.cpu.otherCores ? b : a))
+    return { ...best, attempts: tries.length }
+  }
+  const saturation = await phase(`saturation (window ${p.window}/pair)`, { mode: 'closed', window: p.window, totalRatePerSec: 0, ...common }, profiler)
   if (prof) logProfile(prof)
 
-  const fixed = await runTraffic(clients, server.pid, { mode: 'open', window: 0, totalRatePerSec: p.rate, ...common })
-  log(`${name}: offered ${p.rate}/s: ${describe(fixed)}`)
+  const fixed = await phase(`offered ${p.rate}/s`, { mode: 'open', window: 0, totalRatePerSec: p.rate, ...common })
 
-  // The highest rate sustained, if the fixed rate was not: 80%, 60%, … of the saturation rate.
+  // If the fixed rate missed the latency target, lower rates (80%, 60%, … of the saturation
+  // rate) until one is sustained with p99 under the target, or the steps run out.
   const lower: TrafficSummary[] = []
-  if (!sustained(fixed) && server.kind === 'parley') {
+  if (!meetsLatency(fixed) && server.kind === 'parley') {
     for (const share of [0.8, 0.6, 0.4, 0.2, 0.1]) {
-      const rate = Math.max(100, Math.floor((saturation.deliveredPerSec * share) / 100) * 100)
-      const t = await runTraffic(clients, server.pid, { mode: 'open', window: 0, totalRatePerSec: rate, ...common })
+      const rate = Math.max(100, Math.floor((Math.min(p.rate, saturation.deliveredPerSec) * share) / 100) * 100)
+      const t = await phase(`offered ${rate}/s`, { mode: 'open', window: 0, totalRatePerSec: rate, ...common })
       lower.push(t)
-      log(`${name}: offered ${rate}/s: ${describe(t)}`)
-      if (sustained(t)) break
+      if (meetsLatency(t)) break
     }
   }
   await clients.all(() => ({ type: 'close', graceMs: 3000 }))
   return { login: { loggedIn: login.loggedIn, elapsedMs: login.elapsedMs }, saturation, fixed, lower, profile: prof }
+}
+
+function meetsLatency(t: TrafficSummary): boolean {
+  return sustained(t) && t.latencyMs.p99 < TARGET_P99_MS
 }
 
 function describe(t: TrafficSummary): string {

@@ -9,6 +9,8 @@
  * (connections that sent one frame and got one answer: uWS's own floor), then on Parley in
  * embedded mode (default config, `threads` worker threads, LMDB in a fresh temp dir), where a
  * connection also holds a logged-in session: its socket state and its user's active actor.
+ * Parley is measured `rounds` times, each on a fresh server and store; the target (10 kB =
+ * 10,240 B) is judged on the worst round.
  *
  *   npm run build && node dist/bench/connections.js [--connections 15000] [--clientProcs 4] …
  */
@@ -25,11 +27,13 @@ const defaults = {
   threads: 2,
   connectConcurrency: 100,
   settleMs: 5000,
+  rounds: 3,
   quietWaitS: 600,
   quietCores: 0.3,
 }
 type Params = typeof defaults
 
+/** 10 kB as /proc and `ps` count it (1 kB = 1024 B); the result also says whether 10,000 B holds. */
 const TARGET_BYTES_PER_CONN = 10 * 1024
 const log = (m: string) => progress('connections', m)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -60,14 +64,22 @@ async function run(p: Params): Promise<Record<string, unknown>> {
     log(`relay baseline on port ${relay.port}`)
     const relayRun = await measure(p, clients, relay).finally(() => relay.stop())
 
-    const parley = await startParley({ app, threads: p.threads })
-    log(`parley on port ${parley.port} (${p.threads} threads, data in ${parley.dataDir})`)
-    const parleyRun = await measure(p, clients, parley).finally(async () => {
-      await parley.stop()
-      parley.removeData()
-    })
-
-    const worst = Math.max(parleyRun.perConnection.rssBytes, parleyRun.perConnection.heapBytes)
+    // RSS per connection varies between runs with how far V8 grew its heaps during the login
+    // storm (the used heap does not): several rounds, each on a fresh server, show the spread.
+    const rounds: MemoryRun[] = []
+    for (let r = 1; r <= p.rounds; r++) {
+      const parley = await startParley({ app, threads: p.threads })
+      log(`parley round ${r}/${p.rounds} on port ${parley.port} (${p.threads} threads, data in ${parley.dataDir})`)
+      rounds.push(await measure(p, clients, parley).finally(async () => {
+        await parley.stop()
+        parley.removeData()
+      }))
+    }
+    const per = (f: (m: MemoryRun) => number) => rounds.map(f).sort((a, b) => a - b)
+    const rss = per((m) => m.perConnection.rssBytes)
+    const heap = per((m) => m.perConnection.heapBytes)
+    const minOpen = Math.min(...rounds.map((m) => m.stillOpen))
+    const worst = Math.max(rss[rss.length - 1], heap[heap.length - 1])
     return {
       bench: 'connections',
       date: new Date().toISOString(),
@@ -75,12 +87,12 @@ async function run(p: Params): Promise<Record<string, unknown>> {
       code: codeVersion(),
       params: { ...p, mode: 'embedded', store: 'lmdb' },
       relay: relayRun,
-      parley: parleyRun,
+      parley: rounds,
       targets: {
-        connections: { target: 15_000, measured: parleyRun.stillOpen, met: parleyRun.stillOpen >= 15_000 },
+        connections: { target: 15_000, measured: minOpen, met: minOpen >= 15_000 },
         bytesPerIdleConnection: {
-          target: TARGET_BYTES_PER_CONN, rss: parleyRun.perConnection.rssBytes, heap: parleyRun.perConnection.heapBytes,
-          met: worst < TARGET_BYTES_PER_CONN,
+          target: TARGET_BYTES_PER_CONN, rssPerRound: rss, heapPerRound: heap,
+          met: worst < TARGET_BYTES_PER_CONN, metAgainst10000Bytes: worst < 10_000,
         },
       },
     }

@@ -3,55 +3,35 @@
  * of wsLite speaking Parley's msgpack protocol, and runs the parent's commands (prepare,
  * open, traffic, close, status; see loadProtocol.ts). Per-message work is kept minimal:
  * each sender has one pre-encoded `send` frame whose rid, MsgRandom and timestamp are
- * patched in place in a copy; a receiver finds the timestamp with one `indexOf`, without
- * decoding the frame. The same code drives Parley and the raw relay baseline.
+ * patched in a copy; a receiver finds the timestamp with one `indexOf`, without decoding
+ * the frame (messageFrames.ts). The same code drives Parley and the raw relay baseline.
  */
 import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
 import { decode, encode } from '../../src/protocol/codec.js'
 import { Histogram } from './histogram.js'
-import type {
-  LoadCommand, LoadReply, OpenResult, SessionSpec, StatusResult, Target, TrafficResult, TrafficSpec,
-} from './loadProtocol.js'
+import type { LoadCommand, LoadReply, OpenResult, SessionSpec, StatusResult, Target } from './loadProtocol.js'
+import { buildTemplate, isFailedRes, readStamp, type SendTemplate } from './messageFrames.js'
+import { Traffic, type Sender } from './traffic.js'
 import { encodeFrame, LiteSocket } from './wsLite.js'
 
-/** The timestamp marker in `cloudCustomData`: `~T` then 12 decimal digits, µs of `performance.now()`. */
-const MARKER = Buffer.from('~T')
-const STAMP_DIGITS = 12
-/** `"ok": false` as msgpack, which appears in a failed `res` and nowhere else in a sender's frames. */
-const OK_FALSE = Buffer.from([0xa2, 0x6f, 0x6b, 0xc2])
-/** Sentinels encoded as msgpack uint32 (0xce + 4 bytes) so the template has fixed-width slots. */
-const RID_SENTINEL = 0x1a1b1c1d
-const RANDOM_SENTINEL = 0x2a2b2c2d
-const TEXT = 'benchmark message, 36 bytes of text'
-
-interface Template {
-  frame: Buffer
-  ridAt: number
-  randomAt: number
-  stampAt: number
-}
-
-interface Session {
-  userId: string
+/** One user's socket. A sender (pair role `send`) is also a traffic `Sender`. */
+interface Session extends Sender {
   path: string
   loginFrame: Buffer
   role: 'send' | 'recv' | 'none'
-  peer: Session | undefined
-  template: Template | undefined
-  sock: LiteSocket | undefined
+  /** For a receiver: the session sending to it. */
+  sender: Session | undefined
   phase: 'idle' | 'connecting' | 'live' | 'closed'
   closingByUs: boolean
-  inflight: number
-  nextRid: number
-  nextRandom: number
 }
 
 let sessions: Session[] = []
-let senders: Session[] = []
+let traffic = new Traffic([])
 const closedByServer: Record<string, number> = {}
 
 const nowEpoch = () => performance.timeOrigin + performance.now()
-const inc = (m: Record<string, number>, k: string, n = 1) => { m[k] = (m[k] ?? 0) + n }
+const inc = (m: Record<string, number>, k: string) => { m[k] = (m[k] ?? 0) + 1 }
+const NO_TEMPLATE: SendTemplate = { frame: Buffer.alloc(0), ridAt: 0, randomAt: 0, stampAt: 0 }
 
 function prepare(spec: SessionSpec): { sessions: number; sendFrameBytes: number } {
   if (spec.pairs && (spec.first % 2 !== 0 || spec.count % 2 !== 0)) throw new Error('pairs need an even first index and count')
@@ -63,39 +43,23 @@ function prepare(spec: SessionSpec): { sessions: number; sendFrameBytes: number 
     const userSig = mintUserSigV2({ sdkAppId: spec.sdkAppId, key: spec.secretKey, userId, expireSec: 86400, nowSec })
     const login = encode({ op: 'login', rid: 1, sdkAppId: spec.sdkAppId, userId, userSig, platform: 'Linux' })
     sessions.push({
-      userId, path: spec.pairs ? `/ws?pair=${index >> 1}` : '/ws', loginFrame: encodeFrame(login),
-      role: spec.pairs ? (index % 2 === 0 ? 'send' : 'recv') : 'none',
-      peer: undefined, template: undefined, sock: undefined, phase: 'idle', closingByUs: false,
-      inflight: 0, nextRid: 0x10000000, nextRandom: 0x10000000,
+      userId, peerId: '', path: spec.pairs ? `/ws?pair=${index >> 1}` : '/ws', loginFrame: encodeFrame(login),
+      role: spec.pairs ? (index % 2 === 0 ? 'send' : 'recv') : 'none', sender: undefined,
+      template: NO_TEMPLATE, sock: undefined, phase: 'idle', closingByUs: false,
+      inflight: 0, sentCount: 0, receivedCount: 0, nextRid: 0x10000000, nextRandom: 0x10000000,
     })
   }
   if (spec.pairs) {
     for (let i = 0; i < sessions.length; i += 2) {
       const [a, b] = [sessions[i], sessions[i + 1]]
-      a.peer = b
-      b.peer = a
+      a.peerId = b.userId
       a.template = buildTemplate(b.userId)
+      b.sender = a
     }
   }
-  senders = sessions.filter((s) => s.role === 'send')
-  return { sessions: sessions.length, sendFrameBytes: senders[0]?.template?.frame.length ?? 0 }
-}
-
-function buildTemplate(to: string): Template {
-  const payload = encode({
-    op: 'send', rid: RID_SENTINEL, to, random: RANDOM_SENTINEL,
-    body: [{ MsgType: 'TIMTextElem', MsgContent: { Text: TEXT } }],
-    cloudCustomData: `~T${'0'.repeat(STAMP_DIGITS)}`,
-  })
-  const frame = encodeFrame(payload)
-  const slot = (v: number) => {
-    const b = Buffer.from([0xce, 0, 0, 0, 0])
-    b.writeUInt32BE(v, 1)
-    const at = frame.indexOf(b)
-    if (at < 0) throw new Error('sentinel not encoded as uint32')
-    return at + 1
-  }
-  return { frame, ridAt: slot(RID_SENTINEL), randomAt: slot(RANDOM_SENTINEL), stampAt: frame.indexOf(MARKER) + MARKER.length }
+  const senders = sessions.filter((s) => s.role === 'send')
+  traffic = new Traffic(senders)
+  return { sessions: sessions.length, sendFrameBytes: senders[0]?.template.frame.length ?? 0 }
 }
 
 // ---- open: connect and log in every session, `concurrency` at a time ----
@@ -172,144 +136,15 @@ function safeDecode(payload: Buffer): Record<string, unknown> | undefined {
   }
 }
 
-// ---- traffic: one phase at a time ----
-
-interface Phase {
-  spec: TrafficSpec
-  t0: number
-  mStart: number
-  mEnd: number
-  result: Omit<TrafficResult, 'latency' | 'undelivered' | 'stuckPairs'>
-  hist: Histogram
-  rr: number
-}
-
-let phase: Phase | undefined
-let totalInflight = 0
-
+/** A frame on a logged-in socket: a delivery (receiver) or possibly a failed send (sender). */
 function onLiveFrame(s: Session, payload: Buffer): void {
   if (s.role === 'recv') {
-    const at = payload.indexOf(MARKER)
-    if (at >= 0) onDelivery(s.peer!, readStamp(payload, at + MARKER.length))
+    const stamp = readStamp(payload)
+    if (stamp >= 0) traffic.onDelivery(s.sender!, stamp)
   } else if (s.role === 'send') {
-    if (payload[3] === 0xa3 && payload[4] === 0x72 && payload.indexOf(OK_FALSE) >= 0) {
-      const f = safeDecode(payload)
-      onSendFailed(s, String(f?.code ?? 'undecodable'))
-    }
+    const failed = isFailedRes(payload, safeDecode)
+    if (failed) traffic.onSendFailed(s, failed.code)
   }
-}
-
-function readStamp(b: Buffer, at: number): number {
-  let v = 0
-  for (let i = at; i < at + STAMP_DIGITS; i++) v = v * 10 + (b[i] - 48)
-  return v
-}
-
-function settleOne(sender: Session): void {
-  if (sender.inflight > 0) { sender.inflight--; totalInflight-- }
-}
-
-function onDelivery(sender: Session, stampUs: number): void {
-  const p = phase
-  const stampMs = stampUs / 1000
-  // A message from an earlier phase (whose in-flight counts were reset) changes nothing now.
-  // Phases are ≥ 300 ms apart; the 1 ms margin absorbs the µs rounding of the stamp.
-  if (!p || stampMs < p.t0 - 1) return
-  settleOne(sender)
-  const now = performance.now()
-  if (now >= p.mStart && now < p.mEnd) p.result.deliveredInWindow++
-  if (stampMs >= p.mStart && stampMs < p.mEnd) p.hist.record(now * 1000 - stampUs)
-  if (p.spec.mode === 'closed' && now < p.mEnd) sendOne(p, sender, now)
-}
-
-function onSendFailed(sender: Session, code: string): void {
-  settleOne(sender)
-  const p = phase
-  if (!p) return
-  inc(p.result.sendErrors, code)
-  const now = performance.now()
-  if (p.spec.mode === 'closed' && now < p.mEnd) sendOne(p, sender, now)
-}
-
-function sendOne(p: Phase, s: Session, stampMs: number): boolean {
-  const sock = s.sock
-  const t = s.template
-  if (!sock || !sock.isOpen || !t) return false
-  const f = Buffer.allocUnsafe(t.frame.length)
-  t.frame.copy(f)
-  f.writeUInt32BE(s.nextRid, t.ridAt)
-  f.writeUInt32BE(s.nextRandom, t.randomAt)
-  s.nextRid = s.nextRid >= 0xfffffff0 ? 0x10000000 : s.nextRid + 1
-  s.nextRandom++
-  let v = Math.round(stampMs * 1000)
-  for (let i = t.stampAt + STAMP_DIGITS - 1; i >= t.stampAt; i--) {
-    f[i] = 48 + (v % 10)
-    v = Math.floor(v / 10)
-  }
-  sock.sendFrame(f)
-  s.inflight++
-  totalInflight++
-  p.result.sent++
-  if (stampMs >= p.mStart && stampMs < p.mEnd) p.result.sentInWindow++
-  const buffered = sock.bufferedBytes
-  if (buffered > p.result.maxClientBufferedBytes) p.result.maxClientBufferedBytes = buffered
-  return true
-}
-
-function traffic(spec: TrafficSpec): Promise<TrafficResult> {
-  if (phase) throw new Error('a traffic phase is already running')
-  const t0 = spec.startAt - performance.timeOrigin
-  const p: Phase = {
-    spec, t0, mStart: t0 + spec.warmupMs, mEnd: t0 + spec.warmupMs + spec.measureMs,
-    result: { sent: 0, sentInWindow: 0, deliveredInWindow: 0, windowMs: spec.measureMs, sendErrors: {}, backlogged: 0, maxClientBufferedBytes: 0 },
-    hist: new Histogram(), rr: 0,
-  }
-  phase = p
-  return new Promise((resolve) => {
-    let pacer: NodeJS.Timeout | undefined
-    let due = 0
-    const begin = () => {
-      // Timers may fire a fraction of a millisecond early; nothing of this phase predates t0.
-      p.t0 = Math.min(p.t0, performance.now())
-      if (spec.mode === 'closed') {
-        const now = performance.now()
-        for (const s of senders) for (let k = 0; k < spec.window; k++) sendOne(p, s, now)
-      } else {
-        pacer = setInterval(() => pace(), 1)
-      }
-      watch()
-    }
-    const pace = () => {
-      const now = Math.min(performance.now(), p.mEnd)
-      const target = Math.floor(((now - p.t0) * spec.ratePerSec) / 1000)
-      while (due < target && senders.length > 0) {
-        if (totalInflight >= spec.maxInflight) { p.result.backlogged += target - due; due = target; break }
-        const s = senders[p.rr++ % senders.length]
-        sendOne(p, s, p.t0 + (due * 1000) / spec.ratePerSec)
-        due++
-      }
-      if (performance.now() >= p.mEnd && pacer) { clearInterval(pacer); pacer = undefined }
-    }
-    const watch = () => {
-      const now = performance.now()
-      if (now >= p.mEnd && (totalInflight === 0 || now >= p.mEnd + spec.drainMs)) {
-        if (pacer) clearInterval(pacer)
-        phase = undefined
-        const stuckPairs = senders.filter((s) => s.inflight > 0).slice(0, 10)
-          .map((s) => ({ from: s.userId, to: s.peer!.userId, inflight: s.inflight }))
-        resolve({ ...p.result, latency: p.hist.toData(), undelivered: totalInflight, stuckPairs })
-        return
-      }
-      setTimeout(watch, 10)
-    }
-    setTimeout(begin, Math.max(0, t0 - performance.now()))
-  })
-}
-
-/** Forgets messages still counted in flight (after a drain that timed out), so the next phase starts clean. */
-function resetInflight(): void {
-  for (const s of senders) s.inflight = 0
-  totalInflight = 0
 }
 
 // ---- close and status ----
@@ -323,7 +158,7 @@ function closeAll(graceMs: number): Promise<{ closed: number }> {
       const left = live.filter((s) => s.phase !== 'closed').length
       if (left === 0 || performance.now() > deadline) {
         for (const s of live) if (s.phase !== 'closed') s.sock!.destroy()
-        resetInflight()
+        traffic.reset()
         resolve({ closed: live.length - left })
       } else setTimeout(check, 20)
     }
@@ -340,8 +175,8 @@ async function run(cmd: LoadCommand): Promise<unknown> {
     case 'prepare': return prepare(cmd.sessions)
     case 'open': return open(cmd.target, cmd.concurrency, cmd.startAt, cmd.timeoutMs)
     case 'traffic': {
-      const r = await traffic(cmd)
-      resetInflight()
+      const r = await traffic.run(cmd)
+      traffic.reset()
       return r
     }
     case 'close': return closeAll(cmd.graceMs)

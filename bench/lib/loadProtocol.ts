@@ -82,8 +82,11 @@ export interface TrafficResult {
   sendErrors: Record<string, number>
   /** Messages neither delivered nor failed when the drain ended. */
   undelivered: number
-  /** Up to 10 pairs with messages still in flight when the drain ended. */
-  stuckPairs: Array<{ from: string; to: string; inflight: number }>
+  /**
+   * Up to 10 pairs with messages still in flight when the drain ended, with the messages the
+   * sender sent and the receiver received over the whole run (all phases).
+   */
+  stuckPairs: Array<{ from: string; to: string; inflight: number; sent: number; received: number }>
   /** Times `open` mode skipped a send because `maxInflight` was reached. */
   backlogged: number
   /** Largest client-side socket write buffer seen, bytes (client-side backpressure). */

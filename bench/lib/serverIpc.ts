@@ -17,17 +17,16 @@ export function serveBenchIpc(port: number, workerThreads: number, stop: () => P
     if (id !== undefined && process.connected) send({ type: 'reply', id, ok: true } satisfies ServerMessage, () => process.exit(0))
     else process.exit(0)
   }
-  process.on('message', (req: ServerRequest) => {
-    const answer = async (): Promise<ServerMessage> => {
-      switch (req.type) {
-        case 'mem': return { type: 'reply', id: req.id, ok: true, mem: await sampleMemory(workerThreads, req.gc) }
-        case 'profStart': return { type: 'reply', id: req.id, ok: true, started: await startWorkerProfiles(workerThreads) }
-        case 'profStop': return { type: 'reply', id: req.id, ok: true, files: await stopWorkerProfiles(workerThreads, req.dir) }
-        case 'stop': await shutdown(req.id); return { type: 'reply', id: req.id, ok: true }
-      }
+  const answer = async (req: Exclude<ServerRequest, { type: 'stop' }>): Promise<ServerMessage> => {
+    switch (req.type) {
+      case 'mem': return { type: 'reply', id: req.id, ok: true, mem: await sampleMemory(workerThreads, req.gc) }
+      case 'profStart': return { type: 'reply', id: req.id, ok: true, started: await startWorkerProfiles(workerThreads) }
+      case 'profStop': return { type: 'reply', id: req.id, ok: true, files: await stopWorkerProfiles(workerThreads, req.dir) }
     }
-    if (req.type === 'stop') { void shutdown(req.id); return }
-    answer().then(send, (e: unknown) => send({ type: 'reply', id: req.id, ok: false, error: String(e) } satisfies ServerMessage))
+  }
+  process.on('message', (req: ServerRequest) => {
+    if (req.type === 'stop') return void shutdown(req.id)
+    answer(req).then(send, (e: unknown) => send({ type: 'reply', id: req.id, ok: false, error: String(e) } satisfies ServerMessage))
   })
   process.on('disconnect', () => void shutdown())
   send({ type: 'ready', port, threads: workerThreads } satisfies ServerMessage)
