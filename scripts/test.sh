@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-setup.sh
 npm run build
+npx tsc -p tsconfig.test.json   # the tests type-check too (tap runs them untyped)
 
 started_cassandra=0
 redis_pid=""

@@ -5,12 +5,12 @@
  * spreads new connections between them. No module state: several nodes may share a process.
  */
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { createMeshPorts, meshTransferList } from '../../actors/runtime/ThreadMesh.js'
 import type { ParleyConfig } from '../config/schema.js'
+import { freePort } from './freePort.js'
 import type { WorkerCommand, WorkerData, WorkerEvent } from './messages.js'
 
 /** The worker entry: the sibling file with this module's extension (.js built, .ts under a loader). */
@@ -38,6 +38,8 @@ export function createNode(config: ParleyConfig): ParleyNode {
     }
     try {
       await Promise.all(workers.map((w) => expect(w, 'ready')))
+      // uSockets does not share an ephemeral (port 0) listen socket with later listeners, so
+      // port 0 is resolved here before any thread listens.
       const wanted = config.port === 0 ? await freePort(config.host) : config.port
       const port = (await command(workers[0], { type: 'listen', port: wanted }, 'listening')).port
       await Promise.all(workers.slice(1).map((w) => command(w, { type: 'listen', port }, 'listening')))
@@ -57,21 +59,6 @@ export function createNode(config: ParleyConfig): ParleyNode {
   }
 
   return { id, start, stop }
-}
-
-/**
- * A currently free port on `host`. uSockets does not share an ephemeral (port 0) listen
- * socket with later listeners, so port 0 is resolved here before any thread listens.
- */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, host, () => {
-      const addr = srv.address()
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))))
-    })
-  })
 }
 
 type EventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>

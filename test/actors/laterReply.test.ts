@@ -14,6 +14,7 @@ function gate(): Gate {
 }
 
 type Msg = { kind: 'later'; gate: number } | { kind: 'now' }
+const later = (gate: number): Msg => ({ kind: 'later', gate })
 
 function harness(gates: Gate[], log: string[]) {
   class Pipelined implements Actor {
@@ -36,7 +37,7 @@ t.test('a pending later reply does not block the next message; replies follow th
   const h = harness(gates, log)
   t.teardown(() => h.host.stop())
   const u = userActor(1, 'u')
-  const first = h.ask(u, { kind: 'later', gate: 0 })
+  const first = h.ask(u, later(0))
   const second = h.ask(u, { kind: 'now' })
   t.equal(await second, 'now', 'the second message was answered while the first waits')
   t.same(log, ['activate', 'handle later', 'handle now'])
@@ -50,11 +51,11 @@ t.test('a coded rejection is the reply; any other rejection is a fault that rest
   const h = harness(gates, log)
   t.teardown(() => h.host.stop())
   const u = userActor(1, 'v')
-  const coded = h.ask(u, { kind: 'later', gate: 0 })
+  const coded = h.ask(u, later(0))
   gates[0].reject(new ParleyError('RECALL_WINDOW_PASSED'))
   await t.rejects(coded, { code: 20016 })
   t.notOk(log.includes('deactivate failed'), 'a coded failure keeps the activation')
-  const faulty = h.ask(u, { kind: 'later', gate: 1 })
+  const faulty = h.ask(u, later(1))
   gates[1].reject(new Error('disk on fire'))
   await t.rejects(faulty, { code: 20005 })
   t.equal(await h.ask(u, { kind: 'now' }), 'now', 'the next message is served by a new activation')

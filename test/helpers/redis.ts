@@ -17,8 +17,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { type Socket, createServer } from 'node:net'
+import type { Socket } from 'node:net'
 import { Redis } from 'ioredis'
+import { freePort } from '../../src/node/freePort.js'
 
 export interface RedisTarget {
   url: string
@@ -199,13 +200,3 @@ function kill(proc: ChildProcess): Promise<void> {
   })
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))))
-    })
-  })
-}

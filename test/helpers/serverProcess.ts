@@ -4,9 +4,11 @@
  * again on the same data directory and port. Not a test file itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { AppConfig } from '../../src/config/apps.js'
+import { freePort } from '../../src/node/freePort.js'
+
+export { freePort }
 
 const MAIN = fileURLToPath(new URL('./serverMain.ts', import.meta.url))
 
@@ -50,17 +52,6 @@ export function loaderArgs(): string[] {
   return out
 }
 
-/** A TCP port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 /** Starts the server process; resolves once it listens, rejects with its stderr if it exits first. */
 export function spawnServer(o: ServerProcessOptions): Promise<ServerProcess> {
