@@ -6,7 +6,7 @@
  */
 import t, { type Test } from 'tap'
 import { elements, type MsgElement, ParleyClientError, type SentMessage } from '../../src/client/index.js'
-import { ClientPool, type TestClient, uid } from '../helpers/sdkClients.js'
+import { ClientPool, codeOf, testPool, type TestClient, uid } from '../helpers/sdkClients.js'
 import { importAccounts, restCall, restOk } from '../helpers/restAdmin.js'
 import { startServer, type TestServer } from '../helpers/server.js'
 
@@ -14,22 +14,8 @@ let server: TestServer
 t.before(async () => { server = await startServer() })
 t.teardown(() => server.stop())
 
-function pool(t: Test): ClientPool {
-  const p = new ClientPool(() => server)
-  t.teardown(() => p.closeAll())
-  return p
-}
+const pool = (t: Test): ClientPool => testPool(t, () => server)
 
-/** The code a rejected SDK promise carries. */
-async function codeOf(p: Promise<unknown>): Promise<number | 'resolved'> {
-  try {
-    await p
-    return 'resolved'
-  } catch (e) {
-    if (e instanceof ParleyClientError) return e.code
-    throw e
-  }
-}
 
 /**
  * A message from `other` to `me`, awaited on `me`'s client: since the SDK surfaces events in

@@ -11,18 +11,14 @@
 import t, { type Test } from 'tap'
 import type { SentMessage } from '../../src/client/index.js'
 import { importAccounts } from '../helpers/restAdmin.js'
-import { ClientPool, type Frame, sigFor, type TestClient, uid, waitEvent } from '../helpers/sdkClients.js'
+import { ClientPool, testPool, type Frame, sigFor, type TestClient, uid, waitEvent } from '../helpers/sdkClients.js'
 import { startServer, type TestServer } from '../helpers/server.js'
 
 let server: TestServer
 t.before(async () => { server = await startServer() })
 t.teardown(() => server.stop())
 
-function pool(t: Test): ClientPool {
-  const p = new ClientPool(() => server)
-  t.teardown(() => p.closeAll())
-  return p
-}
+const pool = (t: Test): ClientPool => testPool(t, () => server)
 
 /** A `getUserSig` that waits while the gate is shut: holds a reconnecting client offline. */
 class Gate {

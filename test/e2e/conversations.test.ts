@@ -11,7 +11,7 @@ import t, { type Test } from 'tap'
 import type { AppConfig } from '../../src/config/apps.js'
 import { elements, ParleyClientError, type SentMessage } from '../../src/client/index.js'
 import { importAccounts, restOk } from '../helpers/restAdmin.js'
-import { ClientPool, sigFor, type TestClient, uid, waitEvent } from '../helpers/sdkClients.js'
+import { ClientPool, codeOf, testPool, sigFor, type TestClient, uid, waitEvent } from '../helpers/sdkClients.js'
 import { startServer, testApp, type TestServer } from '../helpers/server.js'
 
 const mainApp = testApp({ recallWindowSeconds: 120 })
@@ -21,21 +21,8 @@ let server: TestServer
 t.before(async () => { server = await startServer({ apps: [mainApp, noRecallApp] }) })
 t.teardown(() => server.stop())
 
-function pool(t: Test): ClientPool {
-  const p = new ClientPool(() => server)
-  t.teardown(() => p.closeAll())
-  return p
-}
+const pool = (t: Test): ClientPool => testPool(t, () => server)
 
-async function codeOf(p: Promise<unknown>): Promise<number | 'resolved'> {
-  try {
-    await p
-    return 'resolved'
-  } catch (e) {
-    if (e instanceof ParleyClientError) return e.code
-    throw e
-  }
-}
 
 const nowSec = () => Math.floor(Date.now() / 1000)
 

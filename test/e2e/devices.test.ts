@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import type { AppConfig } from '../../src/config/apps.js'
 import { type KickedEvent, ParleyClientError, type Platform } from '../../src/client/index.js'
 import { restCall, restOk } from '../helpers/restAdmin.js'
-import { ClientPool, sigFor, type TestClient, uid, waitEvent, withDeadline, WaitMs } from '../helpers/sdkClients.js'
+import { ClientPool, codeOf, testPool, sigFor, type TestClient, uid, waitEvent, withDeadline, WaitMs } from '../helpers/sdkClients.js'
 import { startServer, testApp, type TestServer } from '../helpers/server.js'
 
 const unlimited = testApp({ multiLogin: 'unlimited' })
@@ -19,21 +19,8 @@ let server: TestServer
 t.before(async () => { server = await startServer({ apps: [unlimited, perPlatform, single] }) })
 t.teardown(() => server.stop())
 
-function pool(t: Test): ClientPool {
-  const p = new ClientPool(() => server)
-  t.teardown(() => p.closeAll())
-  return p
-}
+const pool = (t: Test): ClientPool => testPool(t, () => server)
 
-async function codeOf(p: Promise<unknown>): Promise<number | 'resolved'> {
-  try {
-    await p
-    return 'resolved'
-  } catch (e) {
-    if (e instanceof ParleyClientError) return e.code
-    throw e
-  }
-}
 
 /** A message from a fresh sender in `app` to `to`, awaited on each of `devices`. */
 async function reaches(p: ClientPool, app: AppConfig, to: string, devices: TestClient[]): Promise<string> {

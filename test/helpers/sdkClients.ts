@@ -15,7 +15,7 @@ import { WebSocket } from 'ws'
 import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
 import type { AppConfig } from '../../src/config/apps.js'
 import {
-  ParleyClient, type NewMessageEvent, type ParleyClientEvents, type ParleyClientOptions,
+  ParleyClient, ParleyClientError, type NewMessageEvent, type ParleyClientEvents, type ParleyClientOptions,
 } from '../../src/client/index.js'
 import type { TestServer } from './server.js'
 
@@ -256,3 +256,22 @@ export class ClientPool {
     for (const c of this.all) c.close()
   }
 }
+
+/** A ClientPool for one tap test, closed in its teardown. */
+export function testPool(t: { teardown(fn: () => unknown): void }, server: () => TestServer): ClientPool {
+  const p = new ClientPool(server)
+  t.teardown(() => p.closeAll())
+  return p
+}
+
+/** The code a rejected SDK promise carries, or 'resolved'. */
+export async function codeOf(p: Promise<unknown>): Promise<number | 'resolved'> {
+  try {
+    await p
+    return 'resolved'
+  } catch (e) {
+    if (e instanceof ParleyClientError) return e.code
+    throw e
+  }
+}
+
