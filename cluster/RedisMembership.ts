@@ -40,6 +40,7 @@
 import type { MembershipSnapshot } from '../actors/placement.js'
 import type { Logger } from '../actors/runtime/types.js'
 import { EMPTY_SNAPSHOT, type Membership, type MembershipListener } from './Membership.js'
+import { MembershipListeners } from './MembershipListeners.js'
 import { RedisConnection, type RedisSource } from './redisConnection.js'
 
 export interface RedisMembershipOptions {
@@ -105,7 +106,7 @@ export class RedisMembership implements Membership {
   private readonly heartbeatMs: number
   private readonly ttlMs: number
   private readonly connectTimeoutMs: number
-  private readonly listeners = new Set<MembershipListener>()
+  private readonly listeners: MembershipListeners
   private current: MembershipSnapshot = EMPTY_SNAPSHOT
   private cmd: RedisConnection | undefined
   private sub: RedisConnection | undefined
@@ -127,6 +128,7 @@ export class RedisMembership implements Membership {
     this.self = opts.self
     this.source = opts.redis
     this.log = opts.log
+    this.listeners = new MembershipListeners(opts.log)
     this.keys = membershipKeys(opts.prefix)
     this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
     this.ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS
@@ -147,10 +149,7 @@ export class RedisMembership implements Membership {
   }
 
   onChange(listener: MembershipListener): () => void {
-    this.listeners.add(listener)
-    return () => {
-      this.listeners.delete(listener)
-    }
+    return this.listeners.add(listener)
   }
 
   stop(): Promise<void> {
@@ -281,13 +280,7 @@ export class RedisMembership implements Membership {
     if (this.halted || version <= this.current.version) return
     const snap: MembershipSnapshot = Object.freeze({ version, nodes: Object.freeze([...nodes].sort()) })
     this.current = snap
-    for (const l of [...this.listeners]) {
-      try {
-        l(snap)
-      } catch (err) {
-        this.log.error('membership listener threw', { error: err instanceof Error ? err.stack : String(err) })
-      }
-    }
+    this.listeners.notify(snap)
   }
 
   private readonly onAnnouncement = (channel: string, message: string): void => {

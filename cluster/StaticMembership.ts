@@ -6,6 +6,7 @@
 import type { MembershipSnapshot } from '../actors/placement.js'
 import type { Logger } from '../actors/runtime/types.js'
 import { EMPTY_SNAPSHOT, type Membership, type MembershipListener } from './Membership.js'
+import { MembershipListeners } from './MembershipListeners.js'
 
 export interface StaticMembershipOptions {
   /** This node's id, with its boot incarnation. */
@@ -21,9 +22,8 @@ export interface StaticMembershipOptions {
 export class StaticMembership implements Membership {
   readonly self: string
   private readonly fixed: MembershipSnapshot
-  private readonly log: Logger
   private current: MembershipSnapshot = EMPTY_SNAPSHOT
-  private readonly listeners = new Set<MembershipListener>()
+  private readonly listeners: MembershipListeners
   private started: Promise<void> | undefined
   private stopped = false
 
@@ -31,7 +31,7 @@ export class StaticMembership implements Membership {
     const version = opts.version ?? 1
     if (!Number.isSafeInteger(version) || version < 1) throw new RangeError(`version must be a positive integer, got ${version}`)
     this.self = opts.self
-    this.log = opts.log
+    this.listeners = new MembershipListeners(opts.log)
     const nodes = [...new Set([...(opts.nodes ?? []), opts.self])].sort()
     this.fixed = Object.freeze({ version, nodes: Object.freeze(nodes) })
   }
@@ -40,13 +40,7 @@ export class StaticMembership implements Membership {
     this.started ??= Promise.resolve().then(() => {
       if (this.stopped) return
       this.current = this.fixed
-      for (const l of [...this.listeners]) {
-        try {
-          l(this.fixed)
-        } catch (err) {
-          this.log.error('membership listener threw', { error: err instanceof Error ? err.stack : String(err) })
-        }
-      }
+      this.listeners.notify(this.fixed)
     })
     return this.started
   }
@@ -56,10 +50,7 @@ export class StaticMembership implements Membership {
   }
 
   onChange(listener: MembershipListener): () => void {
-    this.listeners.add(listener)
-    return () => {
-      this.listeners.delete(listener)
-    }
+    return this.listeners.add(listener)
   }
 
   stop(): Promise<void> {

@@ -1,26 +1,10 @@
 import t, { type Test } from 'tap'
-import { ParleyError } from '../../src/errors.js'
 import { bodyBytes, checkBodySize, MaxRelayDepth, validateBody } from '../../src/protocol/elements.js'
 import { Limits } from '../../src/protocol/limits.js'
 import { ElementTypes, type ElementType, type MsgElement } from '../../src/protocol/message.js'
+import { expectError } from './expectError.js'
 
 type Content = Record<string, unknown>
-
-/** Asserts that `fn` throws a ParleyError with `code` whose message names `field`. */
-function expectError(t: Test, fn: () => unknown, code: number, field: string): void {
-  let thrown: unknown
-  try {
-    fn()
-  } catch (e) {
-    thrown = e
-  }
-  if (!(thrown instanceof ParleyError)) {
-    t.fail(`expected ParleyError ${code} naming ${field}, got ${String(thrown)}`)
-    return
-  }
-  t.equal(thrown.code, code, `code for ${field}`)
-  t.ok(thrown.message.includes(field), `message "${thrown.message}" names ${field}`)
-}
 
 const clone = <T>(v: T): T => structuredClone(v)
 const el = (MsgType: string, MsgContent: unknown): Content => ({ MsgType, MsgContent })

@@ -1,10 +1,10 @@
 import t, { type Test } from 'tap'
-import { ParleyError } from '../../src/errors.js'
 import { bodyBytes } from '../../src/protocol/elements.js'
 import { Platforms, type ClientFrame, type ClientOp } from '../../src/protocol/frames.js'
 import { Limits } from '../../src/protocol/limits.js'
 import type { MsgElement } from '../../src/protocol/message.js'
 import { ClientOps, frameRid, isUserId, parseClientFrame } from '../../src/protocol/validate.js'
+import { expectError } from './expectError.js'
 
 const Code = {
   INVALID_PACKET: 20001,
@@ -15,22 +15,6 @@ const Code = {
   LIFETIME_TOO_LONG: 90048,
   BODY_TOO_LARGE: 93000,
 } as const
-
-/** Asserts that `fn` throws a ParleyError with `code` whose message names `field`. */
-function expectError(t: Test, fn: () => unknown, code: number, field: string): void {
-  let thrown: unknown
-  try {
-    fn()
-  } catch (e) {
-    thrown = e
-  }
-  if (!(thrown instanceof ParleyError)) {
-    t.fail(`expected ParleyError ${code} naming ${field}, got ${String(thrown)}`)
-    return
-  }
-  t.equal(thrown.code, code, `code for ${field}`)
-  t.ok(thrown.message.includes(field), `message "${thrown.message}" names ${field}`)
-}
 
 const text = (s: string): MsgElement => ({ MsgType: 'TIMTextElem', MsgContent: { Text: s } })
 
