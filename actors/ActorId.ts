@@ -3,7 +3,12 @@
  * input, the store and Redis key suffix, the log field and the metrics label. Never pass a
  * bare string that could be a user id or a group id.
  */
-export type ActorKind = 'user' | 'group'
+export const ActorKinds = ['user', 'group', 'groupIndex'] as const
+/**
+ * `user`: UserSession (key UserID). `group`: Group (key GroupId). `groupIndex`: GroupIndex
+ * (key UserID), the reader of one user's joined-group index.
+ */
+export type ActorKind = (typeof ActorKinds)[number]
 
 export interface ActorId {
   readonly kind: ActorKind
@@ -21,6 +26,10 @@ export function groupActor(app: number, groupId: string): ActorId {
   return { kind: 'group', app, key: groupId }
 }
 
+export function groupIndexActor(app: number, userId: string): ActorId {
+  return { kind: 'groupIndex', app, key: userId }
+}
+
 /** Canonical string form; the inverse of `parseActorId`. */
 export function actorIdString(id: ActorId): string {
   return `${id.kind}/${id.app}/${id.key}`
@@ -32,8 +41,8 @@ export function parseActorId(s: string): ActorId {
   const b = s.indexOf('/', a + 1)
   const kind = s.slice(0, a)
   const app = Number(s.slice(a + 1, b))
-  if (a < 0 || b < 0 || (kind !== 'user' && kind !== 'group') || !Number.isInteger(app)) {
+  if (a < 0 || b < 0 || !(ActorKinds as readonly string[]).includes(kind) || !Number.isInteger(app)) {
     throw new TypeError(`not an actor id: ${s}`)
   }
-  return { kind, app, key: s.slice(b + 1) }
+  return { kind: kind as ActorKind, app, key: s.slice(b + 1) }
 }

@@ -6,7 +6,7 @@
  * pushed or answered. It never awaits another actor (sends are coordinated outside actors,
  * see src/messaging/c2c.ts), so two users sending to each other cannot deadlock.
  */
-import { ParleyError } from '../src/errors.js'
+import { ErrorCatalogue, ParleyError } from '../src/errors.js'
 import { encode } from '../src/protocol/codec.js'
 import { c2cConv, type ConvId, type InboxEvent } from '../src/protocol/events.js'
 import type { ConvsResult, HistoryResult, Platform, SyncResult } from '../src/protocol/frames.js'
@@ -84,15 +84,21 @@ export class UserSession implements Actor {
   }
 
   async onActivate(): Promise<void> {
-    const { accounts, messages } = this.ctx.deps
-    const [account, seq, convs] = await Promise.all([
+    const { accounts, messages, connections } = this.ctx.deps
+    // The head first: reading it completes a commit that a previous activation (on another
+    // node, before a move or a crash) decided but had not finished writing. Only then are
+    // the conversation records current; read in parallel, a stale lastSeq could hand out a
+    // conversation seq twice.
+    const seq = await messages.lastInboxSeq(this.owner)
+    const [account, convs, devices] = await Promise.all([
       accounts.get(this.owner.app, this.owner.user),
-      messages.lastInboxSeq(this.owner),
       messages.listConversations(this.owner),
+      connections.list(this.owner.app, this.owner.user),
     ])
     this.account = account
     this.inboxSeq = seq
     for (const c of convs) this.convs.set(c.conv, c)
+    for (const d of devices) this.devices.set(connKey(d.conn), { conn: d.conn, platform: d.platform, since: d.since })
   }
 
   /**
@@ -103,8 +109,9 @@ export class UserSession implements Actor {
     if (reason === 'failed') this.dropAllDevices(CloseCodes.SESSION_RESTARTED, 'session restarted; reconnect')
   }
 
+  /** With a durable connection registry (cluster mode) the devices outlive this activation. */
   canDeactivate(): boolean {
-    return this.devices.size === 0
+    return this.devices.size === 0 || this.ctx.deps.connections.durable
   }
 
   async handle(raw: { kind: string }): Promise<unknown> {
@@ -157,6 +164,8 @@ export class UserSession implements Actor {
     for (const r of c.conversations ?? []) this.convs.set(r.conv, r)
     return this.ctx.deps.messages.commit(this.owner, c).catch((e: unknown) => {
       this.broken = true
+      // An unavailable store is answered as such (9012, retryable); the next message reloads.
+      if (e instanceof ParleyError && e.code === ErrorCatalogue.STORE_UNAVAILABLE.code) throw e
       throw new Error(`store commit failed for ${this.owner.app}/${this.owner.user}: ${String(e)}`)
     })
   }
@@ -175,14 +184,20 @@ export class UserSession implements Actor {
     return this.ensureImported().then(() => {
       if (m.sigTime < (this.account?.kickedAt ?? 0)) throw new ParleyError('SIG_INVALIDATED')
       const policy = this.ctx.deps.apps.get(this.owner.app)?.multiLogin ?? 'perPlatform'
+      const kicked: ConnRef[] = []
       for (const [key, d] of this.devices) {
         if (policy === 'single' || (policy === 'perPlatform' && d.platform === m.platform)) {
           this.disconnect(d.conn, CloseCodes.KICKED_OTHER_LOGIN, `kicked by a newer login on ${m.platform}`)
           this.devices.delete(key)
+          kicked.push(d.conn)
         }
       }
-      this.devices.set(connKey(m.conn), { conn: m.conn, platform: m.platform, since: this.ctx.now() })
-      return { inboxSeq: this.inboxSeq }
+      const since = this.ctx.now()
+      this.devices.set(connKey(m.conn), { conn: m.conn, platform: m.platform, since })
+      const { connections } = this.ctx.deps
+      connections.remove(this.owner.app, this.owner.user, kicked)
+      return connections.add(this.owner.app, this.owner.user, { conn: m.conn, platform: m.platform, since, sigTime: m.sigTime })
+        .then(() => ({ inboxSeq: this.inboxSeq }))
     })
   }
 
@@ -198,7 +213,7 @@ export class UserSession implements Actor {
   }
 
   private onDetach(m: Extract<UserSessionMsg, { kind: 'detach' }>): void {
-    this.devices.delete(connKey(m.conn))
+    if (this.devices.delete(connKey(m.conn))) this.ctx.deps.connections.remove(this.owner.app, this.owner.user, [m.conn])
   }
 
   /**
@@ -370,11 +385,13 @@ export class UserSession implements Actor {
 
   private dropAllDevices(code: number, reason: string): void {
     for (const d of this.devices.values()) this.disconnect(d.conn, code, reason)
+    this.ctx.deps.connections.remove(this.owner.app, this.owner.user, [...this.devices.values()].map((d) => d.conn))
     this.devices.clear()
   }
 
   private onStatus(): { online: boolean; devices: { platform: Platform; since: number }[] } {
-    const devices = [...this.devices.values()].map((d) => ({ platform: d.platform, since: d.since }))
+    const { connections } = this.ctx.deps
+    const devices = [...this.devices.values()].filter((d) => connections.isLive(d.conn.node)).map((d) => ({ platform: d.platform, since: d.since }))
     return { online: devices.length > 0, devices }
   }
 

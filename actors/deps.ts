@@ -1,10 +1,15 @@
 /** What the node hands every actor through `ctx.deps`: store interfaces and app config only. */
+import type { ConnectionRegistry } from './connections.js'
 import type { AppRegistry } from '../src/config/apps.js'
 import type { AccountStore } from '../src/store/AccountStore.js'
+import type { GroupStore } from '../src/store/GroupStore.js'
 import type { MessageStore } from '../src/store/MessageStore.js'
 
 export interface ActorDeps {
   readonly messages: MessageStore
   readonly accounts: AccountStore
+  readonly groups: GroupStore
   readonly apps: AppRegistry
+  /** Where users' devices are connected (cluster mode keeps it in Redis). */
+  readonly connections: ConnectionRegistry
 }

@@ -15,7 +15,8 @@
  * then Parley in embedded mode with its default config, `threads` worker threads and a
  * durable LMDB store in a fresh temp dir. Server and load processes share the machine's cores;
  * each phase reports the cores used by the server, the load processes and everything else,
- * and a phase disturbed by other processes (above `quietCores`) is repeated, up to 3 attempts.
+ * and a phase disturbed by other processes (above `quietCores`) is repeated, up to `attempts`
+ * runs (default 3). `--relay false --attempts 1` gives a quick Parley-only A/B run.
  *
  *   npm run build && node dist/bench/c2c.js [--pairs 500] [--rate 10000] [--measureMs 10000] …
  */
@@ -42,6 +43,10 @@ const c2cDefaults = {
   profile: false,
   quietWaitS: 600,
   quietCores: 0.3,
+  /** Runs of a disturbed phase, at most (1 = never repeat; for quick A/B runs on a busy machine). */
+  attempts: 3,
+  /** Also measure the raw uWS relay baseline (false: Parley only, for quick A/B runs). */
+  relay: true,
 }
 type C2CParams = typeof c2cDefaults
 
@@ -69,9 +74,12 @@ async function runC2C(p: C2CParams): Promise<Record<string, unknown>> {
     }))
     log(`${p.pairs} pairs over ${p.clientProcs} load processes; send frame ${prepared[0].sendFrameBytes} bytes`)
 
-    const relay = await startRelay()
-    log(`relay baseline on port ${relay.port}`)
-    const relayRun = await measure(p, clients, relay, false).finally(() => relay.stop())
+    let relayRun: ServerRun | undefined
+    if (p.relay) {
+      const relay = await startRelay()
+      log(`relay baseline on port ${relay.port}`)
+      relayRun = await measure(p, clients, relay, false).finally(() => relay.stop())
+    }
 
     const parley = await startParley({ app, threads: p.threads })
     log(`parley on port ${parley.port} (${p.threads} threads, data in ${parley.dataDir})`)
@@ -140,9 +148,9 @@ async function measure(p: C2CParams, clients: LoadClients, server: ServerProcess
       const t = await runTraffic(clients, server.pid, spec, during)
       tries.push(t)
       log(`${name}: ${label}: ${describe(t)}`)
-      if (t.cpu.otherCores <= p.quietCores || tries.length === 3) break
+      if (t.cpu.otherCores <= p.quietCores || tries.length >= p.attempts) break
       log(`${name}: ${label}: other processes used ${t.cpu.otherCores} cores meanwhile; repeating`)
-      await waitForQuiet(120, p.quietCores, log)
+      await waitForQuiet(Math.min(120, p.quietWaitS), p.quietCores, log)
     }
     const best = tries.reduce((a, b) => (b.cpu.otherCores < a.cpu.otherCores ? b : a))
     return { ...best, attempts: tries.length }

@@ -8,13 +8,17 @@
  *   the boot incarnation (a relay for an earlier incarnation is dropped) and re-shards tells
  *   and asks with this node's own thread count.
  *
- * Thread hints: for `tell`/`ask` the sender picks the target thread with its own thread
- * count. The bus only reaches threads that exist, so every node of a cluster must run the
- * same number of worker threads; a hint beyond the target's threads is dropped by the bus.
+ * Thread hints: for `tell`/`ask` the router picks the target thread with its own thread
+ * count; when the target's id carries its thread count (cluster/nodeId.ts), the hint is
+ * recomputed here with that count, so nodes may run different numbers of threads. (For an id
+ * without one, a hint beyond the target's threads is dropped by the bus.)
  */
+import { parseActorId } from '../actors/ActorId.js'
+import { shardOf } from '../actors/placement.js'
 import type { RemoteNodes } from '../actors/runtime/RemoteNodes.js'
 import type { Envelope, ThreadEnvelope } from '../src/protocol/envelope.js'
 import type { NodeBus } from './NodeBus.js'
+import { threadsOf } from './nodeId.js'
 
 /** Where arriving relays go: the thread mesh of the bus's thread. */
 export interface RelayReceiver {
@@ -38,7 +42,18 @@ export class BusRemoteNodes implements RemoteNodes {
   }
 
   send(node: string, thread: number, env: ThreadEnvelope): void {
-    this.bus.send(node, thread, { t: 'relay', node, thread, env })
+    let to = thread
+    if (env.t === 'tell' || env.t === 'ask') {
+      const threads = threadsOf(node)
+      if (threads !== undefined) {
+        try {
+          to = shardOf(parseActorId(env.to), threads)
+        } catch {
+          // A malformed actor id: keep the hint; the receiving host refuses it.
+        }
+      }
+    }
+    this.bus.send(node, to, { t: 'relay', node, thread: to, env })
   }
 
   /** Stops forwarding arrivals. The bus itself is stopped by its owner. */

@@ -65,6 +65,7 @@ export class RedisConnection {
   private everReady = false
   private healthy = true
   private closed = false
+  private readonly restoredListeners: (() => void)[] = []
 
   constructor(source: RedisSource, opts: RedisConnectionOptions) {
     this.component = opts.component
@@ -168,9 +169,21 @@ export class RedisConnection {
     })
   }
 
+  /** Calls `listener` each time the connection is ready again after it was lost. */
+  onRestored(listener: () => void): void {
+    this.restoredListeners.push(listener)
+  }
+
   private readonly onReady = (): void => {
     if (this.everReady && !this.healthy) {
       this.log.info('redis connection restored', { component: this.component, role: this.role, redis: this.where })
+      for (const l of this.restoredListeners) {
+        try {
+          l()
+        } catch (err) {
+          this.log.error('redis restored listener threw', { component: this.component, error: String(err) })
+        }
+      }
     }
     this.everReady = true
     this.healthy = true

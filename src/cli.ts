@@ -41,7 +41,10 @@ function mint(app: AppConfig, userId: string, expireSec = DEFAULT_EXPIRE): strin
 async function start(args: string[]): Promise<void> {
   const { config, demo } = resolveConfig(args)
   const node = createNode(config)
-  const { port } = await node.start()
+  const { port } = await node.start().catch((e: unknown) => {
+    // Unreachable services, a port in use: one clear line, not a stack.
+    throw new ConfigError(`cannot start: ${e instanceof Error ? e.message : String(e)}`)
+  })
   const out = process.stdout
   out.write(`Parley listening on http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port} (${config.threads} threads, data in ${config.dataDir})\n`)
   if (demo) {

@@ -51,6 +51,21 @@ export const ErrorCatalogue = {
   RECENT_NOT_IMPORTED: { code: 50001, retryable: false, message: 'UserID not imported' },
   RECENT_BAD_PARAMS: { code: 50002, retryable: false, message: 'invalid recent-contact request parameters' },
 
+  // Groups (reference §7, 10xxx)
+  GROUP_INVALID_PARAMS: { code: 10004, retryable: false, message: 'invalid group request parameters' },
+  GROUP_TOO_MANY_ACCOUNTS: { code: 10005, retryable: false, message: 'too many accounts in one group request' },
+  GROUP_NO_PERMISSION: { code: 10007, retryable: false, message: 'no permission for this group operation' },
+  GROUP_OWNER_CANNOT_QUIT: { code: 10009, retryable: false, message: 'the owner may not quit this type of group' },
+  GROUP_NOT_FOUND: { code: 10010, retryable: false, message: 'group does not exist or was destroyed' },
+  GROUP_ALREADY_MEMBER: { code: 10013, retryable: false, message: 'already a member of the group' },
+  GROUP_FULL: { code: 10014, retryable: false, message: 'group is full' },
+  GROUP_BAD_ID: { code: 10015, retryable: false, message: 'invalid GroupId' },
+  GROUP_MUTED: { code: 10017, retryable: false, message: 'muted in this group' },
+  GROUP_ACCOUNT_MISSING: { code: 10019, retryable: false, message: 'account does not exist (not imported)' },
+  GROUP_ID_IN_USE: { code: 10021, retryable: false, message: 'GroupId already in use' },
+  GROUP_REQUEST_HANDLED: { code: 10024, retryable: false, message: 'no pending request: already handled or never made' },
+  GROUP_ID_YOURS: { code: 10025, retryable: false, message: 'GroupId already in use by a group you own' },
+
   // Gateway (Parley-only)
   NOT_LOGGED_IN: { code: 9001, retryable: false, message: 'log in first' },
   UNKNOWN_OP: { code: 9002, retryable: false, message: 'unknown op' },
@@ -62,6 +77,7 @@ export const ErrorCatalogue = {
   SHUTTING_DOWN: { code: 9008, retryable: true, message: 'server is shutting down; reconnect' },
   MSG_NOT_FOUND: { code: 9010, retryable: false, message: 'message not found in this conversation' },
   RECALL_NOT_SENDER: { code: 9011, retryable: false, message: 'only the sender or an App admin may recall a message' },
+  STORE_UNAVAILABLE: { code: 9012, retryable: true, message: 'the store is unavailable (Cassandra unreachable or timing out); nothing was changed or the change will be applied when it returns; retry later' },
 } as const satisfies Record<string, { code: number; retryable: boolean; message: string }>
 
 export type ErrorName = keyof typeof ErrorCatalogue

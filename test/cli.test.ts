@@ -11,16 +11,16 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { configTableMarkdown } from '../src/config/load.js'
 import { RawClient } from './helpers/rawClient.js'
-import { freePort, loaderArgs } from './helpers/serverProcess.js'
+import { CLUSTER_OFF, freePort, loaderArgs } from './helpers/serverProcess.js'
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
 
 function cli(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...loaderArgs(), CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn(process.execPath, [...loaderArgs(), CLI, ...args], { env: { ...process.env, ...CLUSTER_OFF, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 function cliSync(args: string[], env: Record<string, string>): string {
-  const r = spawnSync(process.execPath, [...loaderArgs(), CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [...loaderArgs(), CLI, ...args], { env: { ...process.env, ...CLUSTER_OFF, ...env }, encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`parley ${args.join(' ')} failed: ${r.stderr}`)
   return r.stdout
 }
@@ -77,7 +77,7 @@ t.test('config-table prints the README table from the schema', async (t) => {
 })
 
 t.test('a bad configuration is refused with a message naming the field', async (t) => {
-  const r = spawnSync(process.execPath, [...loaderArgs(), CLI, 'start'], { env: { ...process.env, PARLEY_PORT: 'nope' }, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [...loaderArgs(), CLI, 'start'], { env: { ...process.env, ...CLUSTER_OFF, PARLEY_PORT: 'nope' }, encoding: 'utf8' })
   t.equal(r.status, 1)
   t.match(r.stderr, /parley: PARLEY_PORT: must be an integer/)
 })

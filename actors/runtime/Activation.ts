@@ -85,7 +85,8 @@ const MAX_TIMER_MS = 0x7fffffff
  * calls it when the incarnation ends, before `onDeactivate` runs.
  */
 export class ActivationTimers<S> implements ActorTimers {
-  private readonly pending = new Map<number, { timer: NodeJS.Timeout; msg: ActorMessage }>()
+  /** Created on the first `once`: most incarnations never arm a timer. */
+  private pending: Map<number, { timer: NodeJS.Timeout; msg: ActorMessage }> | undefined
   private nextHandle = 1
   private closed = false
 
@@ -98,32 +99,33 @@ export class ActivationTimers<S> implements ActorTimers {
     const handle = this.nextHandle++
     if (this.closed) return handle
     const delay = Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : 0
+    this.pending ??= new Map()
     this.pending.set(handle, { timer: setTimeout(this.fire, delay, handle), msg })
     return handle
   }
 
   cancel(handle: number): void {
-    const p = this.pending.get(handle)
+    const p = this.pending?.get(handle)
     if (p === undefined) return
     clearTimeout(p.timer)
-    this.pending.delete(handle)
+    this.pending!.delete(handle)
   }
 
   /** Number of timers armed and not yet fired or cancelled. */
   get size(): number {
-    return this.pending.size
+    return this.pending?.size ?? 0
   }
 
   clear(): void {
     this.closed = true
-    for (const p of this.pending.values()) clearTimeout(p.timer)
-    this.pending.clear()
+    for (const p of this.pending?.values() ?? []) clearTimeout(p.timer)
+    this.pending = undefined
   }
 
   private readonly fire = (handle: number): void => {
-    const p = this.pending.get(handle)
+    const p = this.pending?.get(handle)
     if (p === undefined) return
-    this.pending.delete(handle)
+    this.pending!.delete(handle)
     this.target.onTimer(this.activation, p.msg)
   }
 }

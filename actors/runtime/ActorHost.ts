@@ -142,6 +142,33 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
     }
   }
 
+  /**
+   * Hand-off after a membership change: every active actor for which `isHome(id)` is false
+   * is deactivated with reason `moved` (after the message it is handling, if any), whatever
+   * its `canDeactivate` says; its next message, wherever routed, activates it from the
+   * store. Messages already queued here are still handled here, by a fresh activation — two
+   * activations may briefly coexist across nodes, which the stores fence (a stale commit is
+   * refused and its session reloads). Returns how many were asked to move.
+   */
+  rehome(isHome: (id: ActorId) => boolean): number {
+    let moved = 0
+    for (const a of this.activations.values()) {
+      if (a.actor === null || a.pendingDeactivation !== null) continue
+      let home: boolean
+      try {
+        home = isHome(a.id)
+      } catch (err) {
+        this.log.error('rehome: placement failed; actor kept', { actor: a.key, error: describe(err) })
+        continue
+      }
+      if (home) continue
+      a.pendingDeactivation = 'moved'
+      moved++
+      if (!a.running) this.start(a)
+    }
+    return moved
+  }
+
   stats(): ActorHostStats {
     return { activations: this.activations.size, ...this.counters }
   }

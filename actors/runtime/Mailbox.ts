@@ -38,7 +38,9 @@ export class Mailbox<M, R> {
   constructor(capacity = DEFAULT_MAILBOX_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`mailbox capacity must be >= 1, got ${capacity}`)
     this.capacity = capacity
-    const initial = Math.min(16, 1 << Math.ceil(Math.log2(capacity)))
+    // Small at first: most actors (an idle user's session) hold a message or two at a time,
+    // and the ring doubles on demand.
+    const initial = Math.min(2, 1 << Math.ceil(Math.log2(capacity)))
     this.msgs = new Array<M | undefined>(initial)
     this.replies = new Array<R | undefined>(initial)
     this.mask = initial - 1

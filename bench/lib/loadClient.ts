@@ -84,7 +84,9 @@ function open(target: Target, concurrency: number, startAt: number, timeoutMs: n
     const launch = () => {
       while (active < concurrency && next < total) {
         active++
-        connectOne(sessions[next++], target, timeoutMs, hist, finishOne)
+        const i = next++
+        const port = target.ports ? target.ports[i % target.ports.length] : target.port
+        connectOne(sessions[i], { host: target.host, port }, timeoutMs, hist, finishOne)
       }
     }
     if (total === 0) resolve({ attempted: 0, loggedIn: 0, failures, firstStartAt: startAt, lastDoneAt: startAt, latency: hist.toData() })

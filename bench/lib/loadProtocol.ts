@@ -24,6 +24,11 @@ export interface SessionSpec {
 export interface Target {
   host: string
   port: number
+  /**
+   * Several nodes of a cluster: this process's session i connects to ports[i % n] (so with
+   * `pairs`, sender 2k and receiver 2k+1 are always on different nodes). Default: [port].
+   */
+  ports?: number[]
 }
 
 export type LoadCommand =

@@ -50,9 +50,11 @@ export interface CpuUse {
 export interface CpuSnapshot { server: number; clients: number; machine: number; at: number }
 
 /** CPU seconds used so far by the server, the load processes (summed) and the whole machine. */
-export async function cpuSnapshot(serverPid: number, clientPids: number[]): Promise<CpuSnapshot> {
-  const [machine, server, ...cs] = await Promise.all([machineBusySeconds(), cpuSeconds(serverPid), ...clientPids.map(cpuSeconds)])
-  return { server, clients: cs.reduce((a, b) => a + b, 0), machine, at: nowEpoch() }
+export async function cpuSnapshot(serverPid: number | readonly number[], clientPids: number[]): Promise<CpuSnapshot> {
+  const serverPids = typeof serverPid === 'number' ? [serverPid] : serverPid
+  const [machine, ...rest] = await Promise.all([machineBusySeconds(), ...serverPids.map(cpuSeconds), ...clientPids.map(cpuSeconds)])
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+  return { server: sum(rest.slice(0, serverPids.length)), clients: sum(rest.slice(serverPids.length)), machine, at: nowEpoch() }
 }
 
 /** Average cores used between two snapshots. */
@@ -65,7 +67,7 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
 }
 
 /** CPU cores used by `serverPid` and `clientPids` between two epoch times (sleeps until `to`). */
-export async function cpuDuring(serverPid: number, clientPids: number[], from: number, to: number): Promise<CpuUse> {
+export async function cpuDuring(serverPid: number | readonly number[], clientPids: number[], from: number, to: number): Promise<CpuUse> {
   await sleepUntil(from)
   const a = await cpuSnapshot(serverPid, clientPids)
   await sleepUntil(to)
@@ -96,7 +98,7 @@ export type PhaseSpec = Omit<TrafficSpec, 'startAt' | 'ratePerSec'> & { totalRat
  * Runs one traffic phase in every load process at once (the rate split evenly) and merges.
  * `during(from, to)`, if given, runs alongside with the measured window's epoch bounds.
  */
-export async function runTraffic(clients: LoadClients, serverPid: number, spec: PhaseSpec,
+export async function runTraffic(clients: LoadClients, serverPid: number | readonly number[], spec: PhaseSpec,
   during?: (from: number, to: number) => Promise<void>): Promise<TrafficSummary> {
   const startAt = nowEpoch() + 300
   const mStart = startAt + spec.warmupMs

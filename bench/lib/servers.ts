@@ -45,6 +45,10 @@ export interface ParleyOptions {
   dataDir?: string
   /** Extra node flags for the server process (e.g. --cpu-prof). */
   execArgv?: string[]
+  /** More PARLEY_* settings (e.g. a cluster node's Redis and Cassandra). */
+  env?: Record<string, string>
+  /** PARLEY_NODE_ID (default `bench`). */
+  nodeId?: string
 }
 
 export interface ParleyServer extends ServerProcess {
@@ -61,8 +65,11 @@ export async function startParley(o: ParleyOptions): Promise<ParleyServer> {
     PARLEY_PORT: '0',
     PARLEY_DATA_DIR: dataDir,
     PARLEY_THREADS: String(o.threads),
-    PARLEY_NODE_ID: 'bench',
+    PARLEY_NODE_ID: o.nodeId ?? 'bench',
     PARLEY_APPS: JSON.stringify([{ sdkAppId: o.app.sdkAppId, secretKey: o.app.secretKey, admins: ['administrator'] }]),
+    PARLEY_REDIS_URL: '',
+    PARLEY_CASSANDRA_CONTACT_POINTS: '',
+    ...o.env,
   }
   const proc = await startProcess('parley', here('./serverMain.js'), env, o.execArgv ?? [])
   return { ...proc, dataDir, removeData: () => rmSync(dataDir, { recursive: true, force: true }) }

@@ -55,10 +55,14 @@ export class ParleyClient {
   private readonly cursorStore: CursorPersistence
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined
   private gapTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly urls: string[]
+  /** Connection attempts so far; attempt n uses urls[n % urls.length]. */
+  private opens = 0
   private waiters: Array<{ resolve: () => void; reject: (e: ParleyClientError) => void }> = []
 
   constructor(private readonly opts: ParleyClientOptions) {
-    if (typeof opts.url !== 'string' || opts.url === '') throw new TypeError('url is required')
+    this.urls = typeof opts.url === 'string' ? [opts.url] : [...opts.url]
+    if (this.urls.length === 0 || this.urls.some((u) => typeof u !== 'string' || u === '')) throw new TypeError('url is required')
     if (!Number.isSafeInteger(opts.sdkAppId) || opts.sdkAppId <= 0) throw new TypeError('sdkAppId must be a positive integer')
     if (typeof opts.userId !== 'string' || opts.userId === '') throw new TypeError('userId is required')
     if (opts.userSig === undefined && opts.getUserSig === undefined) throw new TypeError('userSig or getUserSig is required')
@@ -231,10 +235,11 @@ export class ParleyClient {
     }
     if (gen !== this.gen) return
     let ws
+    const url = this.urls[this.opens++ % this.urls.length]
     try {
-      ws = new this.Impl(this.opts.url)
+      ws = new this.Impl(url)
     } catch (e) {
-      return this.endSession('closed', new ParleyClientError(ClientErrorCodes.NOT_CONNECTED, `cannot open ${this.opts.url}`, { cause: e }))
+      return this.endSession('closed', new ParleyClientError(ClientErrorCodes.NOT_CONNECTED, `cannot open ${url}`, { cause: e }))
     }
     const conn: Connection = new Connection(gen, ws, this.codec, {
       open: () => void this.login(conn, sig),

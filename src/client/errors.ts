@@ -40,7 +40,7 @@ export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientError
  * SHUTTING_DOWN 9008) and the client's transient conditions.
  */
 const RetryableCodes: ReadonlySet<number> = new Set([
-  20005, 60007, 9006, 9007, 9008,
+  20005, 60007, 9006, 9007, 9008, 9012,
   ClientErrorCodes.REQUEST_TIMEOUT, ClientErrorCodes.CONNECTION_LOST, ClientErrorCodes.USERSIG_UNAVAILABLE,
 ])
 

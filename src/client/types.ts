@@ -20,8 +20,13 @@ export interface CursorStore {
 }
 
 export interface ParleyClientOptions {
-  /** WebSocket URL of the gateway, path `/ws`: `ws://host:8080/ws` or `wss://…/ws`. */
-  url: string
+  /**
+   * WebSocket URL of the gateway, path `/ws`: `ws://host:8080/ws` or `wss://…/ws`. Several
+   * URLs (the nodes of a cluster): the first connection uses the first, and every later
+   * attempt moves to the next one, round robin, so a client whose node went away reconnects
+   * to another.
+   */
+  url: string | readonly string[]
   sdkAppId: number
   userId: string
   /** A fixed UserSig. Give this or `getUserSig`. */

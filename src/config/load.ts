@@ -48,6 +48,9 @@ function coerce(type: string, value: unknown, where: string, f: { min?: number; 
     case 'string':
       if (typeof value !== 'string' || value === '') throw new ConfigError(`${where}: must be a non-empty string`)
       return value
+    case 'optstring':
+      if (typeof value !== 'string') throw new ConfigError(`${where}: must be a string`)
+      return value
     case 'apps': {
       let list = value
       if (typeof list === 'string') {

@@ -6,7 +6,8 @@
 import { availableParallelism, hostname } from 'node:os'
 import type { AppConfig } from './apps.js'
 
-type FieldType = 'int' | 'string' | 'apps'
+/** `optstring`: a string that may be empty (empty = not set). */
+type FieldType = 'int' | 'string' | 'optstring' | 'apps'
 
 interface Field<T> {
   type: FieldType
@@ -33,6 +34,17 @@ export const ConfigSchema = {
   actorIdleMs: { type: 'int', env: 'PARLEY_ACTOR_IDLE_MS', default: () => 300000, min: 100, max: 86400000, doc: 'An actor idle this long (and with no online device) is deactivated, ms.' } as Field<number>,
   restMaxBodyBytes: { type: 'int', env: 'PARLEY_REST_MAX_BODY', default: () => 1024 * 1024, min: 1024, max: 64 * 1024 * 1024, doc: 'Largest REST request body, bytes (60008 above).' } as Field<number>,
   sigPoolThreads: { type: 'int', env: 'PARLEY_SIG_POOL_THREADS', default: () => 1, min: 1, max: 64, doc: 'piscina threads per worker for v1 (ECDSA) UserSig checks; started on first use.' } as Field<number>,
+  redisUrl: { type: 'optstring', env: 'PARLEY_REDIS_URL', default: () => '', doc: 'Redis URL (`redis://host:port`). Set, with cassandraContactPoints, to run as one node of a cluster; empty = embedded mode.' } as Field<string>,
+  redisPrefix: { type: 'string', env: 'PARLEY_REDIS_PREFIX', default: () => 'parley', doc: 'Prefix of every Redis key and channel; the nodes of one cluster share it.' } as Field<string>,
+  clusterHeartbeatMs: { type: 'int', env: 'PARLEY_CLUSTER_HEARTBEAT_MS', default: () => 1000, min: 50, max: 60000, doc: 'How often a cluster node renews its membership entry and re-reads the member list, ms.' } as Field<number>,
+  clusterNodeTtlMs: { type: 'int', env: 'PARLEY_CLUSTER_NODE_TTL_MS', default: () => 5000, min: 200, max: 600000, doc: 'A node that stops heartbeating drops out of the cluster this long after its last heartbeat, ms (> clusterHeartbeatMs).' } as Field<number>,
+  serviceConnectTimeoutMs: { type: 'int', env: 'PARLEY_SERVICE_CONNECT_TIMEOUT_MS', default: () => 10000, min: 100, max: 600000, doc: 'How long start-up waits for Redis and Cassandra before the node refuses to start, ms.' } as Field<number>,
+  cassandraContactPoints: { type: 'optstring', env: 'PARLEY_CASSANDRA_CONTACT_POINTS', default: () => '', doc: 'Comma-separated `host[:port]` of Cassandra nodes. Set: every store is in Cassandra; empty: embedded LMDB.' } as Field<string>,
+  cassandraLocalDc: { type: 'string', env: 'PARLEY_CASSANDRA_LOCAL_DC', default: () => 'datacenter1', doc: 'The Cassandra data center this node prefers; `LOCAL_*` consistency levels refer to it.' } as Field<string>,
+  cassandraKeyspace: { type: 'string', env: 'PARLEY_CASSANDRA_KEYSPACE', default: () => 'parley', doc: 'Keyspace of every table; created and migrated at start.' } as Field<string>,
+  cassandraReplication: { type: 'string', env: 'PARLEY_CASSANDRA_REPLICATION', default: () => 'SimpleStrategy:1', doc: 'Replication when the keyspace is created: `SimpleStrategy:<factor>` or `NetworkTopologyStrategy:<dc>=<n>,<dc>=<n>`.' } as Field<string>,
+  cassandraConsistency: { type: 'string', env: 'PARLEY_CASSANDRA_CONSISTENCY', default: () => 'LOCAL_QUORUM', doc: 'Consistency of Cassandra reads and writes (see docs/cassandra.md).' } as Field<string>,
+  cassandraSerialConsistency: { type: 'string', env: 'PARLEY_CASSANDRA_SERIAL_CONSISTENCY', default: () => 'LOCAL_SERIAL', doc: 'Consistency of the Paxos phase of the sequence fence (`LOCAL_SERIAL` or `SERIAL`).' } as Field<string>,
 } as const
 
 type Schema = typeof ConfigSchema

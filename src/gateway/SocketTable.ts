@@ -2,6 +2,11 @@
  * The sockets of one worker thread, by connection number, and the one place that writes
  * to them. Every write checks backpressure: a socket whose buffered bytes pass the limit
  * (or whose write uWS dropped) is closed with 4100, so a slow consumer never grows memory.
+ *
+ * Corking: frames for a socket are queued and leave at the end of the event-loop turn (a
+ * `setImmediate` flush), all of one socket's frames inside one `ws.cork()`, so they go out in
+ * one write instead of one system call per frame. Per socket, frames leave in call order;
+ * `end` sends a socket's queued frames before the close.
  */
 import type { WebSocket } from 'uWebSockets.js'
 import type { ConnRef } from '../../actors/runtime/types.js'
@@ -22,9 +27,14 @@ export interface SocketState {
 
 export type Socket = WebSocket<SocketState>
 
+/** Frames queued for one socket in this turn: strings are text frames, bytes binary ones. */
+interface Queued { ws: Socket; state: SocketState; frames: (string | Uint8Array)[] }
+
 export class SocketTable {
   private readonly byId = new Map<number, Socket>()
   private nextId: number
+  private queued = new Map<number, Queued>()
+  private scheduled = false
 
   constructor(private readonly maxBackpressureBytes: number, firstId = 1) {
     this.nextId = firstId
@@ -38,8 +48,10 @@ export class SocketTable {
     this.byId.set(ws.getUserData().id, ws)
   }
 
+  /** Forgets a closed socket, with any frames still queued for it. */
   remove(id: number): void {
     this.byId.delete(id)
+    this.queued.delete(id)
   }
 
   get size(): number {
@@ -54,7 +66,7 @@ export class SocketTable {
   send(ws: Socket, frame: ServerFrame): void {
     const s = ws.getUserData()
     if (s.phase === 'closed') return
-    this.write(ws, s.json ? JSON.stringify(frame) : encode(frame), !s.json)
+    this.write(ws, s.json ? JSON.stringify(frame) : encode(frame))
   }
 
   /** Sends pre-encoded msgpack frame bytes (from an actor) to connection `id`; at most once. */
@@ -63,8 +75,7 @@ export class SocketTable {
     if (!ws) return
     const s = ws.getUserData()
     if (s.phase === 'closed') return
-    if (s.json) this.write(ws, JSON.stringify(decode(bytes)), false)
-    else this.write(ws, bytes, true)
+    this.write(ws, s.json ? JSON.stringify(decode(bytes)) : bytes)
   }
 
   /** Sends `bytes` (if any) then closes connection `id` with `code`. */
@@ -78,13 +89,44 @@ export class SocketTable {
   end(ws: Socket, code: number, reason: string): void {
     const s = ws.getUserData()
     if (s.phase === 'closed') return
+    const q = this.queued.get(s.id)
+    if (q !== undefined) {
+      this.queued.delete(s.id)
+      this.writeOut(ws, q.frames, false)
+    }
     s.phase = 'closed'
     ws.end(code, reason.slice(0, 120))
   }
 
-  private write(ws: Socket, data: string | Uint8Array, binary: boolean): void {
-    const status = ws.send(data, binary)
-    if (status === 2 || ws.getBufferedAmount() > this.maxBackpressureBytes) {
+  /** Queues one frame (text when `data` is a string) for this turn's flush. */
+  private write(ws: Socket, data: string | Uint8Array): void {
+    const state = ws.getUserData()
+    const q = this.queued.get(state.id)
+    if (q !== undefined) q.frames.push(data)
+    else this.queued.set(state.id, { ws, state, frames: [data] })
+    if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(this.flush)
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false
+    const queued = this.queued
+    this.queued = new Map()
+    // The state, not the socket, is checked: uWS throws on any call to a closed socket.
+    for (const q of queued.values()) {
+      if (q.state.phase !== 'closed') this.writeOut(q.ws, q.frames, true)
+    }
+  }
+
+  /** Sends `frames` in one cork; with `enforce`, ends a socket over its backpressure limit. */
+  private writeOut(ws: Socket, frames: (string | Uint8Array)[], enforce: boolean): void {
+    let dropped = false
+    ws.cork(() => {
+      for (const f of frames) if (ws.send(f, typeof f !== 'string') === 2) dropped = true
+    })
+    if (enforce && (dropped || ws.getBufferedAmount() > this.maxBackpressureBytes)) {
       this.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
     }
   }

@@ -11,6 +11,8 @@ import { checkBodySize } from '../protocol/elements.js'
 import type { ClientFrame, SendPayload } from '../protocol/frames.js'
 import { Limits } from '../protocol/limits.js'
 import type { C2CSendRequest } from '../protocol/message.js'
+import { isGroupFrame } from '../protocol/groupFrames.js'
+import { dispatchGroup } from './groupOps.js'
 import type { SocketState } from './SocketTable.js'
 
 type LiveFrame = Exclude<ClientFrame, { op: 'login' } | { op: 'ping' }>
@@ -19,6 +21,7 @@ type LiveFrame = Exclude<ClientFrame, { op: 'login' } | { op: 'ping' }>
 export async function dispatchLive(router: Router, s: SocketState, f: LiveFrame, nowMs: number): Promise<unknown> {
   const { app, userId } = s
   const ask = (msg: UserSessionMsg) => router.ask(userActor(app, userId), msg)
+  if (isGroupFrame(f)) return dispatchGroup(router, app, userId, f, nowMs)
   switch (f.op) {
     case 'sync': return ask({ kind: 'sync', after: f.after, limit: f.limit ?? Limits.maxPageSize })
     case 'send': return sendC2C(router, app, userId, toSendRequest(f), nowMs)

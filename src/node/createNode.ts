@@ -4,14 +4,17 @@
  * resolves to one concrete port) and the others listen on the same port, where the kernel
  * spreads new connections between them. No module state: several nodes may share a process.
  */
-import { randomBytes } from 'node:crypto'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { createMeshPorts, meshTransferList } from '../../actors/runtime/ThreadMesh.js'
+import { makeNodeId } from '../../cluster/nodeId.js'
 import type { ParleyConfig } from '../config/schema.js'
+import { deploymentOf } from '../config/deployment.js'
+import { createLogger } from '../log.js'
 import { freePort } from './freePort.js'
 import type { WorkerCommand, WorkerData, WorkerEvent } from './messages.js'
+import { type NodeServices, startNodeServices } from './services.js'
 
 /** The worker entry: the sibling file with this module's extension (.js built, .ts under a loader). */
 const WORKER_URL = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
@@ -26,18 +29,28 @@ export interface ParleyNode {
 }
 
 export function createNode(config: ParleyConfig): ParleyNode {
-  const id = `${config.nodeId}#${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
+  const id = makeNodeId(config.nodeId, config.threads)
+  const log = createLogger({ node: id, thread: 'main' }, process.env.PARLEY_LOG_LEVEL)
   const workers: Worker[] = []
+  let services: NodeServices | undefined
   let stopping: Promise<void> | undefined
 
+  /**
+   * Order: services answer (else refuse to start, naming the service) → threads ready (each
+   * with its stores and, in cluster mode, its node bus subscribed) → this node joins the
+   * membership and every thread adopts the first snapshot → threads listen.
+   */
   async function start(): Promise<{ port: number }> {
-    const meshes = createMeshPorts(config.threads)
-    for (const mesh of meshes) {
-      const data: WorkerData = { node: id, config, mesh }
-      workers.push(new Worker(WORKER_URL, { workerData: data, transferList: meshTransferList(mesh) }))
-    }
+    const deployment = deploymentOf(config)
     try {
+      services = await startNodeServices(deployment, id, log)
+      const meshes = createMeshPorts(config.threads)
+      for (const mesh of meshes) {
+        const data: WorkerData = { node: id, config, mesh }
+        workers.push(new Worker(WORKER_URL, { workerData: data, transferList: meshTransferList(mesh) }))
+      }
       await Promise.all(workers.map((w) => expect(w, 'ready')))
+      await services.join((snapshot) => { for (const w of workers) w.postMessage({ type: 'membership', snapshot } satisfies WorkerCommand) })
       // uSockets does not share an ephemeral (port 0) listen socket with later listeners, so
       // port 0 is resolved here before any thread listens.
       const wanted = config.port === 0 ? await freePort(config.host) : config.port
@@ -50,8 +63,10 @@ export function createNode(config: ParleyConfig): ParleyNode {
     }
   }
 
+  /** Leaves the membership first (others take over this node's actors), then stops the threads. */
   function stop(): Promise<void> {
     stopping ??= (async () => {
+      await services?.leave()
       await Promise.allSettled(workers.map((w) => command(w, { type: 'stop' }, 'stopped')))
       await Promise.allSettled(workers.map((w) => w.terminate()))
     })()
@@ -69,7 +84,12 @@ function expect<T extends WorkerEvent['type']>(w: Worker, type: T): Promise<Even
     const cleanup = () => { w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit) }
     const onMessage = (e: WorkerEvent) => {
       if (e.type === type) { cleanup(); resolve(e as EventOf<T>) }
-      else if (e.type === 'failed') { cleanup(); reject(new Error(`worker failed: ${e.error}`)) }
+      else if (e.type === 'failed') {
+        cleanup()
+        // The first line names the cause (e.g. an unreachable service); the rest is its stack.
+        const [first, ...stack] = e.error.split('\n')
+        reject(Object.assign(new Error(`worker failed: ${first.replace(/^Error: /, '')}`), { workerStack: stack.join('\n') }))
+      }
     }
     const onError = (err: Error) => { cleanup(); reject(err) }
     const onExit = (code: number) => { cleanup(); reject(new Error(`worker exited with code ${code}`)) }

@@ -1,4 +1,5 @@
 /** Messages between the node's parent thread and its worker threads. */
+import type { MembershipSnapshot } from '../../actors/placement.js'
 import type { MeshPorts } from '../../actors/runtime/ThreadMesh.js'
 import type { ParleyConfig } from '../config/schema.js'
 
@@ -13,6 +14,8 @@ export type WorkerCommand =
   | { type: 'listen'; port: number }
   /** Graceful stop: close the listen socket, close sockets with 4101, deactivate actors. */
   | { type: 'stop' }
+  /** Cluster mode: the node's membership adopted `snapshot` (sent on every change). */
+  | { type: 'membership'; snapshot: MembershipSnapshot }
 
 export type WorkerEvent =
   | { type: 'ready' }

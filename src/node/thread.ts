@@ -8,6 +8,8 @@ import { MeshRouter } from '../../actors/runtime/MeshRouter.js'
 import { ThreadMesh } from '../../actors/runtime/ThreadMesh.js'
 import type { ActorDeps } from '../../actors/deps.js'
 import { UserSession } from '../../actors/UserSession.js'
+import { Group } from '../../actors/Group.js'
+import { GroupIndex } from '../../actors/GroupIndex.js'
 import { createLazySigPool } from '../auth/lazyPool.js'
 import { createUserSigVerifier } from '../auth/verifier.js'
 import { createAppRegistry } from '../config/apps.js'
@@ -15,13 +17,20 @@ import { Gateway } from '../gateway/Gateway.js'
 import { createLogger } from '../log.js'
 import { CloseCodes } from '../protocol/frames.js'
 import { installRest } from '../rest/index.js'
-import { openLmdbStores } from '../store/lmdb/openLmdb.js'
 import { installWeb } from '../web/install.js'
+import { LocalConnectionRegistry } from '../../actors/connections.js'
+import { placeActor, type MembershipSnapshot } from '../../actors/placement.js'
+import { ForwardedMembership } from '../../cluster/ForwardedMembership.js'
+import { deploymentOf } from '../config/deployment.js'
+import { type ClusterLinks, openClusterLinks } from './clusterLinks.js'
 import type { WorkerData } from './messages.js'
+import { openThreadStores } from './stores.js'
 
 export interface RunningThread {
   /** Listens on `port` (0 = any free port); resolves with the bound port. */
   listen(port: number): Promise<number>
+  /** Cluster mode: the node adopted a new membership snapshot. */
+  membership(snapshot: MembershipSnapshot): void
   stop(): Promise<void>
 }
 
@@ -30,23 +39,47 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
   const thread = data.mesh.thread
   const log = createLogger({ node, thread }, process.env.PARLEY_LOG_LEVEL)
   assertNativeUws()
-  const stores = await openLmdbStores(config.dataDir)
+  const deployment = deploymentOf(config)
+  // Embedded: this node alone, for good. Cluster: the main thread forwards every snapshot.
+  const membership = new ForwardedMembership(node, log, deployment.redis ? undefined : { version: 1, nodes: [node] })
+  const links: ClusterLinks | undefined = deployment.redis
+    ? await openClusterLinks(deployment.redis, node, thread, membership, log)
+    : undefined
+  const stores = await openThreadStores(config, deployment, log).catch(async (e: unknown) => {
+    await links?.close()
+    throw e
+  })
   const apps = createAppRegistry(config.apps)
-  const deps: ActorDeps = { messages: stores.messages, accounts: stores.accounts, apps }
+  const deps: ActorDeps = {
+    messages: stores.messages, accounts: stores.accounts, groups: stores.groups, apps, connections: links?.registry ?? LocalConnectionRegistry,
+  }
   const mesh = new ThreadMesh({ node, ports: data.mesh, log })
-  const membership = { snapshot: () => ({ version: 1, nodes: [node] }) }
-  const remote = { send: () => log.warn('no remote nodes in embedded mode') }
+  const remote = links?.remote(mesh) ?? { send: () => log.warn('no remote nodes in embedded mode') }
   const router = new MeshRouter({ mesh, membership, remote, log })
   const host = new ActorHost<ActorDeps>({
     node, thread, router, replies: router, deps, log,
-    factories: { user: (ctx) => new UserSession(ctx) },
+    factories: { user: (ctx) => new UserSession(ctx), group: (ctx) => new Group(ctx), groupIndex: (ctx) => new GroupIndex(ctx) },
     mailboxCapacity: config.mailboxCapacity, idleMs: config.actorIdleMs,
   })
   mesh.start(host)
+  // Hand-off: actors whose home moved to another node leave; their next message finds them there.
+  membership.onChange((snap) => {
+    const moved = host.rehome((id) => placeActor(id, snap) === node)
+    log.info('membership changed', { version: snap.version, nodes: snap.nodes.length, movedActors: moved })
+  })
   const pool = createLazySigPool(config.sigPoolThreads)
   const verifier = createUserSigVerifier({ pool, getApp: (id) => apps.get(id) })
   const gateway = new Gateway({ router, apps, verifier, config, log, node, thread })
   mesh.setConnSink(gateway.sockets)
+  // Cluster: after a Redis outage (possibly a restart that lost the registry), re-register
+  // this thread's logged-in sockets so sessions activated later still find their devices.
+  links?.registry.onRestored(() => {
+    for (const ws of gateway.sockets.values()) {
+      const s = ws.getUserData()
+      if (s.phase !== 'live' || !s.conn || s.platform === '') continue
+      void links.registry.add(s.app, s.userId, { conn: s.conn, platform: s.platform, since: s.openedAt, sigTime: 0 })
+    }
+  })
   const app = uWS.App()
   gateway.install(app)
   installRest(app, { router, apps, verifier, config, log })
@@ -61,6 +94,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
         resolve(uWS.us_socket_local_port(s as unknown as uWS.us_socket))
       })
     }),
+    membership: (snap) => { membership.adopt(snap) },
     async stop() {
       if (listenSocket) uWS.us_listen_socket_close(listenSocket)
       listenSocket = undefined
@@ -69,6 +103,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
       mesh.close()
       await pool.close()
       await stores.close()
+      await links?.close()
       ;(app as unknown as { close(): void }).close()
     },
   }

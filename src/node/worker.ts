@@ -18,6 +18,8 @@ port.on('message', (cmd: WorkerCommand) => {
   if (cmd.type === 'listen') {
     if (!thread) return post({ type: 'failed', error: 'thread did not start' })
     thread.listen(cmd.port).then((p) => post({ type: 'listening', port: p }), (e: unknown) => post({ type: 'failed', error: describe(e) }))
+  } else if (cmd.type === 'membership') {
+    thread?.membership(cmd.snapshot)
   } else if (cmd.type === 'stop') {
     if (!thread) return post({ type: 'stopped' })
     thread.stop().then(() => post({ type: 'stopped' }), (e: unknown) => post({ type: 'failed', error: describe(e) }))

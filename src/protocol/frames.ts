@@ -4,6 +4,7 @@
  * messages (debug). `rid` is a client-chosen request id echoed in the response.
  */
 import type { InboxEvent } from './events.js'
+import type { GroupFrame } from './groupFrames.js'
 import type { MsgElement, StoredMessage } from './message.js'
 
 export const Platforms = ['Web', 'Android', 'iOS', 'Windows', 'Mac', 'iPad', 'Linux'] as const
@@ -36,6 +37,8 @@ export type ClientFrame =
   | { op: 'pin'; rid: number; peer: string; pinned: boolean }
   | { op: 'deleteConv'; rid: number; peer: string; clearHistory?: boolean }
   | { op: 'logout'; rid: number }
+  /** The group ops: see groupFrames.ts and docs/protocol.md, "Groups". */
+  | GroupFrame
 
 export type ClientOp = ClientFrame['op']
 

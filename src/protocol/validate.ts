@@ -20,6 +20,7 @@ import { ParleyError, type ErrorName } from '../errors.js'
 import { checkBodySize, isPlainObject, validateBody } from './elements.js'
 import { Platforms, type ClientFrame, type ClientOp, type Platform } from './frames.js'
 import { Limits } from './limits.js'
+import { groupParsers } from './groupFrames.js'
 
 type Raw = Record<string, unknown>
 
@@ -152,6 +153,7 @@ const parsers: Parsers = {
     clearHistory: maybe(f, 'clearHistory', Bool),
   }),
   logout: (f) => ({ op: 'logout', rid: need(f, 'rid', Rid) }),
+  ...groupParsers,
 }
 
 /** Every op of the ClientFrame union, in declaration order. */

@@ -4,6 +4,7 @@
  */
 import { accountCommands } from './account.js'
 import type { RestHandler } from './context.js'
+import { groupCommands } from './group.js'
 import { openimCommands } from './openim.js'
 import { openimHistoryCommands } from './openimHistory.js'
 import { recentContactCommands } from './recentcontact.js'
@@ -13,4 +14,5 @@ export const restCommands: ReadonlyMap<string, RestHandler> = new Map(Object.ent
   ...openimCommands,
   ...openimHistoryCommands,
   ...recentContactCommands,
+  ...groupCommands,
 }))

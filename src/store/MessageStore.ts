@@ -74,7 +74,11 @@ export interface HistoryQuery {
 export interface MessageStore {
   commit(owner: UserRef, c: UserCommit): Promise<void>
 
-  /** Highest inbox seq stored for the owner; 0 when none. */
+  /**
+   * Highest inbox seq stored for the owner; 0 when none. Also the activation barrier: once it
+   * resolves, every commit decided before the call is fully readable (Cassandra completes a
+   * decided-but-unapplied commit here), so an actor calls it before its other reads.
+   */
   lastInboxSeq(owner: UserRef): Promise<number>
   /** Events with seq > afterSeq in ascending order, at most `limit`. Cost is O(limit). */
   readInbox(owner: UserRef, afterSeq: number, limit: number): Promise<InboxEvent[]>

@@ -330,3 +330,27 @@ t.test('a message for a kind without a factory, or a malformed id, is refused IN
   t.equal(h.host.stats().activations, 0)
   t.equal(h.log.at('error').length, 2)
 })
+
+t.test('rehome deactivates the actors that moved (with reason moved), whatever canDeactivate says', async (t) => {
+  const { j, h, ask } = setup()
+  t.teardown(() => h.host.stop())
+  j.allowIdle = false
+  const carol = userActor(1, 'carol')
+  await ask(alice, { kind: 'add', n: 1 })
+  await ask(bob, { kind: 'add', n: 2 })
+  const busy = ask(carol, { kind: 'wait', gate: 'g', tag: 'busy' })
+  await j.event('start busy')
+  const moved = h.host.rehome((id) => id.key === 'alice')
+  t.equal(moved, 2, 'bob and carol moved; alice stays')
+  t.equal(await j.deactivation('user/1/bob'), 'moved')
+  t.notOk(j.events.includes('deactivate user/1/carol moved'), 'carol finishes the message it is handling first')
+  j.gates.get('g')!.resolve()
+  t.equal(await busy, 'busy')
+  t.equal(await j.deactivation('user/1/carol'), 'moved')
+  const activations = j.activations
+  t.equal(await ask(alice, { kind: 'get' }), 1, 'alice kept her activation and state')
+  t.equal(j.activations, activations)
+  t.equal(await ask(bob, { kind: 'get' }), 0, 'a later message to bob reactivates him (here, from an empty store)')
+  t.equal(j.activations, activations + 1)
+  t.equal(h.host.rehome(() => true), 0, 'nothing moves when everything is home')
+})

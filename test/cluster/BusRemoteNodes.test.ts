@@ -5,7 +5,10 @@
  */
 import t from 'tap'
 import type { Envelope } from '../../src/protocol/envelope.js'
+import { actorIdString, userActor } from '../../actors/ActorId.js'
+import { shardOf } from '../../actors/placement.js'
 import { BusRemoteNodes } from '../../cluster/BusRemoteNodes.js'
+import { makeNodeId, threadsOf } from '../../cluster/nodeId.js'
 import { LocalNodeBus, LocalNodeHub } from '../../cluster/LocalNodeBus.js'
 import { RecordingLog } from '../actors/fixtures/helpers.js'
 
@@ -52,4 +55,27 @@ t.test('send wraps as a relay to (node, thread); arrivals go to the mesh; close 
   await back
   t.same(meshA.got, [{ t: 'relay', node: 'A#1', thread: 0, env: { t: 'reply', id: 1, ok: true, value: 'v' } }])
   remoteA.close()
+})
+
+t.test('tells and asks go to the thread the target node places the actor on, by its own thread count', async (t) => {
+  const hub = new LocalNodeHub()
+  const log = new RecordingLog()
+  const target = makeNodeId('big', 5)
+  t.equal(threadsOf(target), 5, 'the id carries the thread count')
+  t.equal(threadsOf('legacy#abc'), undefined)
+  const a = new LocalNodeBus({ hub, node: makeNodeId('small', 1), thread: 0, log })
+  const targets = Array.from({ length: 5 }, (_, i) => new LocalNodeBus({ hub, node: target, thread: i, log }))
+  await Promise.all([a.start(), ...targets.map((b) => b.start())])
+  t.teardown(() => Promise.all([a.stop(), ...targets.map((b) => b.stop())]).then(() => undefined))
+  const meshes = targets.map(() => recorder())
+  targets.forEach((b, i) => new BusRemoteNodes({ bus: b, mesh: meshes[i] }))
+  const remote = new BusRemoteNodes({ bus: a, mesh: recorder() })
+  const id = userActor(1400000001, 'someone')
+  const home = shardOf(id, 5)
+  const arrived = meshes[home].next()
+  remote.send(target, 0, { t: 'tell', to: actorIdString(id), msg: { kind: 'x' } })
+  await arrived
+  t.equal(meshes[home].got.length, 1, `delivered to thread ${home} of 5 (the sender's hint was 0)`)
+  t.match(meshes[home].got[0], { t: 'relay', thread: home })
+  remote.close()
 })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { ensureDemoApp } from '../../src/config/demoApp.js'
+import { deploymentOf } from '../../src/config/deployment.js'
 import { ConfigError, loadConfig } from '../../src/config/load.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-config-'))
@@ -52,4 +53,31 @@ t.test('the demo app is created once and kept', async (t) => {
   t.equal(again.created, false)
   t.same(again.app, first.app, 'same SDKAppID and key after a restart')
   t.match(readFileSync(join(data, 'demo-app.json'), 'utf8'), String(first.app.sdkAppId))
+})
+
+t.test('deployment: embedded, Cassandra only, cluster; refusals name the setting', async (t) => {
+  t.same(deploymentOf(loadConfig({ env: {} })), { mode: 'embedded', cassandra: undefined })
+  const cas = deploymentOf(loadConfig({ env: { PARLEY_CASSANDRA_CONTACT_POINTS: ' 10.0.0.1, 10.0.0.2:9043 ' } }))
+  t.equal(cas.mode, 'embedded', 'Cassandra alone keeps one node')
+  t.same(cas.cassandra?.contactPoints, ['10.0.0.1', '10.0.0.2:9043'])
+  t.same(cas.cassandra?.replication, { class: 'SimpleStrategy', replication_factor: 1 })
+  t.same(cas.cassandra?.consistency, { read: 'LOCAL_QUORUM', write: 'LOCAL_QUORUM', serial: 'LOCAL_SERIAL' })
+  const cl = deploymentOf(loadConfig({ env: {
+    PARLEY_REDIS_URL: 'redis://r:6379', PARLEY_CASSANDRA_CONTACT_POINTS: 'c', PARLEY_CLUSTER_HEARTBEAT_MS: '300',
+    PARLEY_CASSANDRA_REPLICATION: 'NetworkTopologyStrategy:dc1=3,dc2=2', PARLEY_CASSANDRA_CONSISTENCY: 'quorum',
+  } }))
+  t.equal(cl.mode, 'cluster')
+  t.match(cl.redis, { url: 'redis://r:6379', prefix: 'parley', heartbeatMs: 300, ttlMs: 5000 })
+  t.same(cl.cassandra?.replication, { class: 'NetworkTopologyStrategy', dc1: 3, dc2: 2 })
+  t.equal(cl.cassandra?.consistency?.read, 'QUORUM')
+  const refused: [Record<string, string>, RegExp][] = [
+    [{ PARLEY_REDIS_URL: 'redis://r' }, /PARLEY_CASSANDRA_CONTACT_POINTS is not/],
+    [{ PARLEY_REDIS_URL: 'redis://r', PARLEY_CASSANDRA_CONTACT_POINTS: 'c', PARLEY_CLUSTER_NODE_TTL_MS: '1000' }, /PARLEY_CLUSTER_NODE_TTL_MS \(1000\) must be above/],
+    [{ PARLEY_CASSANDRA_CONTACT_POINTS: 'c', PARLEY_CASSANDRA_REPLICATION: 'SimpleStrategy:0' }, /PARLEY_CASSANDRA_REPLICATION/],
+    [{ PARLEY_CASSANDRA_CONTACT_POINTS: 'c', PARLEY_CASSANDRA_REPLICATION: 'Everywhere:3' }, /PARLEY_CASSANDRA_REPLICATION/],
+    [{ PARLEY_CASSANDRA_CONTACT_POINTS: 'c', PARLEY_CASSANDRA_CONSISTENCY: 'ANY' }, /PARLEY_CASSANDRA_CONSISTENCY/],
+    [{ PARLEY_CASSANDRA_CONTACT_POINTS: 'c', PARLEY_CASSANDRA_SERIAL_CONSISTENCY: 'ONE' }, /PARLEY_CASSANDRA_SERIAL_CONSISTENCY/],
+    [{ PARLEY_CASSANDRA_CONTACT_POINTS: 'c', PARLEY_CASSANDRA_KEYSPACE: 'Bad-Name' }, /PARLEY_CASSANDRA_KEYSPACE/],
+  ]
+  for (const [env, re] of refused) t.throws(() => deploymentOf(loadConfig({ env })), { constructor: ConfigError, message: re })
 })

@@ -13,6 +13,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '../../src/node/freePort.js'
 import { fileURLToPath } from 'node:url'
 import cassandra from 'cassandra-driver'
 
@@ -80,10 +84,56 @@ async function probe(target: CassandraTarget): Promise<string | undefined> {
   }
 }
 
+export interface PrivateCassandra {
+  readonly target: CassandraTarget
+  readonly pid: number
+  /** Freezes the process (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void
+  /** Thaws it (SIGCONT). */
+  resume(): void
+  /** Stops it and removes its state directory. Idempotent. */
+  stop(): Promise<void>
+}
+
+/**
+ * A second, private Cassandra node that a test owns and may freeze, on its own ports and state
+ * directory (the jars are shared with the test Cassandra's). Started with a small heap by
+ * scripts/cassandra/cassandra.sh, which waits until a real query answers.
+ */
+export async function startPrivateCassandra(): Promise<PrivateCassandra> {
+  await ensureCassandra() // the shared node's jars (fetched) are reused through a symlink
+  const home = mkdtempSync(join(tmpdir(), 'parley-cassandra-'))
+  const root = fileURLToPath(new URL('../../', import.meta.url))
+  symlinkSync(join(root, '.cassandra', 'lib'), join(home, 'lib'))
+  const port = await freePort()
+  const env = {
+    ...process.env, PARLEY_CASSANDRA_HOME: home, PARLEY_CASSANDRA_PORT: String(port),
+    PARLEY_CASSANDRA_STORAGE_PORT: String(await freePort()), PARLEY_CASSANDRA_HEAP: '512m',
+  }
+  const started = await runScript('start', env)
+  const m = /^started (\d+)/.exec(started)
+  if (!m) throw new Error(`private Cassandra did not start: ${started}`)
+  const pid = Number(m[1])
+  let stopping: Promise<void> | undefined
+  const stop = () => (stopping ??= (async () => {
+    try { process.kill(pid, 'SIGCONT') } catch { /* gone */ }
+    await runScript('stop', env).catch(() => undefined)
+    rmSync(home, { recursive: true, force: true })
+  })())
+  process.once('exit', () => { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } })
+  return {
+    target: { contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1' },
+    pid,
+    pause: () => process.kill(pid, 'SIGSTOP'),
+    resume: () => process.kill(pid, 'SIGCONT'),
+    stop,
+  }
+}
+
 /** Runs `cassandra.sh <cmd>`, its stderr passed through; resolves its stdout's last line. */
-function runScript(cmd: 'fetch' | 'start'): Promise<string> {
+function runScript(cmd: 'fetch' | 'start' | 'stop', env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, cmd], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn('bash', [script, cmd], { stdio: ['ignore', 'pipe', 'inherit'], env })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
     child.on('error', reject)

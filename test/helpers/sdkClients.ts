@@ -210,7 +210,7 @@ export interface TestClient {
   readonly userId: string
 }
 
-export type ClientOptions = Partial<Omit<ParleyClientOptions, 'url' | 'WebSocketImpl'>> & {
+export type ClientOptions = Partial<Omit<ParleyClientOptions, 'WebSocketImpl'>> & {
   /** The app to log in to (default: the server's first app). */
   app?: AppConfig
 }

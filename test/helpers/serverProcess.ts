@@ -4,6 +4,8 @@
  * again on the same data directory and port. Not a test file itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AppConfig } from '../../src/config/apps.js'
 import { freePort } from '../../src/node/freePort.js'
@@ -17,6 +19,14 @@ export interface ServerProcessOptions {
   port: number
   apps: AppConfig[]
   threads?: number
+  /** Node name (default `killable`). */
+  nodeId?: string
+  /**
+   * Extra PARLEY_* settings, e.g. PARLEY_REDIS_URL and PARLEY_CASSANDRA_CONTACT_POINTS for a
+   * cluster node. Without them the node is embedded (the test runner's own service variables
+   * are not passed on).
+   */
+  env?: Record<string, string>
 }
 
 export interface ServerProcess {
@@ -53,13 +63,17 @@ export function loaderArgs(): string[] {
 }
 
 
+/** Empty values count as unset: the node is embedded unless a test opts in. */
+export const CLUSTER_OFF: Readonly<Record<string, string>> = Object.freeze({ PARLEY_REDIS_URL: '', PARLEY_CASSANDRA_CONTACT_POINTS: '' })
+
 /** Starts the server process; resolves once it listens, rejects with its stderr if it exits first. */
 export function spawnServer(o: ServerProcessOptions): Promise<ServerProcess> {
   const proc = spawn(process.execPath, [...loaderArgs(), MAIN], {
     env: {
       ...process.env,
       PARLEY_DATA_DIR: o.dataDir, PARLEY_PORT: String(o.port), PARLEY_HOST: '127.0.0.1',
-      PARLEY_APPS: JSON.stringify(o.apps), PARLEY_THREADS: String(o.threads ?? 2), PARLEY_NODE_ID: 'killable',
+      PARLEY_APPS: JSON.stringify(o.apps), PARLEY_THREADS: String(o.threads ?? 2), PARLEY_NODE_ID: o.nodeId ?? 'killable',
+      ...CLUSTER_OFF, ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -72,6 +86,9 @@ export function spawnServer(o: ServerProcessOptions): Promise<ServerProcess> {
   void exited.then(() => process.off('exit', reap))
   let stderr = ''
   proc.stderr!.on('data', (d: Buffer) => { stderr = (stderr + String(d)).slice(-4000) })
+  // Debugging aid: PARLEY_TEST_SERVER_LOGS=<dir> keeps every server process's log there.
+  const logDir = process.env['PARLEY_TEST_SERVER_LOGS']
+  if (logDir) proc.stderr!.pipe(createWriteStream(join(logDir, `${o.nodeId ?? 'killable'}-${o.port}-${Date.now()}.log`)))
   const handle: ServerProcess = {
     proc, port: o.port, exited,
     async kill9() {

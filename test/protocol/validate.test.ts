@@ -5,6 +5,7 @@ import { Limits } from '../../src/protocol/limits.js'
 import type { MsgElement } from '../../src/protocol/message.js'
 import { ClientOps, frameRid, isUserId, parseClientFrame } from '../../src/protocol/validate.js'
 import { expectError } from './expectError.js'
+import { groupOps, groupValidFrames } from './groupFrameFixtures.js'
 
 const Code = {
   INVALID_PACKET: 20001,
@@ -43,11 +44,13 @@ const validFrames: ClientFrame[] = [
   { op: 'deleteConv', rid: 10, peer: 'bob' },
   { op: 'deleteConv', rid: 10, peer: 'bob', clearHistory: true },
   { op: 'logout', rid: Number.MAX_SAFE_INTEGER },
+  ...groupValidFrames,
 ]
 
 t.test('every op of the ClientFrame union has a valid frame in the table', async (t) => {
   const expected: ClientOp[] = [
     'login', 'ping', 'sync', 'send', 'history', 'recall', 'read', 'receipt', 'convs', 'pin', 'deleteConv', 'logout',
+    ...groupOps,
   ]
   t.same([...ClientOps].sort(), [...expected].sort())
   t.same(new Set(validFrames.map((f) => f.op)), new Set(ClientOps))

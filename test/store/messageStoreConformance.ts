@@ -23,11 +23,13 @@ const OTHER_APP = 1400000002
 const alice: UserRef = { app: APP, user: 'alice' }
 const bob = c2cConv('bob')
 const carol = c2cConv('carol')
+const carolRef: UserRef = { app: APP, user: 'carol' }
 
 export function messageStoreConformance(t: Test, name: string, factory: MessageStoreFactory): void {
   const cases: [string, (t: Test, f: MessageStoreFixture) => Promise<void>][] = [
     ['inbox: append and read ranges', inboxRanges],
     ['inbox: a gap or duplicate seq is rejected and writes nothing', inboxGuard],
+    ['commit: pipelined commits of one owner apply in call order', pipelined],
     ['commit: a rejected commit leaves no partial writes', atomicity],
     ['messages: upsert replaces; history newest first with beforeSeq, time bounds, limit', history],
     ['findByKey: per conversation, gone after clearHistory', findByKey],
@@ -57,6 +59,15 @@ export function messageStoreConformance(t: Test, name: string, factory: MessageS
       await body(t, fixture)
     })
   }
+}
+
+/** A session issues its next commit before the previous one resolves (UserSession.persist). */
+async function pipelined(t: Test, { store }: MessageStoreFixture): Promise<void> {
+  const commits = [1, 2, 3, 4, 5, 6].map((s) => store.commit(alice, { inbox: [msgEvent(s, bob)] }))
+  const other = store.commit(carolRef, { inbox: [msgEvent(1, bob)] })
+  await Promise.all([...commits, other])
+  t.same(seqs(await store.readInbox(alice, 0, 100)), [1, 2, 3, 4, 5, 6], 'all six, in order')
+  t.equal(await store.lastInboxSeq(carolRef), 1, 'another owner is not held up')
 }
 
 async function inboxRanges(t: Test, { store }: MessageStoreFixture): Promise<void> {
@@ -106,6 +117,13 @@ async function inboxGuard(t: Test, { store }: MessageStoreFixture): Promise<void
   await store.commit(alice, { inbox: [msgEvent(4, carol), msgEvent(5, carol)], ...extras(4) })
   t.equal(await store.lastInboxSeq(alice), 5, 'the next seq is accepted after rejections')
   t.ok(await store.getMessage(alice, carol, 4))
+
+  await t.rejects(store.commit(alice, { clearHistory: [carol], inbox: [convEvent(5, carol)] }),
+    'a commit that clears history is guarded too')
+  t.ok(await store.getMessage(alice, carol, 4), 'the rejected clear removed nothing')
+  await store.commit(alice, { clearHistory: [carol], inbox: [convEvent(6, carol)] })
+  t.equal(await store.getMessage(alice, carol, 4), undefined, 'the accepted clear removed the message')
+  t.equal(await store.lastInboxSeq(alice), 6)
 }
 
 async function atomicity(t: Test, { store }: MessageStoreFixture): Promise<void> {

@@ -7,7 +7,7 @@
  *    A gap or duplicate seq is rejected before this step, and a lost race (another writer
  *    moved the head) is re-checked against the new head and rejected: nothing is written.
  * 2. Apply (applyCommit.ts): the commit's rows, written with the decided timestamp as
- *    parallel LOGGED batches. `commit` resolves once they are written at the `write` level.
+ *    parallel UNLOGGED batches. `commit` resolves once they are written at the `write` level.
  * A commit whose apply fails after step 1 rejects (INTERNAL), but it is decided: the next
  * `lastInboxSeq` or `commit` for the owner re-applies it before anything else (roll-forward),
  * so every commit is all-or-nothing as seen through the owner's head. Readers that bypass
@@ -21,7 +21,8 @@
  * first from `beforeSeq`, stopping at `limit` matches (time bounds filter that walk, as in
  * LMDB). `findByKey` is two point reads; `listConversations` one partition; `clearHistory`
  * one read plus one partition tombstone per message bucket of the conversation. A commit is
- * one serial head read when the head is not cached, one LWT and the batches.
+ * one serial head read when the head is not cached, one LWT and the batches — shared by all
+ * the owner's commits that queued meanwhile (group commit, commitQueue.ts).
  */
 import { ParleyError } from '../../errors.js'
 import type { ConvId, InboxEvent } from '../../protocol/events.js'
@@ -31,6 +32,7 @@ import type {
 } from '../MessageStore.js'
 import { CommitApplier } from './applyCommit.js'
 import { decodeBlob } from './codec.js'
+import { CommitQueue } from './commitQueue.js'
 import type { CassandraHandle } from './connect.js'
 import { HeadCache, HeadTable, nextHead, type Head } from './heads.js'
 import { bucketOf, toNumber } from './rows.js'
@@ -48,6 +50,7 @@ export class CassandraMessageStore implements MessageStore {
   private readonly release: () => Promise<void>
   private readonly heads: HeadTable
   private readonly cache: HeadCache
+  private readonly queue = new CommitQueue()
   private readonly applier: CommitApplier
   private readonly q: Queries
 
@@ -73,9 +76,17 @@ export class CassandraMessageStore implements MessageStore {
     }
   }
 
-  /** See the file comment. Rejections before the decision write nothing. */
-  async commit(owner: UserRef, c: UserCommit): Promise<void> {
-    if (!hasWrites(c)) return
+  /**
+   * See the file comment. Rejections before the decision write nothing. One owner's commits
+   * run in call order, and those that queue while one is in flight are merged and decided as
+   * one (commitQueue.ts: group commit); each caller gets its batch's outcome.
+   */
+  commit(owner: UserRef, c: UserCommit): Promise<void> {
+    if (!hasWrites(c)) return Promise.resolve()
+    return this.queue.submit(cacheKey(owner), c, (merged) => this.commitNow(owner, merged))
+  }
+
+  private async commitNow(owner: UserRef, c: UserCommit): Promise<void> {
     const key = cacheKey(owner)
     let head = this.cache.get(key) ?? await this.heads.read(owner)
     let next: Head

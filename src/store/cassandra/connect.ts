@@ -5,8 +5,10 @@
  */
 import cassandra, { type Client } from 'cassandra-driver'
 import type { AccountStore } from '../AccountStore.js'
+import type { GroupStore } from '../GroupStore.js'
 import type { MessageStore } from '../MessageStore.js'
 import { CassandraAccountStore } from './CassandraAccountStore.js'
+import { CassandraGroupStore } from './CassandraGroupStore.js'
 import { CassandraMessageStore } from './CassandraMessageStore.js'
 import { resolveConsistency, type Consistencies, type ConsistencySettings } from './consistency.js'
 import { checkKeyspaceName, migrate, type Replication } from './schema.js'
@@ -96,7 +98,8 @@ export async function connectCassandra(opts: CassandraStoreOptions): Promise<Cas
 export interface CassandraStores {
   readonly messages: MessageStore
   readonly accounts: AccountStore
-  /** Closes both stores, then the client. */
+  readonly groups: GroupStore
+  /** Closes every store, then the client. */
   close(): Promise<void>
 }
 
@@ -105,11 +108,13 @@ export async function openCassandraStores(opts: CassandraStoreOptions): Promise<
   const handle = await connectCassandra(opts)
   const messages = new CassandraMessageStore(handle)
   const accounts = new CassandraAccountStore(handle)
+  const groups = new CassandraGroupStore(handle)
   return {
     messages,
     accounts,
+    groups,
     async close() {
-      await Promise.all([messages.close(), accounts.close()])
+      await Promise.all([messages.close(), accounts.close(), groups.close()])
     },
   }
 }

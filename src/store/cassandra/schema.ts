@@ -27,6 +27,14 @@
  * | `dedupe`          | (app, user_id, conv, random)         | —          | DedupeRecord               |
  * | `conversations`   | (app, user_id)                       | conv       | ConversationRecord         |
  * | `accounts`        | (app, user_id)                       | —          | AccountRecord              |
+ * | `group_heads`     | (app, group_id)                      | —          | commit version, last message seq, write timestamp, pending commit |
+ * | `groups`          | (app, group_id)                      | —          | GroupRecord                |
+ * | `group_members`   | (app, group_id, bucket = hash(account) % 16) | account | MemberRecord       |
+ * | `group_mutes`     | (app, group_id)                      | account    | mute end (unix s)          |
+ * | `group_requests`  | (app, group_id)                      | account    | JoinRequest                |
+ * | `group_messages`  | (app, group_id, bucket = seq / 1000) | seq DESC   | GroupMessage               |
+ * | `group_dedupe`    | (app, group_id)                      | sender, random | GroupDedupeRecord (TTL) |
+ * | `groups_by_user`  | (app, user_id)                       | group_id   | JoinedGroup (the index)    |
  *
  * Bucket sizes are part of every row's address: changing INBOX_BUCKET or MESSAGE_BUCKET
  * needs a migration that rewrites the data.
@@ -40,6 +48,10 @@ import type { Consistencies } from './consistency.js'
 export const INBOX_BUCKET = 1000
 /** Messages per `messages` partition (per owner and conversation). */
 export const MESSAGE_BUCKET = 1000
+/** Messages per `group_messages` partition (per group). */
+export const GROUP_MESSAGE_BUCKET = 1000
+/** Member partitions per group: a 100,000-member Community keeps ~6,250 rows per partition. */
+export const GROUP_MEMBER_BUCKETS = 16
 
 export interface Migration {
   readonly version: number
@@ -88,11 +100,51 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'group store (heads, groups, members, mutes, requests, messages, dedupe, joined-group index)',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.group_heads (
+        app bigint, group_id text, version bigint, last_seq bigint, last_ts bigint, pending blob,
+        PRIMARY KEY ((app, group_id))
+      ) WITH compaction = {'class': 'LeveledCompactionStrategy'}`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.groups (
+        app bigint, group_id text, rec blob,
+        PRIMARY KEY ((app, group_id))
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.group_members (
+        app bigint, group_id text, bucket int, account text, rec blob,
+        PRIMARY KEY ((app, group_id, bucket), account)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.group_mutes (
+        app bigint, group_id text, account text, until bigint,
+        PRIMARY KEY ((app, group_id), account)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.group_requests (
+        app bigint, group_id text, account text, rec blob,
+        PRIMARY KEY ((app, group_id), account)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.group_messages (
+        app bigint, group_id text, bucket int, seq bigint, msg blob,
+        PRIMARY KEY ((app, group_id, bucket), seq)
+      ) WITH CLUSTERING ORDER BY (seq DESC)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.group_dedupe (
+        app bigint, group_id text, sender text, random bigint, rec blob,
+        PRIMARY KEY ((app, group_id), sender, random)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.groups_by_user (
+        app bigint, user_id text, group_id text, rec blob,
+        PRIMARY KEY ((app, user_id), group_id)
+      )`,
+    ],
+  },
 ]
 
 /** Every data table of the stores (not the schema bookkeeping), as created by MIGRATIONS. */
 export const DATA_TABLES = [
   'heads', 'inbox', 'messages', 'message_buckets', 'message_keys', 'dedupe', 'conversations', 'accounts',
+  'group_heads', 'groups', 'group_members', 'group_mutes', 'group_requests', 'group_messages', 'group_dedupe',
+  'groups_by_user',
 ] as const
 
 /** The newest schema version this build writes and reads. */

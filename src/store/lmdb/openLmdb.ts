@@ -11,12 +11,20 @@
  * the one native environment between the threads of a process, and LMDB's lock file (robust
  * mutexes, stale-reader check on open) coordinates processes, including one restarted after
  * `kill -9`. Every caller must open with these same options, which is why they live here only.
+ * Each handle has its own lmdb-js write queue (a write thread taking LMDB's one write lock and
+ * fsyncing per batch), so a thread's stores share one handle (`openLmdbStores`): their writes
+ * then share batches and syncs instead of taking turns on the lock.
+ *
+ * Order: the handle keeps async writes and transaction callbacks in call order
+ * (`strictAsyncOrder`), so a store may mix native write batches and callbacks for one owner.
  */
 import { open, type Database, type Key, type RootDatabase } from 'lmdb'
 import { join } from 'node:path'
 import type { AccountStore } from '../AccountStore.js'
+import type { GroupStore } from '../GroupStore.js'
 import type { MessageStore } from '../MessageStore.js'
 import { LmdbAccountStore } from './LmdbAccountStore.js'
+import { LmdbGroupStore } from './LmdbGroupStore.js'
 import { LmdbMessageStore } from './LmdbMessageStore.js'
 
 /** Sub-directory of the data directory that holds the environment. */
@@ -37,6 +45,11 @@ export interface LmdbHandle {
    * values. Repeated calls return the same instance.
    */
   db<V>(name: string): Database<V, Key>
+  /**
+   * Like `db`, with raw byte values (`encoding: 'binary'`): the store encodes values itself.
+   * A name must always be opened the same way (`db` or `rawDb`).
+   */
+  rawDb(name: string): Database<Uint8Array, Key>
   /** Resolves once every write made through this handle before the call is synced to disk. */
   flushed(): Promise<void>
   /** Waits for pending writes to flush, then closes this handle. Idempotent. */
@@ -59,22 +72,25 @@ export function openLmdb(dataDir: string, opts: OpenLmdbOptions = {}): LmdbHandl
     maxDbs: MAX_DBS,
     noSync: false,
     noMetaSync: false,
+    strictAsyncOrder: true,
     ...(opts.mapSize !== undefined ? { mapSize: opts.mapSize } : {}),
   })
   const dbs = new Map<string, Database<unknown, Key>>()
   let closing: Promise<void> | undefined
+  const named = (name: string, binary: boolean): Database<unknown, Key> => {
+    if (closing) throw new Error(`LMDB handle ${path} is closed`)
+    let db = dbs.get(name)
+    if (!db) {
+      db = root.openDB<unknown, Key>(name, binary ? { encoding: 'binary' } : {})
+      dbs.set(name, db)
+    }
+    return db
+  }
 
   return {
     path,
-    db<V>(name: string): Database<V, Key> {
-      if (closing) throw new Error(`LMDB handle ${path} is closed`)
-      let db = dbs.get(name)
-      if (!db) {
-        db = root.openDB<unknown, Key>(name, {})
-        dbs.set(name, db)
-      }
-      return db as Database<V, Key>
-    },
+    db: <V>(name: string) => named(name, false) as Database<V, Key>,
+    rawDb: (name: string) => named(name, true) as Database<Uint8Array, Key>,
     async flushed(): Promise<void> {
       await root.flushed
     },
@@ -92,22 +108,48 @@ export function openLmdb(dataDir: string, opts: OpenLmdbOptions = {}): LmdbHandl
 export interface LmdbStores {
   readonly messages: MessageStore
   readonly accounts: AccountStore
-  /** Flushes and closes both stores. */
+  readonly groups: GroupStore
+  /** Flushes and closes every store. */
   close(): Promise<void>
 }
 
 /**
- * Opens every LMDB-backed store under `dataDir` for the calling thread. Each store gets its
- * own handle (lmdb-js shares the native environment between them), so each owns its close.
+ * Opens every LMDB-backed store under `dataDir` for the calling thread, all on one handle
+ * (one write queue; see the file comment). Each store owns a reference: the handle closes
+ * when the last store closes.
  */
 export async function openLmdbStores(dataDir: string, opts: OpenLmdbOptions = {}): Promise<LmdbStores> {
-  const messages = new LmdbMessageStore(openLmdb(dataDir, opts))
-  const accounts = new LmdbAccountStore(openLmdb(dataDir, opts))
+  const shared = shareLmdb(openLmdb(dataDir, opts), 3)
+  const messages = new LmdbMessageStore(shared())
+  const accounts = new LmdbAccountStore(shared())
+  const groups = new LmdbGroupStore(shared())
   return {
     messages,
     accounts,
+    groups,
     async close() {
-      await Promise.all([messages.close(), accounts.close()])
+      await Promise.all([messages.close(), accounts.close(), groups.close()])
     },
+  }
+}
+
+/**
+ * Splits `handle` into `owners` references: each reference's `close()` releases it (once)
+ * and the last release closes `handle`; every other method goes to `handle`.
+ */
+function shareLmdb(handle: LmdbHandle, owners: number): () => LmdbHandle {
+  let left = owners
+  return () => {
+    let released: Promise<void> | undefined
+    return {
+      path: handle.path,
+      db: (name) => handle.db(name),
+      rawDb: (name) => handle.rawDb(name),
+      flushed: () => handle.flushed(),
+      close(): Promise<void> {
+        released ??= --left === 0 ? handle.close() : handle.flushed()
+        return released
+      },
+    }
   }
 }

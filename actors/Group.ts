@@ -1,0 +1,149 @@
+/**
+ * Group: one virtual actor per (app, GroupId). Owns the group's profile, members with roles
+ * and custom fields, mutes, pending join requests and the group's message sequence. It is
+ * the single writer of all of the group's GroupStore records (and of its rows in the
+ * per-user joined-group index), so it assigns message seqs without locks. Every change is
+ * committed durably before it is applied in memory and answered. It never awaits another
+ * actor: notices to users and message pushes are sent by the coordinator outside actors
+ * (src/messaging/group.ts), which also checks accounts before asking here.
+ *
+ * Permission decisions all go through the pure rule table in actors/group/rules.ts.
+ */
+import { ParleyError } from '../src/errors.js'
+import type { GroupCommit, GroupRecord, JoinRequest, MemberRecord } from '../src/store/GroupStore.js'
+import type { ActorDeps } from './deps.js'
+import type { GroupMsg, GroupView, MembersPage } from './group/messages.js'
+import { onHistory, onSend } from './group/messaging.js'
+import {
+  onAddMembers, onApply, onChangeOwner, onCreate, onDestroy, onHandleApply, onModify, onMute, onQuit,
+  onRemoveMembers, onSetMember,
+} from './group/management.js'
+import { GroupState } from './group/state.js'
+import { Rank } from './group/rules.js'
+import type { Actor, ActorContext, DeactivationReason } from './runtime/types.js'
+
+/** What the handler modules get: the state, the clock, and the one way to change state. */
+export interface GroupCtx {
+  readonly s: GroupState
+  readonly actor: ActorContext<ActorDeps>
+  nowSec(): number
+  view(group: GroupRecord): GroupView
+  /** Commits durably, then applies to `s`. A failed commit marks the actor broken. */
+  commit(c: GroupCommit): Promise<void>
+}
+
+export class Group implements Actor, GroupCtx {
+  s!: GroupState
+  private broken = false
+
+  constructor(readonly actor: ActorContext<ActorDeps>) {}
+
+  private get ref() {
+    return { app: this.actor.self.app, groupId: this.actor.self.key }
+  }
+
+  async onActivate(): Promise<void> {
+    const { groups } = this.actor.deps
+    this.s = new GroupState(await groups.load(this.ref))
+    const [newest] = await groups.readMessages(this.ref, { limit: 1 })
+    if (newest) this.s.lastMsgTime = newest.time
+  }
+
+  async onDeactivate(_reason: DeactivationReason): Promise<void> {}
+
+  async handle(raw: { kind: string }): Promise<unknown> {
+    if (this.broken) throw new Error('group state is stale after a failed commit; restarting')
+    const msg = raw as GroupMsg
+    switch (msg.kind) {
+      case 'create': return onCreate(this, msg)
+      case 'info': return this.onInfo()
+      case 'members': return this.onMembers(msg)
+      case 'modify': return onModify(this, msg)
+      case 'addMembers': return onAddMembers(this, msg)
+      case 'removeMembers': return onRemoveMembers(this, msg)
+      case 'setMember': return onSetMember(this, msg)
+      case 'destroy': return onDestroy(this, msg)
+      case 'roles': return this.onRoles(msg)
+      case 'mute': return onMute(this, msg)
+      case 'muted': return this.onMuted(msg)
+      case 'changeOwner': return onChangeOwner(this, msg)
+      case 'apply': return onApply(this, msg)
+      case 'handleApply': return onHandleApply(this, msg)
+      case 'requests': return this.onRequests(msg)
+      case 'quit': return onQuit(this, msg)
+      case 'send': return onSend(this, msg)
+      case 'history': return onHistory(this, msg)
+      default: return assertNever(msg)
+    }
+  }
+
+  nowSec(): number {
+    return Math.floor(this.actor.now() / 1000)
+  }
+
+  async commit(c: GroupCommit): Promise<void> {
+    try {
+      await this.actor.deps.groups.commit(this.ref, c)
+    } catch (e) {
+      this.broken = true
+      throw new Error(`group commit failed for ${this.ref.app}/${this.ref.groupId}: ${String(e)}`)
+    }
+    this.s.apply(c)
+  }
+
+  private onInfo(): GroupView {
+    const group = requireGroup(this)
+    return this.view(group)
+  }
+
+  view(group: GroupRecord): GroupView {
+    return { group, memberNum: this.s.members.size, nextMsgSeq: this.s.lastSeq + 1, lastMsgTime: this.s.lastMsgTime }
+  }
+
+  private onMembers(m: Extract<GroupMsg, { kind: 'members' }>): MembersPage {
+    requireGroup(this)
+    requireRank(this.s.rank(m.by), Rank.member)
+    const all = this.s.sortedMembers().filter((x) => !m.roles || m.roles.includes(x.role))
+    const members = all.slice(m.offset, m.offset + m.limit).map((x) => ({ ...x, muteUntil: this.muteUntil(x) }))
+    return { memberNum: this.s.members.size, members }
+  }
+
+  private onRoles(m: Extract<GroupMsg, { kind: 'roles' }>): { account: string; role: string }[] {
+    requireGroup(this)
+    return m.accounts.map((account) => ({ account, role: this.s.members.get(account)?.role ?? 'NotMember' }))
+  }
+
+  private onMuted(m: Extract<GroupMsg, { kind: 'muted' }>): { account: string; until: number }[] {
+    requireGroup(this)
+    requireRank(this.s.rank(m.by), Rank.member)
+    const now = this.nowSec()
+    return [...this.s.mutes].filter(([, until]) => until > now).map(([account, until]) => ({ account, until }))
+  }
+
+  private onRequests(m: Extract<GroupMsg, { kind: 'requests' }>): JoinRequest[] {
+    requireGroup(this)
+    requireRank(this.s.rank(m.by), Rank.admin)
+    return [...this.s.requests.values()].map((r) => ({ ...r }))
+  }
+
+  private muteUntil(x: MemberRecord): number {
+    const until = this.s.mutes.get(x.account) ?? 0
+    return until > this.nowSec() ? until : 0
+  }
+}
+
+/** The group's record, or GROUP_NOT_FOUND (10010). */
+export function requireGroup(g: GroupCtx) {
+  const group = g.s.group
+  if (!group) throw new ParleyError('GROUP_NOT_FOUND', g.actor.self.key)
+  return group
+}
+
+/** GROUP_NO_PERMISSION (10007) below `min`. */
+export function requireRank(rank: Rank, min: Rank, what = 'this operation'): void {
+  if (rank < min) throw new ParleyError('GROUP_NO_PERMISSION', what)
+}
+
+function assertNever(x: never): never {
+  throw new TypeError(`unhandled message kind: ${(x as { kind: string }).kind}`)
+}

@@ -1,0 +1,240 @@
+/**
+ * The Group actor's management handlers (create, profile, membership, roles, mutes, the
+ * apply/approve flow). Each checks its inputs and permissions first (coded errors, nothing
+ * changed), then commits once, then returns its reply and the notices the coordinator sends.
+ */
+import { ParleyError } from '../../src/errors.js'
+import type { GroupCommit, GroupRecord, MemberRecord } from '../../src/store/GroupStore.js'
+import { type GroupCtx, requireGroup } from '../Group.js'
+import { type AddResult, type GroupMsg, type GroupView, type Notices, NoticeTypes } from './messages.js'
+import {
+  applyOutcome, canApprove, canEditProfile, canKick, canMute, canOwn, canQuit, canSetRole, effectiveApply,
+  GroupTypeRules, hasRoom, inviteOutcome, memberCap, Rank,
+} from './rules.js'
+
+type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
+
+/** Tencent's "forever" mute. */
+export const MUTE_FOREVER = 4294967295
+
+function newMember(g: GroupCtx, account: string, role: MemberRecord['role'], fields: Record<string, string> = {}): MemberRecord {
+  return {
+    account, role, joinTime: g.nowSec(), joinSeq: g.s.lastSeq, readSeq: g.s.lastSeq, msgFlag: 'AcceptAndNotify',
+    lastSendMsgTime: 0, nameCard: '', appMemberDefinedData: fields,
+  }
+}
+
+function invalid(detail: string): never {
+  throw new ParleyError('GROUP_INVALID_PARAMS', detail)
+}
+
+function requireRoom(g: GroupCtx, group: GroupRecord, adding: number): void {
+  if (!hasRoom(group.maxMemberNum, g.s.members.size, adding)) {
+    throw new ParleyError('GROUP_FULL', `${g.s.members.size} of ${group.maxMemberNum} members`)
+  }
+}
+
+export async function onCreate(g: GroupCtx, m: Msg<'create'>): Promise<GroupView & Notices> {
+  const rec = m.record
+  if (g.s.group) {
+    const mine = rec.owner !== '' && rec.owner === g.s.group.owner
+    throw new ParleyError(mine ? 'GROUP_ID_YOURS' : 'GROUP_ID_IN_USE', rec.groupId)
+  }
+  const rules = GroupTypeRules[rec.type]
+  const members: MemberRecord[] = rec.owner ? [newMember(g, rec.owner, 'Owner')] : []
+  for (const x of m.members) {
+    if (x.account === rec.owner || members.some((y) => y.account === x.account)) continue
+    if (x.role === 'Admin' && !rules.admins) invalid(`${rec.type} groups have no Admin role`)
+    if (x.appMemberDefinedData && !rules.memberFields) invalid(`${rec.type} groups have no custom member fields`)
+    members.push(newMember(g, x.account, x.role ?? 'Member', x.appMemberDefinedData))
+  }
+  if (!hasRoom(rec.maxMemberNum, 0, members.length)) throw new ParleyError('GROUP_FULL', `${members.length} initial members`)
+  await g.commit({ group: rec, members })
+  const invited = members.filter((x) => x.account !== rec.owner).map((x) => x.account)
+  return { ...g.view(rec), notify: invited.length ? [{ to: invited, type: NoticeTypes.created }] : [] }
+}
+
+export async function onModify(g: GroupCtx, m: Msg<'modify'>): Promise<GroupView> {
+  const group = requireGroup(g)
+  const rank = g.s.rank(m.by)
+  const c = m.changes
+  if (!canEditProfile(group.type, rank)) throw new ParleyError('GROUP_NO_PERMISSION', 'edit the group profile')
+  if ((c.muteAllMember !== undefined || c.historyMsgBeforeJoin !== undefined) && rank < Rank.admin) {
+    throw new ParleyError('GROUP_NO_PERMISSION', 'owner or admin only')
+  }
+  const rules = GroupTypeRules[group.type]
+  let maxMemberNum = group.maxMemberNum
+  if (c.maxMemberNum !== undefined) {
+    const cap = memberCap(group.type, c.maxMemberNum)
+    if (cap === undefined) invalid(`MaxMemberNum must be 1..${rules.maxMembers} for ${group.type}`)
+    if (cap !== 0 && cap < g.s.members.size) invalid(`MaxMemberNum ${cap} is below the ${g.s.members.size} members`)
+    maxMemberNum = cap
+  }
+  if (c.applyJoinOption !== undefined && effectiveApply(group.type, c.applyJoinOption) !== c.applyJoinOption) {
+    invalid(`${group.type} groups always have ApplyJoinOption ${rules.defaultApply}`)
+  }
+  if (c.inviteJoinOption !== undefined && rules.inviteRank === undefined) invalid(`${group.type} groups take no invitations`)
+  if (c.historyMsgBeforeJoin !== undefined && !rules.storesHistory) invalid(`${group.type} groups keep no history`)
+  const appDefinedData = { ...group.appDefinedData }
+  for (const [k, v] of Object.entries(c.appDefinedData ?? {})) {
+    if (v === '') delete appDefinedData[k]
+    else appDefinedData[k] = v
+  }
+  const { appDefinedData: _a, maxMemberNum: _m, ...plain } = c
+  const now = g.nowSec()
+  const next: GroupRecord = { ...group, ...plain, maxMemberNum, appDefinedData, infoSeq: group.infoSeq + 1, lastInfoTime: now }
+  await g.commit({ group: next })
+  return g.view(next)
+}
+
+/**
+ * Invites `accounts` (already checked to be imported). Owners, admins and the App admin add
+ * directly; members follow InviteJoinOption. All or nothing against the member cap.
+ */
+export async function onAddMembers(g: GroupCtx, m: Msg<'addMembers'>): Promise<{ results: AddResult[] } & Notices> {
+  const group = requireGroup(g)
+  const outcome = inviteOutcome(group.type, g.s.rank(m.by), group.inviteJoinOption)
+  if (outcome === 'denied') throw new ParleyError('GROUP_NO_PERMISSION', `invite into this ${group.type} group`)
+  const results: AddResult[] = []
+  const c: Required<Pick<GroupCommit, 'members' | 'requests'>> = { members: [], requests: [] }
+  const seen = new Set<string>()
+  for (const account of m.accounts) {
+    if (g.s.members.has(account) || seen.has(account)) { results.push(2); continue }
+    seen.add(account)
+    if (outcome === 'join') {
+      c.members.push(newMember(g, account, 'Member'))
+      results.push(1)
+    } else {
+      c.requests.push({ account, time: g.nowSec(), message: '', inviter: m.by.user })
+      results.push(3)
+    }
+  }
+  requireRoom(g, group, c.members.length)
+  await g.commit({ ...c, removeRequests: c.members.map((x) => x.account) })
+  const notify: Notices['notify'] = []
+  if (c.members.length) notify.push({ to: c.members.map((x) => x.account), type: NoticeTypes.invited, detail: { by: m.by.user } })
+  if (c.requests.length) {
+    notify.push({ to: g.s.approvers(), type: NoticeTypes.joinRequest, detail: { accounts: c.requests.map((r) => r.account), by: m.by.user } })
+  }
+  return { results, notify }
+}
+
+export async function onRemoveMembers(g: GroupCtx, m: Msg<'removeMembers'>): Promise<{ removed: string[] } & Notices> {
+  const group = requireGroup(g)
+  const rank = g.s.rank(m.by)
+  const removed = [...new Set(m.accounts)].filter((a) => g.s.members.has(a))
+  for (const a of removed) {
+    if (!canKick(group.type, rank, g.s.rankOfMember(a))) throw new ParleyError('GROUP_NO_PERMISSION', `remove ${a}`)
+  }
+  if (removed.length) await g.commit({ removeMembers: removed })
+  return { removed, notify: removed.length ? [{ to: removed, type: NoticeTypes.kicked, detail: { by: m.by.user } }] : [] }
+}
+
+export async function onSetMember(g: GroupCtx, m: Msg<'setMember'>): Promise<Notices> {
+  const group = requireGroup(g)
+  const target = g.s.members.get(m.account)
+  if (!target) throw new ParleyError('GROUP_NO_PERMISSION', `${m.account} is not a member`)
+  const rank = g.s.rank(m.by)
+  const targetRank = g.s.rankOfMember(m.account)
+  const self = m.by.user === m.account && !m.by.appAdmin
+  const c = m.changes
+  const over = rank >= Rank.admin && rank > targetRank
+  if (c.role !== undefined && (target.role === 'Owner' || !canSetRole(group.type, rank, c.role))) {
+    throw new ParleyError('GROUP_NO_PERMISSION', 'set the role')
+  }
+  if ((c.nameCard !== undefined || c.appMemberDefinedData !== undefined) && !self && !over) {
+    throw new ParleyError('GROUP_NO_PERMISSION', 'edit another member')
+  }
+  if (c.appMemberDefinedData && !GroupTypeRules[group.type].memberFields) invalid(`${group.type} groups have no custom member fields`)
+  if (c.msgFlag !== undefined && !self && !m.by.appAdmin) throw new ParleyError('GROUP_NO_PERMISSION', 'MsgFlag is the member\'s own')
+  if (c.muteTime !== undefined && !canMute(rank, targetRank)) throw new ParleyError('GROUP_NO_PERMISSION', 'mute this member')
+  const fields = { ...target.appMemberDefinedData }
+  for (const [k, v] of Object.entries(c.appMemberDefinedData ?? {})) {
+    if (v === '') delete fields[k]
+    else fields[k] = v
+  }
+  const next: MemberRecord = {
+    ...target, role: c.role ?? target.role, nameCard: c.nameCard ?? target.nameCard, msgFlag: c.msgFlag ?? target.msgFlag,
+    appMemberDefinedData: fields,
+  }
+  const mutes = c.muteTime !== undefined ? [{ account: m.account, until: muteEnd(g.nowSec(), c.muteTime) }] : undefined
+  await g.commit({ members: [next], mutes })
+  const changedRole = c.role !== undefined && c.role !== target.role
+  return {
+    notify: changedRole ? [{ to: [m.account], type: c.role === 'Admin' ? NoticeTypes.madeAdmin : NoticeTypes.adminRevoked }] : [],
+  }
+}
+
+export async function onDestroy(g: GroupCtx, m: Msg<'destroy'>): Promise<Notices> {
+  const group = requireGroup(g)
+  if (!canOwn(g.s.rank(m.by))) throw new ParleyError('GROUP_NO_PERMISSION', 'destroy the group')
+  const members = [...g.s.members.keys()]
+  await g.commit({ destroy: true, removeMembers: members })
+  const to = members.filter((a) => a !== m.by.user)
+  return { notify: to.length ? [{ to, type: NoticeTypes.destroyed, detail: { name: group.name } }] : [] }
+}
+
+/** Mute end for a mute of `seconds` from `now`: 0 unmutes, 4294967295 (or beyond) is forever. */
+export function muteEnd(now: number, seconds: number): number {
+  if (seconds === 0) return 0
+  return Math.min(MUTE_FOREVER, now + seconds)
+}
+
+export async function onMute(g: GroupCtx, m: Msg<'mute'>): Promise<void> {
+  requireGroup(g)
+  const rank = g.s.rank(m.by)
+  const accounts = [...new Set(m.accounts)]
+  for (const a of accounts) {
+    if (!g.s.members.has(a)) throw new ParleyError('GROUP_NO_PERMISSION', `${a} is not a member`)
+    if (!canMute(rank, g.s.rankOfMember(a))) throw new ParleyError('GROUP_NO_PERMISSION', `mute ${a}`)
+  }
+  const until = muteEnd(g.nowSec(), m.seconds)
+  await g.commit({ mutes: accounts.map((account) => ({ account, until })) })
+}
+
+export async function onChangeOwner(g: GroupCtx, m: Msg<'changeOwner'>): Promise<void> {
+  const group = requireGroup(g)
+  if (!canOwn(g.s.rank(m.by))) throw new ParleyError('GROUP_NO_PERMISSION', 'transfer ownership')
+  const heir = g.s.members.get(m.newOwner)
+  if (!heir) invalid(`NewOwner_Account ${m.newOwner} is not a member`)
+  if (group.owner === m.newOwner) return
+  const members: MemberRecord[] = [{ ...heir, role: 'Owner' }]
+  const old = g.s.members.get(group.owner)
+  if (old) members.push({ ...old, role: 'Member' })
+  await g.commit({ group: { ...group, owner: m.newOwner, infoSeq: group.infoSeq + 1, lastInfoTime: g.nowSec() }, members })
+}
+
+export async function onApply(g: GroupCtx, m: Msg<'apply'>): Promise<{ result: 'joined' | 'pending' } & Notices> {
+  const group = requireGroup(g)
+  if (g.s.members.has(m.user)) throw new ParleyError('GROUP_ALREADY_MEMBER', m.user)
+  const outcome = applyOutcome(group.type, group.applyJoinOption)
+  if (outcome === 'denied') throw new ParleyError('GROUP_NO_PERMISSION', `${group.type} group ${group.groupId} takes no applications`)
+  if (outcome === 'join') {
+    requireRoom(g, group, 1)
+    await g.commit({ members: [newMember(g, m.user, 'Member')], removeRequests: [m.user] })
+    return { result: 'joined', notify: [] }
+  }
+  await g.commit({ requests: [{ account: m.user, time: g.nowSec(), message: m.message }] })
+  return { result: 'pending', notify: [{ to: g.s.approvers(), type: NoticeTypes.joinRequest, detail: { accounts: [m.user], message: m.message } }] }
+}
+
+export async function onHandleApply(g: GroupCtx, m: Msg<'handleApply'>): Promise<Notices> {
+  const group = requireGroup(g)
+  if (!canApprove(group.type, g.s.rank(m.by))) throw new ParleyError('GROUP_NO_PERMISSION', 'handle join requests')
+  if (!g.s.requests.has(m.applicant)) throw new ParleyError('GROUP_REQUEST_HANDLED', m.applicant)
+  const joining = m.accept && !g.s.members.has(m.applicant)
+  if (joining) requireRoom(g, group, 1)
+  await g.commit({ removeRequests: [m.applicant], members: joining ? [newMember(g, m.applicant, 'Member')] : [] })
+  return { notify: [{ to: [m.applicant], type: m.accept ? NoticeTypes.accepted : NoticeTypes.refused, detail: { by: m.by.user } }] }
+}
+
+export async function onQuit(g: GroupCtx, m: Msg<'quit'>): Promise<Notices> {
+  const group = requireGroup(g)
+  const me = g.s.members.get(m.user)
+  if (!me) throw new ParleyError('GROUP_NO_PERMISSION', `${m.user} is not a member`)
+  if (!canQuit(group.type, me.role)) throw new ParleyError('GROUP_OWNER_CANNOT_QUIT', group.type)
+  const ownerless = me.role === 'Owner' ? { group: { ...group, owner: '', infoSeq: group.infoSeq + 1, lastInfoTime: g.nowSec() } } : {}
+  await g.commit({ removeMembers: [m.user], ...ownerless })
+  return { notify: [] }
+}
+

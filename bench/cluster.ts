@@ -1,0 +1,188 @@
+/**
+ * Cross-node one-to-one messaging on the Cassandra store (the cluster issue's first target),
+ * next to the single-node LMDB figure from the same run.
+ *
+ * `pairs` sender→receiver pairs over `clientProcs` load processes. Against each setup:
+ *   1. saturation: every pair keeps `window` messages in flight → delivered messages/s;
+ *   2. fixed load: `rate` messages/s offered (default 2,500: half the 5,000 target) →
+ *      achieved rate and p50/p99 latency (target p99 < 100 ms).
+ * Setups, in this order:
+ *   - `lmdb`: one Parley node in embedded mode, `threads` worker threads, durable LMDB;
+ *   - `cluster`: three Parley nodes (cluster mode, `nodeThreads` threads each) over Redis and
+ *     Cassandra; each pair's sender and receiver are logged in to different nodes, so every
+ *     message crosses nodes (gateway → sequencer's node → other session's node → socket).
+ * Redis: 127.0.0.1:6379 (a fresh key prefix). Cassandra: the node `scripts/cassandra/
+ * cassandra.sh` runs (started, and stopped after, when none answers), a fresh keyspace
+ * dropped after. Server cores = the Parley processes plus, for the cluster, Cassandra and Redis.
+ *
+ *   npm run build && node dist/bench/cluster.js [--pairs 300] [--rate 2500] [--measureMs 10000] …
+ */
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import cassandra from 'cassandra-driver'
+import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
+import type { Target } from './lib/loadProtocol.js'
+import { openAll, type PhaseSpec, runTraffic, sustained, type TrafficSummary } from './lib/phases.js'
+import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
+import { benchApp, type BenchApp, type ParleyServer, startParley } from './lib/servers.js'
+
+const defaults = {
+  pairs: 300,
+  clientProcs: 2,
+  threads: 2,
+  nodeThreads: 1,
+  window: 8,
+  rate: 2500,
+  warmupMs: 3000,
+  measureMs: 10_000,
+  drainMs: 30_000,
+  connectConcurrency: 50,
+  quietWaitS: 600,
+  quietCores: 0.3,
+  cassandraPort: 9042,
+}
+type Params = typeof defaults
+
+const TARGET_DELIVERED = 5000
+const TARGET_P99_MS = 100
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const CASSANDRA_SH = `${ROOT}scripts/cassandra/cassandra.sh`
+const log = (m: string) => progress('cluster', m)
+
+interface SetupRun {
+  login: { loggedIn: number; elapsedMs: number }
+  saturation: TrafficSummary
+  fixed: TrafficSummary
+}
+
+async function run(p: Params): Promise<Record<string, unknown>> {
+  const otherCoresBefore = await waitForQuiet(p.quietWaitS, p.quietCores, log)
+  const app = benchApp()
+  const cas = ensureCassandra(p.cassandraPort)
+  const redisPid = pidOf('redis-server')
+  const clients = LoadClients.start(p.clientProcs)
+  try {
+    const ranges = splitSessions(p.pairs * 2, p.clientProcs, true)
+    await clients.all((i) => ({
+      type: 'prepare', sessions: { prefix: 'u', ...ranges[i], sdkAppId: app.sdkAppId, secretKey: app.secretKey, pairs: true },
+    }))
+
+    const single = await startParley({ app, threads: p.threads })
+    log(`lmdb: one node on port ${single.port} (${p.threads} threads)`)
+    const lmdb = await measure(p, clients, 'lmdb', [single], [single.pid]).finally(async () => {
+      await single.stop()
+      single.removeData()
+    })
+
+    const keyspace = `parley_bench_${randomBytes(4).toString('hex')}`
+    const prefix = `parley-bench:${randomBytes(4).toString('hex')}`
+    const nodes = await startCluster(app, p, keyspace, prefix)
+    log(`cluster: three nodes on ports ${nodes.map((n) => n.port).join(', ')} (${p.nodeThreads} thread(s) each), keyspace ${keyspace}`)
+    const pids = [...nodes.map((n) => n.pid), cas.pid, ...(redisPid ? [redisPid] : [])]
+    const cluster = await measure(p, clients, 'cluster', nodes, pids).finally(async () => {
+      await Promise.all(nodes.map((n) => n.stop()))
+      for (const n of nodes) n.removeData()
+      await dropKeyspace(p.cassandraPort, keyspace)
+    })
+
+    return {
+      bench: 'cluster',
+      date: new Date().toISOString(),
+      machine: { ...machineInfo(), otherCoresBefore },
+      code: codeVersion(),
+      params: { ...p, store: { lmdb: 'LMDB, fsync per batch', cluster: 'Cassandra 5.0 single node, LOCAL_QUORUM + LWT head fence' }, cassandraStartedByBench: cas.started },
+      lmdb,
+      cluster,
+      targets: {
+        deliveredPerSec: { target: TARGET_DELIVERED, measured: cluster.saturation.deliveredPerSec, met: cluster.saturation.deliveredPerSec >= TARGET_DELIVERED },
+        p99AtHalfRateMs: {
+          target: TARGET_P99_MS, offeredPerSec: p.rate, sustained: sustained(cluster.fixed),
+          p50: cluster.fixed.latencyMs.p50, p99: cluster.fixed.latencyMs.p99,
+          met: sustained(cluster.fixed) && cluster.fixed.latencyMs.p99 < TARGET_P99_MS,
+        },
+      },
+    }
+  } finally {
+    await clients.stop()
+    if (cas.started) execFileSync('bash', [CASSANDRA_SH, 'stop'], { stdio: ['ignore', 2, 2] })
+  }
+}
+
+async function startCluster(app: BenchApp, p: Params, keyspace: string, prefix: string): Promise<ParleyServer[]> {
+  const env = {
+    PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: prefix,
+    PARLEY_CASSANDRA_CONTACT_POINTS: `127.0.0.1:${p.cassandraPort}`, PARLEY_CASSANDRA_KEYSPACE: keyspace,
+    PARLEY_LOG_LEVEL: 'warn',
+  }
+  // The first node creates the keyspace; the others find it.
+  const first = await startParley({ app, threads: p.nodeThreads, env, nodeId: 'bench1' })
+  const rest = await Promise.all([2, 3].map((i) => startParley({ app, threads: p.nodeThreads, env, nodeId: `bench${i}` })))
+  return [first, ...rest]
+}
+
+async function measure(p: Params, clients: LoadClients, name: string, servers: ParleyServer[], pids: number[]): Promise<SetupRun> {
+  const target: Target = { host: '127.0.0.1', port: servers[0].port, ports: servers.map((s) => s.port) }
+  const login = await openAll(clients, target, p.connectConcurrency, 60_000)
+  if (login.loggedIn !== login.attempted) throw new Error(`${name}: only ${login.loggedIn}/${login.attempted} logged in: ${JSON.stringify(login.failures)}`)
+  log(`${name}: ${login.loggedIn} sockets logged in in ${login.elapsedMs} ms`)
+  const common = { warmupMs: p.warmupMs, measureMs: p.measureMs, drainMs: p.drainMs, maxInflight: Math.max(p.rate, p.pairs * p.window) }
+  const phase = async (label: string, spec: PhaseSpec): Promise<TrafficSummary> => {
+    const t = await runTraffic(clients, pids, spec)
+    log(`${name}: ${label}: ${t.deliveredPerSec} delivered/s, p50 ${t.latencyMs.p50} ms, p99 ${t.latencyMs.p99} ms, ` +
+      `cpu server ${t.cpu.serverCores} + load ${t.cpu.clientCores} + other ${t.cpu.otherCores}` +
+      (t.offeredPerSec !== undefined ? `, sustained ${sustained(t)}` : '') +
+      (Object.keys(t.sendErrors).length ? `, errors ${JSON.stringify(t.sendErrors)}` : ''))
+    return t
+  }
+  const saturation = await phase(`saturation (window ${p.window}/pair)`, { mode: 'closed', window: p.window, totalRatePerSec: 0, ...common })
+  const fixed = await phase(`offered ${p.rate}/s`, { mode: 'open', window: 0, totalRatePerSec: p.rate, ...common })
+  await clients.all(() => ({ type: 'close', graceMs: 3000 }))
+  return { login: { loggedIn: login.loggedIn, elapsedMs: login.elapsedMs }, saturation, fixed }
+}
+
+/** Uses the Cassandra that answers on `port`, else starts one with cassandra.sh (stopped after). */
+function ensureCassandra(port: number): { pid: number; started: boolean } {
+  const env = { ...process.env, PARLEY_CASSANDRA_PORT: String(port) }
+  const status = (): string => {
+    try {
+      return execFileSync('bash', [CASSANDRA_SH, 'status'], { env, encoding: 'utf8' })
+    } catch {
+      return ''
+    }
+  }
+  let started = false
+  if (!status().startsWith('running')) {
+    log('no Cassandra answers; fetching and starting one (scripts/cassandra/cassandra.sh)')
+    execFileSync('bash', [CASSANDRA_SH, 'fetch'], { env, stdio: ['ignore', 2, 2] })
+    started = execFileSync('bash', [CASSANDRA_SH, 'start'], { env, encoding: 'utf8' }).startsWith('started')
+  }
+  const pid = Number(readFileSync(`${ROOT}.cassandra/cassandra.pid`, 'utf8').trim())
+  return { pid, started }
+}
+
+function pidOf(name: string): number | undefined {
+  try {
+    const out = execFileSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).trim()
+    return out ? Number(out) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function dropKeyspace(port: number, keyspace: string): Promise<void> {
+  const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1' })
+  try {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+  } catch (e) {
+    log(`could not drop keyspace ${keyspace}: ${String(e)}`)
+  } finally {
+    await client.shutdown()
+  }
+}
+
+run(parseFlags(process.argv.slice(2), defaults)).then(printResult, (e: unknown) => {
+  process.stderr.write(`cluster failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  process.exitCode = 1
+})

@@ -1,0 +1,87 @@
+/**
+ * The group ops of a logged-in socket (frames in src/protocol/groupFrames.ts), each run
+ * through the group coordinator (src/messaging/group.ts) as the socket's user. Replies
+ * carry the group's records as the actor returns them (docs/protocol.md, "Groups");
+ * notice lists are internal and never returned.
+ */
+import { randomInt } from 'node:crypto'
+import type { GroupView, MembersPage, Notices, Operator, SendReply } from '../../actors/group/messages.js'
+import type { Router } from '../../actors/runtime/types.js'
+import {
+  addGroupMembers, askAndNotify, askGroup, buildGroupRecord, createGroup, joinedGroups, sendGroupMessage,
+} from '../messaging/group.js'
+import type { GroupFrame, GroupProfileFields } from '../protocol/groupFrames.js'
+import { Limits } from '../protocol/limits.js'
+import type { GroupChanges } from '../../actors/group/messages.js'
+import type { GroupMessage } from '../store/GroupStore.js'
+
+function changes(p: GroupProfileFields & { name?: string }): GroupChanges {
+  const c: GroupChanges = {
+    name: p.name, introduction: p.introduction, notification: p.notification, faceUrl: p.faceUrl, maxMemberNum: p.maxMemberCount,
+    applyJoinOption: p.applyJoinOption, inviteJoinOption: p.inviteJoinOption, muteAllMember: p.muteAllMember,
+    historyMsgBeforeJoin: p.historyMsgBeforeJoin, appDefinedData: p.appDefinedData,
+  }
+  for (const k of Object.keys(c) as (keyof GroupChanges)[]) if (c[k] === undefined) delete c[k]
+  return c
+}
+
+/** Drops the coordinator-only `notify` list from an actor reply. */
+function strip<T extends Notices>(r: T): Omit<T, 'notify'> {
+  const { notify: _n, ...rest } = r
+  return rest
+}
+
+/** Runs one group op for `userId`; resolves with the response data. */
+export async function dispatchGroup(router: Router, app: number, userId: string, f: GroupFrame, nowMs: number): Promise<unknown> {
+  const by: Operator = { user: userId, appAdmin: false }
+  const ask = <R>(groupId: string, msg: Parameters<typeof askGroup>[3]) => askGroup<R>(router, app, groupId, msg)
+  switch (f.op) {
+    case 'groupCreate': {
+      const record = buildGroupRecord(f.type, { ...changes(f), name: f.name }, userId, Math.floor(nowMs / 1000))
+      return createGroup(router, app, { groupId: f.groupId, record, members: (f.members ?? []).map((account) => ({ account })) })
+    }
+    case 'groupInfo': return ask<GroupView>(f.groupId, { kind: 'info', by })
+    case 'groupMembers':
+      return ask<MembersPage>(f.groupId, { kind: 'members', by, offset: f.offset ?? 0, limit: f.limit ?? Limits.maxPageSize })
+    case 'groupModify': return ask<GroupView>(f.groupId, { kind: 'modify', by, changes: changes(f) })
+    case 'groupInvite': return { results: await addGroupMembers(router, app, by, f.groupId, f.members) }
+    case 'groupKick':
+      return strip(await askAndNotify<{ removed: string[] } & Notices>(router, app, f.groupId, { kind: 'removeMembers', by, accounts: f.members }))
+    case 'groupSetMember': {
+      const { role, nameCard, msgFlag, muteTime, appMemberDefinedData } = f
+      await askAndNotify(router, app, f.groupId, { kind: 'setMember', by, account: f.member, changes: { role, nameCard, msgFlag, muteTime, appMemberDefinedData } })
+      return {}
+    }
+    case 'groupMute': return ask(f.groupId, { kind: 'mute', by, accounts: f.members, seconds: f.muteTime }).then(() => ({}))
+    case 'groupChangeOwner': return ask(f.groupId, { kind: 'changeOwner', by, newOwner: f.newOwner }).then(() => ({}))
+    case 'groupDestroy': return askAndNotify(router, app, f.groupId, { kind: 'destroy', by }).then(() => ({}))
+    case 'groupJoined': return { groups: await joinedGroups(router, app, userId) }
+    case 'groupApply':
+      return strip(await askAndNotify<{ result: string } & Notices>(router, app, f.groupId, { kind: 'apply', user: userId, message: f.message ?? '' }))
+    case 'groupRequests': return { requests: await ask(f.groupId, { kind: 'requests', by }) }
+    case 'groupHandleApply':
+      return askAndNotify(router, app, f.groupId, { kind: 'handleApply', by, applicant: f.applicant, accept: f.accept }).then(() => ({}))
+    case 'groupQuit': return askAndNotify(router, app, f.groupId, { kind: 'quit', user: userId }).then(() => ({}))
+    case 'groupSend': {
+      const r = await sendGroupMessage(router, app, f.groupId, {
+        kind: 'send', by, from: userId,
+        draft: {
+          random: f.random ?? randomInt(0, 0xffffffff), body: f.body, cloudCustomData: f.cloudCustomData,
+          ...(f.priority ? { priority: f.priority } : {}), onlineOnly: f.onlineOnly ?? false,
+        },
+      })
+      return sendResult(r)
+    }
+    case 'groupHistory':
+      return ask<{ messages: GroupMessage[]; complete: boolean }>(f.groupId, { kind: 'history', by, before: f.before, limit: f.limit ?? Limits.pageSize })
+    default: return assertNever(f)
+  }
+}
+
+function sendResult(r: SendReply): { seq: number; time: number; duplicate: boolean } {
+  return { seq: r.seq, time: r.time, duplicate: r.duplicate }
+}
+
+function assertNever(x: never): never {
+  throw new TypeError(`unhandled op ${(x as { op: string }).op}`)
+}

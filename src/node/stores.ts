@@ -1,0 +1,25 @@
+/**
+ * Opens the stores of one worker thread for the node's deployment: Cassandra when contact
+ * points are configured, else the embedded LMDB environment under the data directory.
+ */
+import type { Deployment } from '../config/deployment.js'
+import type { ParleyConfig } from '../config/schema.js'
+import { openCassandraStores } from '../store/cassandra/connect.js'
+import type { Logger } from '../../actors/runtime/types.js'
+import { guardStore, throttledReport } from '../store/cassandra/unavailable.js'
+import { openLmdbStores } from '../store/lmdb/openLmdb.js'
+
+export type ThreadStores = Awaited<ReturnType<typeof openLmdbStores>> | Awaited<ReturnType<typeof openCassandraStores>>
+
+export async function openThreadStores(config: ParleyConfig, d: Deployment, log: Logger): Promise<ThreadStores> {
+  if (!d.cassandra) return openLmdbStores(config.dataDir)
+  try {
+    // Cassandra failures reach callers as STORE_UNAVAILABLE (9012), not INTERNAL.
+    const stores = await openCassandraStores(d.cassandra)
+    const report = throttledReport((msg, fields) => log.error(msg, fields))
+    const guarded = Object.fromEntries(Object.entries(stores).map(([k, v]) => [k, typeof v === 'object' && v !== null ? guardStore(v, report) : v]))
+    return guarded as typeof stores
+  } catch (err) {
+    throw new Error(`cannot reach Cassandra at ${d.cassandra.contactPoints.join(',')} (keyspace ${d.cassandra.keyspace}): ${err instanceof Error ? err.message : String(err)}`)
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Applying a decided group commit (groupHeads.ts) to the group tables, as applyCommit.ts
+ * does for users: deletions at the decided timestamp `ts`, upserts at `ts + 1`, so a commit
+ * that destroys and re-creates keeps its new rows, and re-applying any commit (a retry, a
+ * roll-forward by the next reader) never overwrites a later one. Statements go out as
+ * parallel LOGGED batches under Cassandra's 50 KiB batch threshold.
+ *
+ * A destroy deletes whole partitions: the record, every member bucket, mutes, requests,
+ * dedupe, and every message bucket up to the head's last seq (seqs are contiguous, so the
+ * buckets are known without a read).
+ */
+import type { GroupCommit, GroupRef } from '../GroupStore.js'
+import { encodeBlob } from './codec.js'
+import type { CassandraHandle } from './connect.js'
+import { bucketOf } from './rows.js'
+import { GROUP_MEMBER_BUCKETS, GROUP_MESSAGE_BUCKET } from './schema.js'
+
+/** Dedupe rows expire after this many seconds (well above the 5-minute dedupe window). */
+const DEDUPE_TTL_SECONDS = 900
+const BATCH_BYTES = 32 * 1024
+const BATCH_STATEMENTS = 64
+const STATEMENT_OVERHEAD = 96
+
+interface Statement { query: string; params: unknown[]; bytes: number }
+
+/** Member partition of an account: 32-bit FNV-1a of its UTF-16 code units, mod the bucket count. */
+export function memberBucket(account: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < account.length; i++) {
+    h ^= account.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h % GROUP_MEMBER_BUCKETS
+}
+
+export class GroupCommitApplier {
+  private readonly q: Record<string, string>
+
+  constructor(private readonly handle: CassandraHandle) {
+    const ks = handle.keyspace
+    const del = (table: string, where: string) => `DELETE FROM ${ks}.${table} USING TIMESTAMP ? WHERE ${where}`
+    this.q = {
+      delGroup: del('groups', 'app = ? AND group_id = ?'),
+      delMemberBucket: del('group_members', 'app = ? AND group_id = ? AND bucket = ?'),
+      delMutes: del('group_mutes', 'app = ? AND group_id = ?'),
+      delRequests: del('group_requests', 'app = ? AND group_id = ?'),
+      delDedupe: del('group_dedupe', 'app = ? AND group_id = ?'),
+      delMessageBucket: del('group_messages', 'app = ? AND group_id = ? AND bucket = ?'),
+      delMember: del('group_members', 'app = ? AND group_id = ? AND bucket = ? AND account = ?'),
+      delIndex: del('groups_by_user', 'app = ? AND user_id = ? AND group_id = ?'),
+      delRequest: del('group_requests', 'app = ? AND group_id = ? AND account = ?'),
+      delMute: del('group_mutes', 'app = ? AND group_id = ? AND account = ?'),
+      group: `INSERT INTO ${ks}.groups (app, group_id, rec) VALUES (?, ?, ?) USING TIMESTAMP ?`,
+      member: `INSERT INTO ${ks}.group_members (app, group_id, bucket, account, rec) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+      index: `INSERT INTO ${ks}.groups_by_user (app, user_id, group_id, rec) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
+      mute: `INSERT INTO ${ks}.group_mutes (app, group_id, account, until) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
+      request: `INSERT INTO ${ks}.group_requests (app, group_id, account, rec) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
+      message: `INSERT INTO ${ks}.group_messages (app, group_id, bucket, seq, msg) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+      dedupe: `INSERT INTO ${ks}.group_dedupe (app, group_id, sender, random, rec) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ? AND TTL ${DEDUPE_TTL_SECONDS}`,
+    }
+  }
+
+  /** Writes commit `c` decided at `ts` with the head's resulting `lastSeq`. */
+  async apply(g: GroupRef, ts: number, lastSeq: number, c: GroupCommit): Promise<void> {
+    const statements = [...this.deletions(g, ts, lastSeq, c), ...this.upserts(g, ts + 1, c)]
+    await Promise.all(chunk(statements).map((b) => this.send(b)))
+  }
+
+  private deletions(g: GroupRef, ts: number, lastSeq: number, c: GroupCommit): Statement[] {
+    const { app, groupId: id } = g
+    const q = this.q
+    const out: Statement[] = []
+    if (c.destroy) {
+      out.push(stmt(q.delGroup!, [ts, app, id]), stmt(q.delMutes!, [ts, app, id]), stmt(q.delRequests!, [ts, app, id]),
+        stmt(q.delDedupe!, [ts, app, id]))
+      for (let b = 0; b < GROUP_MEMBER_BUCKETS; b++) out.push(stmt(q.delMemberBucket!, [ts, app, id, b]))
+      const keptFrom = lastSeq - (c.messages?.length ?? 0)
+      for (let b = 0; b <= bucketOf(keptFrom, GROUP_MESSAGE_BUCKET); b++) out.push(stmt(q.delMessageBucket!, [ts, app, id, b]))
+    }
+    for (const a of c.removeMembers ?? []) {
+      out.push(stmt(q.delMember!, [ts, app, id, memberBucket(a), a]), stmt(q.delIndex!, [ts, app, a, id]))
+    }
+    for (const a of c.removeRequests ?? []) out.push(stmt(q.delRequest!, [ts, app, id, a]))
+    return out
+  }
+
+  private upserts(g: GroupRef, ts: number, c: GroupCommit): Statement[] {
+    const { app, groupId: id } = g
+    const q = this.q
+    const out: Statement[] = []
+    if (c.group) out.push(blobStmt(q.group!, [app, id], encodeBlob(c.group), ts))
+    for (const m of c.members ?? []) {
+      out.push(blobStmt(q.member!, [app, id, memberBucket(m.account), m.account], encodeBlob(m), ts))
+      out.push(blobStmt(q.index!, [app, m.account, id], encodeBlob({ groupId: id, joinTime: m.joinTime }), ts))
+    }
+    for (const m of c.mutes ?? []) {
+      out.push(m.until === 0 ? stmt(q.delMute!, [ts, app, id, m.account]) : stmt(q.mute!, [app, id, m.account, m.until, ts]))
+    }
+    for (const r of c.requests ?? []) out.push(blobStmt(q.request!, [app, id, r.account], encodeBlob(r), ts))
+    for (const m of c.messages ?? []) {
+      out.push(blobStmt(q.message!, [app, id, bucketOf(m.seq, GROUP_MESSAGE_BUCKET), m.seq], encodeBlob(m), ts))
+    }
+    for (const d of c.dedupe ?? []) out.push(blobStmt(q.dedupe!, [app, id, d.from, d.random], encodeBlob(d.record), ts))
+    return out
+  }
+
+  private async send(batch: Statement[]): Promise<void> {
+    const { client, consistency } = this.handle
+    const opts = { prepare: true, consistency: consistency.write, isIdempotent: true }
+    if (batch.length === 1) await client.execute(batch[0]!.query, batch[0]!.params, opts)
+    else await client.batch(batch.map(({ query, params }) => ({ query, params })), { ...opts, logged: true })
+  }
+}
+
+function stmt(query: string, params: unknown[], payload = 64): Statement {
+  return { query, params, bytes: payload + STATEMENT_OVERHEAD }
+}
+
+/** An insert whose params are `keys`, then `blob`, then the timestamp. */
+function blobStmt(query: string, keys: unknown[], blob: Buffer, ts: number): Statement {
+  return stmt(query, [...keys, blob, ts], blob.length + 64)
+}
+
+function chunk(statements: Statement[]): Statement[][] {
+  const out: Statement[][] = []
+  let current: Statement[] = []
+  let bytes = 0
+  for (const s of statements) {
+    if (current.length > 0 && (bytes + s.bytes > BATCH_BYTES || current.length >= BATCH_STATEMENTS)) {
+      out.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(s)
+    bytes += s.bytes
+  }
+  if (current.length > 0) out.push(current)
+  return out
+}
