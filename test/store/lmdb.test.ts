@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { Worker } from 'node:worker_threads'
+import { open } from 'lmdb'
 import t from 'tap'
 import { LmdbAccountStore } from '../../src/store/lmdb/LmdbAccountStore.js'
 import { LmdbMessageStore } from '../../src/store/lmdb/LmdbMessageStore.js'
@@ -82,6 +83,20 @@ t.test('lmdb: the message store and the account store share one environment', as
   t.teardown(() => second.close())
   t.equal(await second.messages.lastInboxSeq(owner), 1)
   t.same(await second.accounts.get(owner.app, owner.user), { userId: owner.user, createdAt: 1, kickedAt: 0 })
+})
+
+t.test('lmdb: a data directory in the first layout (msg.*) is refused, not served empty', async (t) => {
+  const dir = await tempDir()
+  t.teardown(() => removeDir(dir))
+  const old = open({ path: join(dir, 'lmdb'), maxDbs: 64 })
+  await old.openDB('msg.inbox', {}).put([1, 'alice', 1], { seq: 1 })
+  await old.close()
+  t.throws(() => openLmdb(dir), /holds messages in an older layout \(msg\.inbox\) that this build does not read/)
+  const fresh = await tempDir()
+  t.teardown(() => removeDir(fresh))
+  const h = openLmdb(fresh)
+  t.teardown(() => h.close())
+  t.ok(h, 'a fresh directory opens')
 })
 
 t.test('lmdb: worker threads of one process open and write the environment concurrently', async (t) => {

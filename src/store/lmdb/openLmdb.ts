@@ -64,6 +64,23 @@ export interface OpenLmdbOptions {
   mapSize?: number
 }
 
+/**
+ * Message sub-databases of the first on-disk layout (`msg.*`, lmdb-js shared-structure
+ * values), replaced by `msg2.*`. Their messages would be invisible to this build, so a data
+ * directory that still holds them is refused rather than silently served empty.
+ */
+const OLD_LAYOUT_DBS = ['msg.inbox', 'msg.messages', 'msg.conversations']
+
+function refuseOldLayout(root: RootDatabase, path: string): void {
+  for (const name of root.getKeys({ limit: 1000 })) {
+    if (typeof name === 'string' && OLD_LAYOUT_DBS.includes(name)) {
+      void root.close()
+      throw new Error(`the LMDB environment at ${path} holds messages in an older layout (${name}) that this build does not read; ` +
+        'move that data directory away (nothing migrates it) or run the Parley version that wrote it')
+    }
+  }
+}
+
 /** Opens (creating if needed) the environment under `dataDir`. Synchronous; see the file comment. */
 export function openLmdb(dataDir: string, opts: OpenLmdbOptions = {}): LmdbHandle {
   const path = join(dataDir, LMDB_SUBDIR)
@@ -75,6 +92,7 @@ export function openLmdb(dataDir: string, opts: OpenLmdbOptions = {}): LmdbHandl
     strictAsyncOrder: true,
     ...(opts.mapSize !== undefined ? { mapSize: opts.mapSize } : {}),
   })
+  refuseOldLayout(root, path)
   const dbs = new Map<string, Database<unknown, Key>>()
   let closing: Promise<void> | undefined
   const named = (name: string, binary: boolean): Database<unknown, Key> => {
