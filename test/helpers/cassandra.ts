@@ -101,7 +101,7 @@ export interface PrivateCassandra {
  * scripts/cassandra/cassandra.sh, which waits until a real query answers.
  */
 export async function startPrivateCassandra(): Promise<PrivateCassandra> {
-  await ensureCassandra() // the shared node's jars (fetched) are reused through a symlink
+  await runScript('fetch') // idempotent: the shared node's jars, reused through a symlink
   const home = mkdtempSync(join(tmpdir(), 'parley-cassandra-'))
   const root = fileURLToPath(new URL('../../', import.meta.url))
   symlinkSync(join(root, '.cassandra', 'lib'), join(home, 'lib'))
