@@ -10,9 +10,9 @@
  */
 import type { CassandraStoreOptions } from '../store/cassandra/connect.js'
 import {
-  type ConsistencyName, ConsistencyNames, type SerialConsistencyName, SerialConsistencyNames,
+  type ConsistencyName, type ConsistencySettings, resolveConsistency, type SerialConsistencyName,
 } from '../store/cassandra/consistency.js'
-import type { Replication } from '../store/cassandra/schema.js'
+import { checkKeyspaceName, type Replication } from '../store/cassandra/schema.js'
 import { ConfigError } from './load.js'
 import type { ParleyConfig } from './schema.js'
 
@@ -53,25 +53,19 @@ export function deploymentOf(c: ParleyConfig): Deployment {
 
 function cassandraOptions(c: ParleyConfig): CassandraStoreOptions {
   const contactPoints = c.cassandraContactPoints.split(',').map((s) => s.trim()).filter((s) => s !== '')
-  const consistency = c.cassandraConsistency.toUpperCase()
-  const serial = c.cassandraSerialConsistency.toUpperCase()
-  if (!(ConsistencyNames as readonly string[]).includes(consistency) || consistency === 'ANY') {
-    throw new ConfigError(`PARLEY_CASSANDRA_CONSISTENCY: must be one of ${ConsistencyNames.filter((n) => n !== 'ANY').join(', ')}`)
+  const level = c.cassandraConsistency.toUpperCase() as ConsistencyName
+  const consistency: ConsistencySettings = {
+    read: level, write: level, serial: c.cassandraSerialConsistency.toUpperCase() as SerialConsistencyName,
   }
-  if (!(SerialConsistencyNames as readonly string[]).includes(serial)) {
-    throw new ConfigError(`PARLEY_CASSANDRA_SERIAL_CONSISTENCY: must be one of ${SerialConsistencyNames.join(', ')}`)
-  }
-  if (!/^[a-z][a-z0-9_]{0,47}$/.test(c.cassandraKeyspace)) {
-    throw new ConfigError('PARLEY_CASSANDRA_KEYSPACE: must match [a-z][a-z0-9_]{0,47}')
-  }
+  // The stores' own checks, reported against the settings' names.
+  asConfigError('PARLEY_CASSANDRA_CONSISTENCY / PARLEY_CASSANDRA_SERIAL_CONSISTENCY', () => resolveConsistency(consistency))
+  asConfigError('PARLEY_CASSANDRA_KEYSPACE', () => checkKeyspaceName(c.cassandraKeyspace))
   return {
     contactPoints,
     localDataCenter: c.cassandraLocalDc,
     keyspace: c.cassandraKeyspace,
     replication: parseReplication(c.cassandraReplication),
-    consistency: {
-      read: consistency as ConsistencyName, write: consistency as ConsistencyName, serial: serial as SerialConsistencyName,
-    },
+    consistency,
     connectTimeoutMs: c.serviceConnectTimeoutMs,
     // Below the 10 s ask timeout, so a sender hears STORE_UNAVAILABLE (9012) rather than a
     // bare TIMEOUT (9007) when Cassandra stops answering.
@@ -80,6 +74,14 @@ function cassandraOptions(c: ParleyConfig): CassandraStoreOptions {
 }
 
 const CASSANDRA_REQUEST_TIMEOUT_MS = 6_000
+
+function asConfigError(where: string, check: () => unknown): void {
+  try {
+    check()
+  } catch (e) {
+    throw new ConfigError(`${where}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
 
 /** `SimpleStrategy:3` or `NetworkTopologyStrategy:dc1=3,dc2=2`. */
 export function parseReplication(text: string): Replication {

@@ -13,6 +13,7 @@ import { RedisMembership } from '../../cluster/RedisMembership.js'
 import { RedisConnection } from '../../cluster/redisConnection.js'
 import type { Deployment } from '../config/deployment.js'
 import { connectCassandra } from '../store/cassandra/connect.js'
+import { cassandraUnreachable } from './stores.js'
 
 export interface NodeServices {
   /** Cluster mode: joins and forwards snapshots (the first before this resolves). Embedded: no-op. */
@@ -37,7 +38,7 @@ export async function startNodeServices(d: Deployment, self: string, log: Logger
       const handle = await connectCassandra(c)
       await handle.release()
     } catch (err) {
-      throw new Error(`cannot reach Cassandra at ${c.contactPoints.join(',')} (keyspace ${c.keyspace}): ${err instanceof Error ? err.message : String(err)}`)
+      throw cassandraUnreachable(c, err)
     }
   }
   if (!r) return { join: async () => undefined, leave: async () => undefined }
@@ -46,9 +47,9 @@ export async function startNodeServices(d: Deployment, self: string, log: Logger
   })
   return {
     async join(forward) {
+      // start() adopts the first snapshot, and onChange hears every adoption, that one included.
       membership.onChange(forward)
       await membership.start()
-      forward(membership.snapshot())
     },
     leave: () => membership.stop(),
   }

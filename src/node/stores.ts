@@ -4,7 +4,7 @@
  */
 import type { Deployment } from '../config/deployment.js'
 import type { ParleyConfig } from '../config/schema.js'
-import { openCassandraStores } from '../store/cassandra/connect.js'
+import { type CassandraStoreOptions, openCassandraStores } from '../store/cassandra/connect.js'
 import type { Logger } from '../../actors/runtime/types.js'
 import { guardStore, throttledReport } from '../store/cassandra/unavailable.js'
 import { openLmdbStores } from '../store/lmdb/openLmdb.js'
@@ -20,6 +20,11 @@ export async function openThreadStores(config: ParleyConfig, d: Deployment, log:
     const guarded = Object.fromEntries(Object.entries(stores).map(([k, v]) => [k, typeof v === 'object' && v !== null ? guardStore(v, report) : v]))
     return guarded as typeof stores
   } catch (err) {
-    throw new Error(`cannot reach Cassandra at ${d.cassandra.contactPoints.join(',')} (keyspace ${d.cassandra.keyspace}): ${err instanceof Error ? err.message : String(err)}`)
+    throw cassandraUnreachable(d.cassandra, err)
   }
+}
+
+/** The start-up error naming Cassandra, for the node's and the threads' connection checks. */
+export function cassandraUnreachable(c: CassandraStoreOptions, err: unknown): Error {
+  return new Error(`cannot reach Cassandra at ${c.contactPoints.join(',')} (keyspace ${c.keyspace}): ${err instanceof Error ? err.message : String(err)}`)
 }

@@ -4,11 +4,10 @@
  * nodes gets every message on both. Sessions live wherever placement puts them, so most
  * sends cross nodes (gateway → sequencer's node → receiver's node → devices' nodes).
  */
-import { Redis } from 'ioredis'
 import t from 'tap'
 import { startLocalCluster } from '../helpers/cluster.js'
 import { testApp } from '../helpers/server.js'
-import { ClientPool, type TestClient, uid, withDeadline } from '../helpers/sdkClients.js'
+import { ClientPool, type TestClient, uid } from '../helpers/sdkClients.js'
 
 const app = testApp({ multiLogin: 'unlimited' })
 
@@ -20,7 +19,7 @@ t.test('one-to-one chat across three nodes', async (t) => {
     pool.closeAll()
     await cluster.close()
   })
-  await membersInRedis(cluster.redisUrl, cluster.prefix, 3)
+  await cluster.untilMembers(3)
 
   // Six users, two per node.
   const users: TestClient[] = []
@@ -72,21 +71,3 @@ t.test('one-to-one chat across three nodes', async (t) => {
     t.equal(atPeer.message.from, me)
   })
 })
-
-/** Resolves once the cluster's Redis membership lists `n` nodes (checked on each announcement). */
-async function membersInRedis(url: string, prefix: string, n: number): Promise<void> {
-  const cmd = new Redis(url)
-  const sub = new Redis(url)
-  try {
-    const count = () => cmd.zcard(`${prefix}:members`)
-    if ((await count()) >= n) return
-    await sub.subscribe(`${prefix}:members:changes`)
-    await withDeadline(new Promise<void>((resolve) => {
-      sub.on('message', () => { void count().then((c) => { if (c >= n) resolve() }) })
-      void count().then((c) => { if (c >= n) resolve() })
-    }), 20_000, `${n} nodes in the membership`)
-  } finally {
-    cmd.disconnect()
-    sub.disconnect()
-  }
-}

@@ -9,7 +9,10 @@
 import { randomInt } from 'node:crypto'
 import type { Test } from 'tap'
 import { ParleyClientError, type StoredMessage } from '../../src/client/index.js'
-import { type TestClient, withDeadline } from '../helpers/sdkClients.js'
+import { type TestClient, waitEvent, withDeadline } from '../helpers/sdkClients.js'
+
+/** Attempts per message before it counts as failed; generous: a node's hand-off may refuse many fast. */
+const MAX_ATTEMPTS = 1000
 
 export interface Acked { from: string; to: string; msgKey: string; n: number }
 
@@ -25,10 +28,10 @@ export interface Traffic {
 
 /**
  * Starts `perSender` messages from each sender, round robin over `receivers`, `lanes` in
- * flight per sender. A retryable failure is retried after `retryMs` (bounded by the SDK's
- * own request timeout, not a synchronisation sleep: the message is simply resent).
+ * flight per sender. A retryable failure is resent as soon as the client is online, up to
+ * MAX_ATTEMPTS times (each failed attempt is a server round trip or a 10 s ask timeout).
  */
-export function startTraffic(senders: TestClient[], receivers: string[], perSender: number, lanes = 4, retryMs = 100): Traffic {
+export function startTraffic(senders: TestClient[], receivers: string[], perSender: number, lanes = 4): Traffic {
   const acked: Acked[] = []
   const failures: unknown[] = []
   const waiters: { n: number; resolve: () => void }[] = []
@@ -48,11 +51,12 @@ export function startTraffic(senders: TestClient[], receivers: string[], perSend
         onAck()
         return
       } catch (e) {
-        if (!(e instanceof ParleyClientError) || !e.retryable || attempt >= 50) {
+        if (!(e instanceof ParleyClientError) || !e.retryable || attempt >= MAX_ATTEMPTS) {
           failures.push(e)
           return
         }
-        await new Promise((r) => setTimeout(r, retryMs))
+        // Resend once the client is connected (at once if it is).
+        if (s.client.state !== 'online') await waitEvent(s.client, 'state', (x) => x.state === 'online', 120_000)
       }
     }
   }

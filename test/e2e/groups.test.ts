@@ -21,11 +21,7 @@ t.teardown(() => server.stop())
 
 const G = (cmd: string) => `group_open_http_svc/${cmd}`
 
-async function users(n: number): Promise<string[]> {
-  const ids = Array.from({ length: n }, () => uid())
-  await rest.importUsers(...ids)
-  return ids
-}
+const users = (n: number) => rest.newUsers(n)
 
 async function devices(t: Test, ids: string[]): Promise<Device[]> {
   const list = await Promise.all(ids.map((id) => Device.login(server, id)))

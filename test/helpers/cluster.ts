@@ -7,9 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import type { AppConfig } from '../../src/config/apps.js'
 import { type CassandraTarget, ensureCassandra, freshKeyspaceName, runCql } from './cassandra.js'
 import { deleteKeys, ensureRedis, freshPrefix } from './redis.js'
+import { withDeadline } from './sdkClients.js'
 import { freePort, type ServerProcess, spawnServer } from './serverProcess.js'
 
 export interface LocalCluster {
@@ -25,6 +27,8 @@ export interface LocalCluster {
   kill9(i: number): Promise<void>
   /** Graceful stop (SIGTERM: leave the membership, close sockets with 4101). */
   stopNode(i: number): Promise<void>
+  /** Resolves once the cluster's Redis membership lists exactly `n` nodes (checked on each change). */
+  untilMembers(n: number, timeoutMs?: number): Promise<void>
   /** Starts node `i` again on its port (a new boot incarnation). */
   startNode(i: number): Promise<void>
   /** Stops every node, drops the keyspace and the Redis keys, removes the data dir. */
@@ -87,6 +91,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       procs[i] = undefined
     },
     startNode: start,
+    untilMembers: (n, timeoutMs = 20_000) => untilMembers(redisUrl, prefix, n, timeoutMs),
     async close() {
       await Promise.all(procs.map((p) => p?.stop()))
       await runCql(cassandra, [`DROP KEYSPACE IF EXISTS ${keyspace}`]).catch(() => undefined)
@@ -103,4 +108,21 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     throw e
   }
   return cluster
+}
+
+async function untilMembers(url: string, prefix: string, n: number, timeoutMs: number): Promise<void> {
+  const cmd = new Redis(url)
+  const sub = new Redis(url)
+  try {
+    const reached = async () => (await cmd.zcard(`${prefix}:members`)) === n
+    await sub.subscribe(`${prefix}:members:changes`)
+    const changed = new Promise<void>((resolve) => {
+      sub.on('message', () => { void reached().then((ok) => { if (ok) resolve() }) })
+    })
+    if (await reached()) return
+    await withDeadline(changed, timeoutMs, `${n} nodes in the membership`)
+  } finally {
+    cmd.disconnect()
+    sub.disconnect()
+  }
 }

@@ -18,11 +18,7 @@ t.teardown(() => server.stop())
 
 const G = (cmd: string) => `group_open_http_svc/${cmd}`
 
-async function users(n: number): Promise<string[]> {
-  const ids = Array.from({ length: n }, () => uid())
-  await rest.importUsers(...ids)
-  return ids
-}
+const users = (n: number) => rest.newUsers(n)
 
 async function info(groupId: string, filter?: Record<string, unknown>) {
   const r = await rest.ok(G('get_group_info'), { GroupIdList: [groupId], ...(filter ? { ResponseFilter: filter } : {}) })

@@ -19,12 +19,12 @@ const step = (seq: number): UserCommit => ({
   dedupe: [{ conv: bob, random: seq, record: { msgKey: `k${seq}`, time: 1 } }],
 })
 
-t.test('mergeCommits keeps order and the last write of each record', async (t) => {
+t.test('mergeCommits keeps every write, in order (the applier keeps the last of each record)', async (t) => {
   const recalled = { conv: bob, msg: { ...message(1, 'bob', 1001), flags: 8 } }
   const m = mergeCommits([step(1), step(2), { messages: [recalled], conversations: [conv(2)] }, { clearHistory: undefined, inbox: [msgEvent(3, carol)] }])
   t.same(m.inbox!.map((e) => e.seq), [1, 2, 3], 'inbox events in order')
-  t.same(m.messages!.map((x) => [x.msg.seq, x.msg.flags]), [[1, 8], [2, 0]], 'one row per (conv, seq): the later version')
-  t.same(m.conversations!.map((r) => r.lastSeq), [2], 'one record per conversation: the last')
+  t.same(m.messages!.map((x) => [x.msg.seq, x.msg.flags]), [[1, 0], [2, 0], [1, 8]], 'messages in order, the recall last')
+  t.same(m.conversations!.map((r) => r.lastSeq), [1, 2, 2], 'conversation records in order')
   t.same(m.dedupe!.map((d) => d.random), [1, 2])
   t.same(mergeCommits([{ clearHistory: [bob] }, step(1)]).clearHistory, [bob], 'a clear first is kept')
   t.throws(() => mergeCommits([step(1), { clearHistory: [bob] }]), /clear must come first/)

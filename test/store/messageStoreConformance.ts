@@ -63,10 +63,18 @@ export function messageStoreConformance(t: Test, name: string, factory: MessageS
 
 /** A session issues its next commit before the previous one resolves (UserSession.persist). */
 async function pipelined(t: Test, { store }: MessageStoreFixture): Promise<void> {
-  const commits = [1, 2, 3, 4, 5, 6].map((s) => store.commit(alice, { inbox: [msgEvent(s, bob)] }))
+  // Each step also rewrites the conversation record and the message at seq 1 (as a recall
+  // does): whatever a store does with queued commits, the last write of each record wins.
+  const commits = [1, 2, 3, 4, 5, 6].map((s) => store.commit(alice, {
+    inbox: [msgEvent(s, bob)],
+    messages: [{ conv: bob, msg: { ...message(1, 'bob', 1001), flags: s } }],
+    conversations: [convRecord(bob, s)],
+  }))
   const other = store.commit(carolRef, { inbox: [msgEvent(1, bob)] })
   await Promise.all([...commits, other])
   t.same(seqs(await store.readInbox(alice, 0, 100)), [1, 2, 3, 4, 5, 6], 'all six, in order')
+  t.equal((await store.getConversation(alice, bob))?.lastSeq, 6, 'the conversation record of the last commit')
+  t.equal((await store.getMessage(alice, bob, 1))?.flags, 6, 'the message as the last commit wrote it')
   t.equal(await store.lastInboxSeq(carolRef), 1, 'another owner is not held up')
 }
 

@@ -6,11 +6,9 @@
  * order: clear first, then the new writes), and applying the same commit again — a retry,
  * a roll-forward by the next reader, or a stale writer's late duplicate — changes nothing
  * that a later commit wrote. That makes apply idempotent and order-free, so its statements
- * go out as several UNLOGGED batches in parallel, each under Cassandra's default
- * `batch_size_fail_threshold` (50 KiB). No batchlog is needed (it would double the writes):
- * the decided commit stays `pending` in the owner's head until the next commit, so if this
- * process dies mid-apply, the next reader of the head — the owner's next activation, on any
- * node, reads it before anything else — applies it again in full.
+ * go out as unlogged batches in parallel (batches.ts): if this process dies mid-apply, the
+ * next reader of the head — the owner's next activation, on any node, reads it before
+ * anything else — applies the `pending` commit again in full.
  *
  * Secondary records are maintained lazily: a clear leaves `message_keys` entries of the
  * removed messages in place, and an upsert that changes the message at (conv, seq) leaves the
@@ -20,22 +18,10 @@
 import type { ConvId } from '../../protocol/events.js'
 import type { UserCommit, UserRef } from '../MessageStore.js'
 import { encodeBlob } from './codec.js'
+import { type Statement, stmt, writeStatements } from './batches.js'
 import type { CassandraHandle } from './connect.js'
 import { bucketOf } from './rows.js'
 import { INBOX_BUCKET, MESSAGE_BUCKET } from './schema.js'
-
-interface Statement {
-  query: string
-  params: unknown[]
-  /** Rough serialized size, for splitting batches. */
-  bytes: number
-}
-
-/** Estimated bytes per batch; Cassandra fails multi-partition batches above 50 KiB by default. */
-const BATCH_BYTES = 32 * 1024
-const BATCH_STATEMENTS = 64
-/** Per-statement overhead in the size estimate: keys, timestamps, framing. */
-const STATEMENT_OVERHEAD = 96
 
 export class CommitApplier {
   private readonly q: Record<'buckets' | 'clearMessages' | 'clearBuckets' | 'inbox' | 'message' | 'msgKey' |
@@ -67,7 +53,7 @@ export class CommitApplier {
   /** Writes commit `c`, decided with timestamp `ts`; resolves once every write is at `write` consistency. */
   async apply(owner: UserRef, ts: number, c: UserCommit): Promise<void> {
     const statements = [...await this.clears(owner, ts, c.clearHistory ?? []), ...this.writes(owner, ts + 1, c)]
-    await Promise.all(chunk(statements).map((batch) => this.send(batch)))
+    await writeStatements(this.handle, statements)
   }
 
   private async clears(owner: UserRef, ts: number, convs: ConvId[]): Promise<Statement[]> {
@@ -115,41 +101,8 @@ export class CommitApplier {
     }
     return out
   }
-
-  private async send(batch: Statement[]): Promise<void> {
-    const { client, consistency } = this.handle
-    const opts = { prepare: true, consistency: consistency.write, isIdempotent: true }
-    if (batch.length === 1) {
-      await client.execute(batch[0]!.query, batch[0]!.params, opts)
-    } else {
-      await client.batch(batch.map(({ query, params }) => ({ query, params })), { ...opts, logged: false })
-    }
-  }
 }
 
-function stmt(query: string, params: unknown[], payload: number): Statement {
-  return { query, params, bytes: payload + STATEMENT_OVERHEAD }
-}
-
-/** Splits statements, in order, into batches under BATCH_BYTES / BATCH_STATEMENTS. */
-function chunk(statements: Statement[]): Statement[][] {
-  const out: Statement[][] = []
-  let current: Statement[] = []
-  let bytes = 0
-  for (const s of statements) {
-    if (current.length > 0 && (bytes + s.bytes > BATCH_BYTES || current.length >= BATCH_STATEMENTS)) {
-      out.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(s)
-    bytes += s.bytes
-  }
-  if (current.length > 0) out.push(current)
-  return out
-}
-
-/** Keeps the last item per key, in first-seen key order (a commit's later upsert wins, as in LMDB). */
 function lastWins<T>(items: readonly T[], key: (item: T) => string): T[] {
   const byKey = new Map<string, T>()
   for (const item of items) byKey.set(key(item), item)

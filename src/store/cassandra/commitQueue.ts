@@ -52,20 +52,17 @@ function takeBatch(q: Waiting[]): Waiting[] {
 }
 
 /**
- * One commit equivalent to applying `cs` in order. The stores write every row of a commit
- * with one timestamp, and Cassandra breaks a same-timestamp tie by value, not order, so each
- * record appears once: the last write of each key wins, as it would have applied in turn. A
- * history clear may only be in the first commit (its clears are written before the rest).
+ * One commit equivalent to applying `cs` in order: their writes concatenated, in order. A
+ * record written by several of them appears several times; the applier writes each record
+ * once, the last occurrence (applyCommit.ts `lastWins`), because Cassandra breaks a tie
+ * between writes with one timestamp by value, not by order. A history clear may only be in
+ * the first commit (its clears are written before the rest).
  */
 export function mergeCommits(cs: readonly UserCommit[]): UserCommit {
   if (cs.slice(1).some((c) => c.clearHistory?.length)) throw new Error('mergeCommits: a history clear must come first')
-  const lastBy = <T>(items: T[], key: (t: T) => string): T[] => [...new Map(items.map((t) => [key(t), t])).values()]
   const all = <K extends keyof UserCommit>(k: K) => cs.flatMap((c) => (c[k] ?? []) as NonNullable<UserCommit[K]>[number][])
   const merged: UserCommit = {
-    inbox: all('inbox'),
-    messages: lastBy(all('messages'), (m) => `${m.conv}\u0000${m.msg.seq}`),
-    conversations: lastBy(all('conversations'), (r) => r.conv),
-    dedupe: lastBy(all('dedupe'), (d) => `${d.conv}\u0000${d.random}`),
+    inbox: all('inbox'), messages: all('messages'), conversations: all('conversations'), dedupe: all('dedupe'),
   }
   if (cs[0]?.clearHistory?.length) merged.clearHistory = cs[0].clearHistory
   return merged

@@ -3,7 +3,7 @@
  * does for users: deletions at the decided timestamp `ts`, upserts at `ts + 1`, so a commit
  * that destroys and re-creates keeps its new rows, and re-applying any commit (a retry, a
  * roll-forward by the next reader) never overwrites a later one. Statements go out as
- * parallel LOGGED batches under Cassandra's 50 KiB batch threshold.
+ * parallel unlogged batches (batches.ts).
  *
  * A destroy deletes whole partitions: the record, every member bucket, mutes, requests,
  * dedupe, and every message bucket up to the head's last seq (seqs are contiguous, so the
@@ -11,17 +11,14 @@
  */
 import type { GroupCommit, GroupRef } from '../GroupStore.js'
 import { encodeBlob } from './codec.js'
+import { type Statement, stmt, writeStatements } from './batches.js'
 import type { CassandraHandle } from './connect.js'
 import { bucketOf } from './rows.js'
 import { GROUP_MEMBER_BUCKETS, GROUP_MESSAGE_BUCKET } from './schema.js'
 
 /** Dedupe rows expire after this many seconds (well above the 5-minute dedupe window). */
 const DEDUPE_TTL_SECONDS = 900
-const BATCH_BYTES = 32 * 1024
-const BATCH_STATEMENTS = 64
-const STATEMENT_OVERHEAD = 96
 
-interface Statement { query: string; params: unknown[]; bytes: number }
 
 /** Member partition of an account: 32-bit FNV-1a of its UTF-16 code units, mod the bucket count. */
 export function memberBucket(account: string): number {
@@ -63,7 +60,7 @@ export class GroupCommitApplier {
   /** Writes commit `c` decided at `ts` with the head's resulting `lastSeq`. */
   async apply(g: GroupRef, ts: number, lastSeq: number, c: GroupCommit): Promise<void> {
     const statements = [...this.deletions(g, ts, lastSeq, c), ...this.upserts(g, ts + 1, c)]
-    await Promise.all(chunk(statements).map((b) => this.send(b)))
+    await writeStatements(this.handle, statements)
   }
 
   private deletions(g: GroupRef, ts: number, lastSeq: number, c: GroupCommit): Statement[] {
@@ -71,16 +68,16 @@ export class GroupCommitApplier {
     const q = this.q
     const out: Statement[] = []
     if (c.destroy) {
-      out.push(stmt(q.delGroup!, [ts, app, id]), stmt(q.delMutes!, [ts, app, id]), stmt(q.delRequests!, [ts, app, id]),
-        stmt(q.delDedupe!, [ts, app, id]))
-      for (let b = 0; b < GROUP_MEMBER_BUCKETS; b++) out.push(stmt(q.delMemberBucket!, [ts, app, id, b]))
+      out.push(small(q.delGroup!, [ts, app, id]), small(q.delMutes!, [ts, app, id]), small(q.delRequests!, [ts, app, id]),
+        small(q.delDedupe!, [ts, app, id]))
+      for (let b = 0; b < GROUP_MEMBER_BUCKETS; b++) out.push(small(q.delMemberBucket!, [ts, app, id, b]))
       const keptFrom = lastSeq - (c.messages?.length ?? 0)
-      for (let b = 0; b <= bucketOf(keptFrom, GROUP_MESSAGE_BUCKET); b++) out.push(stmt(q.delMessageBucket!, [ts, app, id, b]))
+      for (let b = 0; b <= bucketOf(keptFrom, GROUP_MESSAGE_BUCKET); b++) out.push(small(q.delMessageBucket!, [ts, app, id, b]))
     }
     for (const a of c.removeMembers ?? []) {
-      out.push(stmt(q.delMember!, [ts, app, id, memberBucket(a), a]), stmt(q.delIndex!, [ts, app, a, id]))
+      out.push(small(q.delMember!, [ts, app, id, memberBucket(a), a]), small(q.delIndex!, [ts, app, a, id]))
     }
-    for (const a of c.removeRequests ?? []) out.push(stmt(q.delRequest!, [ts, app, id, a]))
+    for (const a of c.removeRequests ?? []) out.push(small(q.delRequest!, [ts, app, id, a]))
     return out
   }
 
@@ -94,7 +91,7 @@ export class GroupCommitApplier {
       out.push(blobStmt(q.index!, [app, m.account, id], encodeBlob({ groupId: id, joinTime: m.joinTime }), ts))
     }
     for (const m of c.mutes ?? []) {
-      out.push(m.until === 0 ? stmt(q.delMute!, [ts, app, id, m.account]) : stmt(q.mute!, [app, id, m.account, m.until, ts]))
+      out.push(m.until === 0 ? small(q.delMute!, [ts, app, id, m.account]) : small(q.mute!, [app, id, m.account, m.until, ts]))
     }
     for (const r of c.requests ?? []) out.push(blobStmt(q.request!, [app, id, r.account], encodeBlob(r), ts))
     for (const m of c.messages ?? []) {
@@ -103,37 +100,14 @@ export class GroupCommitApplier {
     for (const d of c.dedupe ?? []) out.push(blobStmt(q.dedupe!, [app, id, d.from, d.random], encodeBlob(d.record), ts))
     return out
   }
-
-  private async send(batch: Statement[]): Promise<void> {
-    const { client, consistency } = this.handle
-    const opts = { prepare: true, consistency: consistency.write, isIdempotent: true }
-    if (batch.length === 1) await client.execute(batch[0]!.query, batch[0]!.params, opts)
-    else await client.batch(batch.map(({ query, params }) => ({ query, params })), { ...opts, logged: true })
-  }
 }
 
-function stmt(query: string, params: unknown[], payload = 64): Statement {
-  return { query, params, bytes: payload + STATEMENT_OVERHEAD }
+/** A statement of fixed-size parameters (keys, numbers). */
+function small(query: string, params: unknown[]): Statement {
+  return stmt(query, params, 64)
 }
 
 /** An insert whose params are `keys`, then `blob`, then the timestamp. */
 function blobStmt(query: string, keys: unknown[], blob: Buffer, ts: number): Statement {
   return stmt(query, [...keys, blob, ts], blob.length + 64)
-}
-
-function chunk(statements: Statement[]): Statement[][] {
-  const out: Statement[][] = []
-  let current: Statement[] = []
-  let bytes = 0
-  for (const s of statements) {
-    if (current.length > 0 && (bytes + s.bytes > BATCH_BYTES || current.length >= BATCH_STATEMENTS)) {
-      out.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(s)
-    bytes += s.bytes
-  }
-  if (current.length > 0) out.push(current)
-  return out
 }
