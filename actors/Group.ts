@@ -4,8 +4,12 @@
  * the single writer of all of the group's GroupStore records (and of its rows in the
  * per-user joined-group index), so it assigns message seqs without locks. Every change is
  * committed durably before it is applied in memory and answered. It never awaits another
- * actor: notices to users and message pushes are sent by the coordinator outside actors
+ * actor: notices to users are sent by the coordinator outside actors
  * (src/messaging/group.ts), which also checks accounts before asking here.
+ *
+ * Live traffic goes out through RoomFanout (once per thread with members online). After a
+ * commit that adds or removes members, the group tells each one's UserSession to
+ * (un)subscribe their devices to the group's topic.
  *
  * Permission decisions all go through the pure rule table in actors/group/rules.ts.
  */
@@ -20,12 +24,17 @@ import {
 } from './group/management.js'
 import { GroupState } from './group/state.js'
 import { Rank } from './group/rules.js'
-import type { Actor, ActorContext, DeactivationReason } from './runtime/types.js'
+import type { Actor, ActorContext, DeactivationReason, TopicInterest } from './runtime/types.js'
+import { userActor } from './ActorId.js'
+import { RoomFanout } from './group/fanout.js'
+import type { UserSessionMsg } from './UserSession.js'
 
 /** What the handler modules get: the state, the clock, and the one way to change state. */
 export interface GroupCtx {
   readonly s: GroupState
   readonly actor: ActorContext<ActorDeps>
+  /** The group's live fan-out to members' online sockets. */
+  readonly fanout: RoomFanout
   nowSec(): number
   view(group: GroupRecord): GroupView
   /** Commits durably, then applies to `s`. A failed commit marks the actor broken. */
@@ -34,6 +43,7 @@ export interface GroupCtx {
 
 export class Group implements Actor, GroupCtx {
   s!: GroupState
+  fanout!: RoomFanout
   private broken = false
 
   constructor(readonly actor: ActorContext<ActorDeps>) {}
@@ -45,6 +55,7 @@ export class Group implements Actor, GroupCtx {
   async onActivate(): Promise<void> {
     const { groups } = this.actor.deps
     this.s = new GroupState(await groups.load(this.ref))
+    this.fanout = new RoomFanout(this.actor)
     const [newest] = await groups.readMessages(this.ref, { limit: 1 })
     if (newest) this.s.lastMsgTime = newest.time
   }
@@ -53,8 +64,10 @@ export class Group implements Actor, GroupCtx {
 
   async handle(raw: { kind: string }): Promise<unknown> {
     if (this.broken) throw new Error('group state is stale after a failed commit; restarting')
-    const msg = raw as GroupMsg
+    const msg = raw as GroupMsg | TopicInterest
     switch (msg.kind) {
+      case 'interest': return this.fanout.onInterest(msg)
+      case 'online': return { online: this.fanout.online() }
       case 'create': return onCreate(this, msg)
       case 'info': return this.onInfo()
       case 'members': return this.onMembers(msg)
@@ -88,7 +101,24 @@ export class Group implements Actor, GroupCtx {
       this.broken = true
       throw new Error(`group commit failed for ${this.ref.app}/${this.ref.groupId}: ${String(e)}`)
     }
+    const before = this.s.members
+    const joined = (c.members ?? []).filter((m) => !before.has(m.account)).map((m) => m.account)
+    const left = c.destroy ? [...before.keys()] : (c.removeMembers ?? []).filter((a) => before.has(a))
     this.s.apply(c)
+    this.subscribe(joined, true)
+    if (left.length) {
+      this.fanout.publish({ type: 'groupLeave', groupId: this.actor.self.key, accounts: left })
+      this.subscribe(left, false)
+    }
+  }
+
+  /** Tells the sessions of `accounts` to (un)subscribe their devices to this group's topic. */
+  private subscribe(accounts: string[], on: boolean): void {
+    const topics = [this.fanout.topic]
+    for (const a of accounts) {
+      const m: UserSessionMsg = { kind: 'topics', topics, on }
+      this.actor.tell(userActor(this.actor.self.app, a), m)
+    }
   }
 
   private onInfo(): GroupView {

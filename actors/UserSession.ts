@@ -16,6 +16,7 @@ import type { StoredMessage } from '../src/protocol/message.js'
 import type { AccountRecord } from '../src/store/AccountStore.js'
 import type { ConversationRecord, UserCommit, UserRef } from '../src/store/MessageStore.js'
 import type { ActorDeps } from './deps.js'
+import { groupTopic } from './group/topic.js'
 import { type Actor, type ActorContext, type ConnRef, type DeactivationReason, LaterReply } from './runtime/types.js'
 import {
   emptyConversation, isPeerRead, recalled, sortedViews, withMessage,
@@ -32,9 +33,14 @@ export interface DeliveryOptions {
   lifeTime?: number
 }
 
+/** The attach reply: the user's inbox head. */
+export interface AttachResult { inboxSeq: number }
+
 export type UserSessionMsg =
   | { kind: 'attach'; conn: ConnRef; platform: Platform; sigTime: number }
   | { kind: 'detach'; conn: ConnRef }
+  /** (Un)subscribes every device of this user to group topics (sent by a group on joins and leaves). */
+  | { kind: 'topics'; topics: string[]; on: boolean }
   /**
    * Store a message in this user's view: `deliver` as the receiver, `recordSent` as the
    * sender. `seq` absent: this session sequences the conversation and assigns lastSeq+1;
@@ -120,6 +126,7 @@ export class UserSession implements Actor {
     switch (msg.kind) {
       case 'attach': return this.onAttach(msg)
       case 'detach': return this.onDetach(msg)
+      case 'topics': return this.onTopics(msg)
       case 'deliver': return this.onMessage(msg.msg, msg.opts, true, msg.seq)
       case 'recordSent': return msg.reserveOnly ? this.onReserve(msg.msg) : this.onMessage(msg.msg, msg.opts, false, msg.seq)
       case 'sync': return this.onSync(msg)
@@ -180,7 +187,13 @@ export class UserSession implements Actor {
     return { ...ev, seq: ++this.inboxSeq } as E
   }
 
-  private onAttach(m: Extract<UserSessionMsg, { kind: 'attach' }>): Promise<{ inboxSeq: number }> {
+  /**
+   * Registers a device and subscribes it to the topics of the user's groups (read from the
+   * joined-group index) before replying. Joins and leaves reach this session as `topics`
+   * messages; every subscription change for a connection leaves from here, so its thread
+   * applies them in order.
+   */
+  private onAttach(m: Extract<UserSessionMsg, { kind: 'attach' }>): Promise<AttachResult> {
     return this.ensureImported().then(() => {
       if (m.sigTime < (this.account?.kickedAt ?? 0)) throw new ParleyError('SIG_INVALIDATED')
       const policy = this.ctx.deps.apps.get(this.owner.app)?.multiLogin ?? 'perPlatform'
@@ -196,8 +209,14 @@ export class UserSession implements Actor {
       this.devices.set(connKey(m.conn), { conn: m.conn, platform: m.platform, since })
       const { connections } = this.ctx.deps
       connections.remove(this.owner.app, this.owner.user, kicked)
-      return connections.add(this.owner.app, this.owner.user, { conn: m.conn, platform: m.platform, since, sigTime: m.sigTime })
-        .then(() => ({ inboxSeq: this.inboxSeq }))
+      const { app, user } = this.owner
+      return Promise.all([
+        connections.add(app, user, { conn: m.conn, platform: m.platform, since, sigTime: m.sigTime }),
+        this.ctx.deps.groups.joinedGroups(app, user),
+      ]).then(([, joined]) => {
+        if (joined.length) this.ctx.subscribe(m.conn, joined.map((g) => groupTopic(app, g.groupId)), true)
+        return { inboxSeq: this.inboxSeq }
+      })
     })
   }
 
@@ -210,6 +229,10 @@ export class UserSession implements Actor {
 
   private disconnect(conn: ConnRef, code: number, reason: string): void {
     this.ctx.disconnect(conn, code, reason, encode({ op: 'bye', code, reason }))
+  }
+
+  private onTopics(m: Extract<UserSessionMsg, { kind: 'topics' }>): void {
+    for (const d of this.devices.values()) this.ctx.subscribe(d.conn, m.topics, m.on)
   }
 
   private onDetach(m: Extract<UserSessionMsg, { kind: 'detach' }>): void {

@@ -74,6 +74,8 @@ export type GroupMsg =
    */
   | { kind: 'send'; by: Operator; from: string; draft: SendDraft }
   | { kind: 'history'; by: Operator; before?: number; limit: number }
+  /** Members' sockets online now, summed over threads (get_online_member_num). */
+  | { kind: 'online' }
 
 /** A group as the info request shows it. */
 export interface GroupView {

@@ -1,7 +1,7 @@
 /**
  * The Group actor's message handlers: send (server seq, Random dedupe, mute checks) and
- * history. A stored message is durable before it is answered; pushes to members' devices
- * are the coordinator's job (src/messaging/group.ts), using the reply's `recipients`.
+ * history. A stored message is durable before it is published to members' devices (once per
+ * thread with members online, see fanout.ts) and answered.
  */
 import { ParleyError } from '../../src/errors.js'
 import type { GroupMessage } from '../../src/store/GroupStore.js'
@@ -30,13 +30,17 @@ export async function onSend(g: GroupCtx, m: Msg<'send'>): Promise<SendReply> {
   const recipients = [...g.s.members.keys()].filter((a) => a !== m.from)
   const d = m.draft
   const base = { from: m.from, random: d.random, time: now, body: d.body, cloudCustomData: d.cloudCustomData, priority: d.priority, flags: 0 }
+  const groupId = g.actor.self.key
   if (d.onlineOnly || !GroupTypeRules[group.type].storesHistory) {
-    return { seq: 0, time: now, duplicate: false, recipients, message: { ...base, seq: 0 } }
+    const message = { ...base, seq: 0 }
+    g.fanout.publish({ type: 'groupMsg', groupId, msg: message })
+    return { seq: 0, time: now, duplicate: false, recipients, message }
   }
   const dup = await findDuplicate(g, m.from, d.random, now)
   if (dup) return { seq: dup.seq, time: dup.time, duplicate: true, recipients: [], message: dup }
   const message: GroupMessage = { ...base, seq: g.s.lastSeq + 1 }
   await g.commit({ messages: [message], dedupe: [{ from: m.from, random: d.random, record: { seq: message.seq, time: now } }] })
+  g.fanout.publish({ type: 'groupMsg', groupId, msg: message })
   return { seq: message.seq, time: now, duplicate: false, recipients, message }
 }
 

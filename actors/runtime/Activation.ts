@@ -14,6 +14,7 @@ import type {
   ActorTimers,
   AskOptions,
   ConnRef,
+  ThreadRef,
   DeactivationReason,
   Logger,
   Router,
@@ -175,6 +176,22 @@ export class ActivationContext<S> implements ActorContext<S> {
 
   disconnect(conn: ConnRef, code: number, reason: string, frame?: Uint8Array): void {
     this.router.disconnect(conn, code, reason, frame)
+  }
+
+  subscribe(conn: ConnRef, topics: readonly string[], on: boolean): void {
+    this.router.subscribe(conn, topics, on)
+  }
+
+  publish(where: ThreadRef, topic: string, ev: unknown): void {
+    this.router.publish(where, topic, ev)
+  }
+
+  queryInterest(where: ThreadRef, topic: string, replyTo: ActorId): void {
+    this.router.queryInterest(where, topic, replyTo)
+  }
+
+  threads(): ThreadRef[] {
+    return this.router.threads()
   }
 
   now(): number {

@@ -18,7 +18,8 @@ import type { AskEnvelope, ReplyAddress, ReplyEnvelope, ThreadEnvelope } from '.
 import type { ReplySink } from './ActorHost.js'
 import type { RemoteNodes } from './RemoteNodes.js'
 import type { ThreadMesh } from './ThreadMesh.js'
-import type { ActorMessage, AskOptions, ConnRef, Logger, Router } from './types.js'
+import type { ActorMessage, AskOptions, ConnRef, Logger, Router, ThreadRef } from './types.js'
+import { threadsOf } from '../../cluster/nodeId.js'
 
 export const DEFAULT_ASK_TIMEOUT_MS = 10_000
 
@@ -43,7 +44,7 @@ export class MeshRouter implements Router, ReplySink {
   private readonly log: Logger
   private readonly node: string
   private readonly thread: number
-  private readonly threads: number
+  private readonly threadCount: number
   private readonly defaultTimeoutMs: number
 
   constructor(opts: MeshRouterOptions) {
@@ -53,14 +54,14 @@ export class MeshRouter implements Router, ReplySink {
     this.log = opts.log
     this.node = opts.mesh.node
     this.thread = opts.mesh.thread
-    this.threads = opts.mesh.threads
+    this.threadCount = opts.mesh.threads
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS
   }
 
   tell(to: ActorId, msg: ActorMessage): void {
     const env: ThreadEnvelope = { t: 'tell', to: actorIdString(to), msg }
     try {
-      this.route(this.owner(to), shardOf(to, this.threads), env)
+      this.route(this.owner(to), shardOf(to, this.threadCount), env)
     } catch (err) {
       this.dropped(env, err)
     }
@@ -73,7 +74,7 @@ export class MeshRouter implements Router, ReplySink {
     const env: AskEnvelope = { t: 'ask', id, node: this.node, from: this.thread, to: key, msg, timeoutMs }
     const reply = this.mesh.awaitReply<R>(id, timeoutMs, key)
     try {
-      this.route(this.owner(to), shardOf(to, this.threads), env)
+      this.route(this.owner(to), shardOf(to, this.threadCount), env)
     } catch (err) {
       this.mesh.receive({ t: 'reply', id, ok: false, error: toWireError(err) })
     }
@@ -90,6 +91,27 @@ export class MeshRouter implements Router, ReplySink {
         ? { t: 'close', conn: conn.conn, code, reason }
         : { t: 'close', conn: conn.conn, code, reason, frame }
     this.safeRoute(conn.node, conn.thread, env)
+  }
+
+  subscribe(conn: ConnRef, topics: readonly string[], on: boolean): void {
+    this.safeRoute(conn.node, conn.thread, { t: 'sub', conn: conn.conn, topics, on })
+  }
+
+  publish(where: ThreadRef, topic: string, ev: unknown): void {
+    this.safeRoute(where.node, where.thread, { t: 'pub', topic, ev })
+  }
+
+  queryInterest(where: ThreadRef, topic: string, replyTo: ActorId): void {
+    this.safeRoute(where.node, where.thread, { t: 'interest', topic, replyTo: actorIdString(replyTo) })
+  }
+
+  threads(): ThreadRef[] {
+    const out: ThreadRef[] = []
+    for (const node of this.membership.snapshot().nodes) {
+      const n = node === this.node ? this.threadCount : threadsOf(node) ?? this.threadCount
+      for (let thread = 0; thread < n; thread++) out.push({ node, thread })
+    }
+    return out
   }
 
   reply(to: ReplyAddress, env: ReplyEnvelope): void {
@@ -117,7 +139,7 @@ export class MeshRouter implements Router, ReplySink {
   private route(node: string, thread: number, env: ThreadEnvelope): void {
     if (node !== this.node) {
       this.remote.send(node, thread, env)
-    } else if (Number.isInteger(thread) && thread >= 0 && thread < this.threads) {
+    } else if (Number.isInteger(thread) && thread >= 0 && thread < this.threadCount) {
       this.mesh.send(thread, env)
     } else {
       this.log.error('envelope for a thread this node does not have; dropped', { thread, tag: env.t })

@@ -62,6 +62,12 @@ export function meshTransferList(p: MeshPorts): MessagePort[] {
 export interface ConnSink {
   push(conn: number, frame: Uint8Array): void
   close(conn: number, code: number, reason: string, frame?: Uint8Array): void
+  /** (Un)subscribes a connection to topics; unknown connections are ignored. */
+  subscribe(conn: number, topics: readonly string[], on: boolean): void
+  /** Publishes an event (a GroupEvent) to the topic's subscribers on this thread. */
+  publish(topic: string, ev: unknown): void
+  /** Tells actor `replyTo` this thread's subscriber count for `topic`, if non-zero. */
+  interestQuery(topic: string, replyTo: string): void
 }
 
 export interface ThreadMeshOptions {
@@ -280,6 +286,18 @@ export class ThreadMesh {
         case 'close':
           if (this.sink === null) this.counters.dropped++
           else this.sink.close(env.conn, env.code, env.reason, env.frame)
+          return
+        case 'sub':
+          if (this.sink === null) this.counters.dropped++
+          else this.sink.subscribe(env.conn, env.topics, env.on)
+          return
+        case 'pub':
+          if (this.sink === null) this.counters.dropped++
+          else this.sink.publish(env.topic, env.ev)
+          return
+        case 'interest':
+          if (this.sink === null) this.counters.dropped++
+          else this.sink.interestQuery(env.topic, env.replyTo)
           return
         case 'relay':
           this.relay(env.node, env.thread, env.env)

@@ -5,9 +5,7 @@
 import type { ActorId } from '../ActorId.js'
 
 /** Where one client connection lives: node, worker thread on that node, connection number. */
-export interface ConnRef {
-  readonly node: string
-  readonly thread: number
+export interface ConnRef extends ThreadRef {
   readonly conn: number
 }
 
@@ -37,6 +35,39 @@ export interface Router {
   push(conn: ConnRef, frame: Uint8Array): void
   /** Closes a connection with a close code after sending it `frame` (if given). */
   disconnect(conn: ConnRef, code: number, reason: string, frame?: Uint8Array): void
+  /** Subscribes (`on`) or unsubscribes a connection to/from topics on its thread; at most once. */
+  subscribe(conn: ConnRef, topics: readonly string[], on: boolean): void
+  /**
+   * Publishes an event (a GroupEvent, encoded by the receiving thread into its sockets'
+   * frames) to a topic's subscribers on one thread of one node; at most once.
+   */
+  publish(where: ThreadRef, topic: string, ev: unknown): void
+  /**
+   * Asks thread `where` to tell actor `replyTo` its subscriber count for `topic` (a
+   * TopicInterest message), if it has subscribers; at most once.
+   */
+  queryInterest(where: ThreadRef, topic: string, replyTo: ActorId): void
+  /** Every worker thread of every live node, as the current membership snapshot lists them. */
+  threads(): ThreadRef[]
+}
+
+/** One worker thread of one node. */
+export interface ThreadRef {
+  readonly node: string
+  readonly thread: number
+}
+
+/**
+ * What a thread tells an actor about a topic: how many of its connections subscribe to it
+ * now (0 = none left). Sent on the thread's first subscriber at once, on other changes
+ * coalesced, and in answer to `queryInterest`.
+ */
+export interface TopicInterest {
+  readonly kind: 'interest'
+  readonly topic: string
+  readonly node: string
+  readonly thread: number
+  readonly count: number
 }
 
 export interface Logger {

@@ -6,7 +6,9 @@
  */
 import type { TemplatedApp } from 'uWebSockets.js'
 import { userActor } from '../../actors/ActorId.js'
-import type { UserSessionMsg } from '../../actors/UserSession.js'
+import type { AttachResult, UserSessionMsg } from '../../actors/UserSession.js'
+import type { ConnSink } from '../../actors/runtime/ThreadMesh.js'
+import type { GroupEvent } from '../protocol/events.js'
 import type { ConnRef, Logger, Router } from '../../actors/runtime/types.js'
 import type { AppRegistry } from '../config/apps.js'
 import type { ParleyConfig } from '../config/schema.js'
@@ -16,6 +18,8 @@ import { type ClientFrame, CloseCodes } from '../protocol/frames.js'
 import { frameRid, parseClientFrame } from '../protocol/validate.js'
 import { dispatchLive } from './ops.js'
 import { type Socket, type SocketState, SocketTable } from './SocketTable.js'
+import { TopicTable } from './TopicTable.js'
+import { groupTopic } from '../../actors/group/topic.js'
 
 export interface SigVerifier {
   verify(token: string, expect: { sdkAppId: number; userId: string; nowSec: number }): Promise<{ time: number; expire: number }>
@@ -32,8 +36,13 @@ export interface GatewayDeps {
   now?: () => number
 }
 
-export class Gateway {
+/**
+ * Also the thread's ConnSink: pushes and closes for its connections, and the group-topic
+ * operations (subscribe, publish, interest queries) that TopicTable carries out.
+ */
+export class Gateway implements ConnSink {
   readonly sockets: SocketTable
+  private topics: TopicTable | undefined
   private sweeper: NodeJS.Timeout | undefined
   private readonly now: () => number
 
@@ -60,14 +69,40 @@ export class Gateway {
       message: (ws, data, isBinary) => this.onMessage(ws, data, isBinary),
       close: (ws) => this.onClose(ws),
     })
-    this.sweeper = setInterval(() => this.sweepLogins(), 1000)
+    this.topics = new TopicTable({
+      app, sockets: this.sockets, router: this.d.router, where: { node: this.d.node, thread: this.d.thread }, log: this.d.log,
+      coalesceMs: c.roomCoalesceMs, now: this.now,
+    })
+    this.sweeper = setInterval(() => this.sweep(), 1000)
     this.sweeper.unref()
   }
 
   /** Closes every socket with `code` (e.g. 4101 on shutdown) and stops the sweep. */
   closeAll(code: number, reason: string): void {
     if (this.sweeper) clearInterval(this.sweeper)
+    this.topics?.close()
     for (const ws of [...this.sockets.values()]) this.sockets.end(ws, code, reason)
+  }
+
+  push(conn: number, frame: Uint8Array): void {
+    this.sockets.push(conn, frame)
+  }
+
+  close(conn: number, code: number, reason: string, frame?: Uint8Array): void {
+    this.sockets.close(conn, code, reason, frame)
+  }
+
+  subscribe(conn: number, topics: readonly string[], on: boolean): void {
+    const ws = this.sockets.get(conn)
+    if (ws && this.topics) this.topics.subscribe(ws, topics, on)
+  }
+
+  publish(topic: string, ev: unknown): void {
+    this.topics?.publish(topic, ev as GroupEvent)
+  }
+
+  interestQuery(topic: string, replyTo: string): void {
+    this.topics?.query(topic, replyTo)
   }
 
   private onMessage(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
@@ -107,6 +142,11 @@ export class Gateway {
     if (s.phase !== 'live') throw new ParleyError('NOT_LOGGED_IN')
     const data = await dispatchLive(this.d.router, s, frame, this.now())
     if (isClosed(s)) return
+    // The joining socket is subscribed before it hears "joined", so the group's next
+    // message reaches it; its other devices follow through the session.
+    if (frame.op === 'groupApply' && (data as { result?: string }).result === 'joined') {
+      this.topics?.subscribe(ws, [groupTopic(s.app, frame.groupId)], true)
+    }
     this.sockets.send(ws, { op: 'res', rid: frame.rid, ok: true, data })
     if (frame.op === 'logout') this.sockets.end(ws, CloseCodes.LOGGED_OUT, 'logged out')
   }
@@ -120,12 +160,13 @@ export class Gateway {
       const conn: ConnRef = { node: this.d.node, thread: this.d.thread, conn: s.id }
       const actor = userActor(f.sdkAppId, f.userId)
       const attach: UserSessionMsg = { kind: 'attach', conn, platform: f.platform, sigTime: sig.time }
-      const r = await this.d.router.ask<{ inboxSeq: number }>(actor, attach)
+      const r = await this.d.router.ask<AttachResult>(actor, attach)
       if (isClosed(s)) {
         this.detach(f.sdkAppId, f.userId, conn)
         return
       }
       Object.assign(s, { phase: 'live', app: f.sdkAppId, userId: f.userId, platform: f.platform, conn })
+      this.sockets.bindUser(ws)
       const data = { userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, inboxSeq: r.inboxSeq, serverTime: this.now() }
       this.sockets.send(ws, { op: 'res', rid: f.rid, ok: true, data })
     } catch (e) {
@@ -135,12 +176,17 @@ export class Gateway {
     }
   }
 
+  /**
+   * Every close of a logged-in socket — by the client, or ended here (4100, 4101, kicks;
+   * `SocketTable.end` marks those closed first) — detaches it from its session, so the user
+   * shows offline and the registry forgets it. A repeated detach changes nothing.
+   */
   private onClose(ws: Socket): void {
     const s = ws.getUserData()
-    const wasLive = s.phase === 'live'
     s.phase = 'closed'
     this.sockets.remove(s.id)
-    if (wasLive && s.conn) this.detach(s.app, s.userId, s.conn)
+    this.topics?.forget(s.topics)
+    if (s.conn) this.detach(s.app, s.userId, s.conn)
   }
 
   private detach(app: number, userId: string, conn: ConnRef): void {
@@ -148,11 +194,20 @@ export class Gateway {
     this.d.router.tell(userActor(app, userId), m)
   }
 
-  private sweepLogins(): void {
+  /**
+   * Every second: ends sockets that never logged in (4102), and room members whose send
+   * buffer stays over the limit (4100) — uWS drops published frames past its own bound
+   * without closing, so a hopeless consumer is found here rather than on a write.
+   */
+  private sweep(): void {
     const deadline = this.now() - this.d.config.loginTimeoutSeconds * 1000
+    const limit = this.d.config.maxBackpressureBytes
     for (const ws of [...this.sockets.values()]) {
       const s = ws.getUserData()
       if (s.phase === 'new' && s.openedAt < deadline) this.sockets.end(ws, CloseCodes.LOGIN_TIMEOUT, 'no login in time')
+      else if (s.topics !== undefined && s.phase === 'live' && ws.getBufferedAmount() > limit) {
+        this.sockets.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
+      }
     }
   }
 }

@@ -23,6 +23,8 @@ export interface SocketState {
   userId: string
   platform: Platform | ''
   conn: ConnRef | undefined
+  /** The group topics this socket subscribes to (see TopicTable); undefined when none. */
+  topics: Set<string> | undefined
 }
 
 export type Socket = WebSocket<SocketState>
@@ -32,6 +34,8 @@ interface Queued { ws: Socket; state: SocketState; frames: (string | Uint8Array)
 
 export class SocketTable {
   private readonly byId = new Map<number, Socket>()
+  /** Logged-in sockets by `app/userId`. */
+  private readonly byUser = new Map<string, Set<number>>()
   private nextId: number
   private queued = new Map<number, Queued>()
   private scheduled = false
@@ -41,17 +45,43 @@ export class SocketTable {
   }
 
   newState(now: number): SocketState {
-    return { id: this.nextId++, json: false, phase: 'new', openedAt: now, app: 0, userId: '', platform: '', conn: undefined }
+    return { id: this.nextId++, json: false, phase: 'new', openedAt: now, app: 0, userId: '', platform: '', conn: undefined, topics: undefined }
   }
 
   add(ws: Socket): void {
     this.byId.set(ws.getUserData().id, ws)
   }
 
+  /** The open socket with connection number `id`. */
+  get(id: number): Socket | undefined {
+    return this.byId.get(id)
+  }
+
+  /** Indexes a socket that just logged in under its app and user. */
+  bindUser(ws: Socket): void {
+    const s = ws.getUserData()
+    const key = `${s.app}/${s.userId}`
+    const set = this.byUser.get(key)
+    if (set) set.add(s.id)
+    else this.byUser.set(key, new Set([s.id]))
+  }
+
+  /** The open sockets of one user on this thread. */
+  ofUser(app: number, userId: string): Socket[] {
+    const ids = this.byUser.get(`${app}/${userId}`)
+    return ids ? [...ids].map((id) => this.byId.get(id)!).filter((ws) => ws !== undefined) : []
+  }
+
   /** Forgets a closed socket, with any frames still queued for it. */
   remove(id: number): void {
+    const ws = this.byId.get(id)
     this.byId.delete(id)
     this.queued.delete(id)
+    if (!ws) return
+    const s = ws.getUserData()
+    const key = `${s.app}/${s.userId}`
+    const set = this.byUser.get(key)
+    if (set?.delete(id) && set.size === 0) this.byUser.delete(key)
   }
 
   get size(): number {

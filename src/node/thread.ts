@@ -70,7 +70,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
   const pool = createLazySigPool(config.sigPoolThreads)
   const verifier = createUserSigVerifier({ pool, getApp: (id) => apps.get(id) })
   const gateway = new Gateway({ router, apps, verifier, config, log, node, thread })
-  mesh.setConnSink(gateway.sockets)
+  mesh.setConnSink(gateway)
   // Cluster: after a Redis outage (possibly a restart that lost the registry), re-register
   // this thread's logged-in sockets so sessions activated later still find their devices.
   links?.registry.onRestored(() => {

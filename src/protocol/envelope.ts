@@ -66,7 +66,33 @@ export interface CloseEnvelope {
 }
 
 /** Any envelope that is delivered to a thread (everything but `relay`). */
-export type ThreadEnvelope = TellEnvelope | AskEnvelope | ReplyEnvelope | PushEnvelope | CloseEnvelope
+/** Subscribes (`on`) or unsubscribes connection `conn` to/from uWS topics on its thread. */
+export interface SubEnvelope {
+  readonly t: 'sub'
+  readonly conn: number
+  readonly topics: readonly string[]
+  readonly on: boolean
+}
+
+/** Publishes one event (a GroupEvent) to a topic's subscribers on the target thread. */
+export interface PublishEnvelope {
+  readonly t: 'pub'
+  readonly topic: string
+  readonly ev: unknown
+}
+
+/**
+ * Asks the target thread to tell actor `replyTo` (an actor id string) how many of its
+ * connections subscribe to `topic`, if any do (see TopicInterest in actors/runtime/types.ts).
+ */
+export interface InterestQueryEnvelope {
+  readonly t: 'interest'
+  readonly topic: string
+  readonly replyTo: string
+}
+
+export type ThreadEnvelope =
+  | TellEnvelope | AskEnvelope | ReplyEnvelope | PushEnvelope | CloseEnvelope | SubEnvelope | PublishEnvelope | InterestQueryEnvelope
 
 /**
  * Cross-node wrapper, used by the node bus: deliver `env` to thread `thread` of node `node`.

@@ -3,6 +3,7 @@
  * event has a per-user `seq` (1, 2, 3, … with no gaps); a device's catch-up cursor is the
  * highest seq it has applied. Online-only messages are pushed with `seq: 0` and never stored.
  */
+import type { GroupMessage } from '../store/GroupStore.js'
 import type { StoredMessage } from './message.js'
 
 /** Conversation id in one user's view: `c2c:<peerUserId>` (groups later: `group:<GroupId>`). */
@@ -25,3 +26,19 @@ export type InboxEvent =
   | { type: 'conv'; seq: number; conv: ConvId; pinned?: boolean; deleted?: boolean }
 
 export type InboxEventType = InboxEvent['type']
+
+/**
+ * Group traffic pushed to the online devices of a group's members, outside the user's
+ * inbox stream (frame `{ op: 'gev', evs: GroupEvent[] }`; several events may share a frame
+ * when the server coalesces a busy room). Stored group messages carry the group's `seq`
+ * (1, 2, 3, … per group): a device that sees a gap, or reconnects, fetches what it missed
+ * with `groupHistory`. Online-only messages and rooms that keep no history (AVChatRoom,
+ * BChatRoom) push `seq: 0` and are never caught up.
+ */
+export type GroupEvent =
+  | { type: 'groupMsg'; groupId: string; msg: GroupMessage }
+  /**
+   * `accounts` left the group (quit, kicked, or the group was destroyed). The last group
+   * event their devices get: the server unsubscribes them right after it.
+   */
+  | { type: 'groupLeave'; groupId: string; accounts: string[] }

@@ -3,7 +3,7 @@
  * Frames are msgpack maps on binary WebSocket messages, or the same shape as JSON on text
  * messages (debug). `rid` is a client-chosen request id echoed in the response.
  */
-import type { InboxEvent } from './events.js'
+import type { GroupEvent, InboxEvent } from './events.js'
 import type { GroupFrame } from './groupFrames.js'
 import type { MsgElement, StoredMessage } from './message.js'
 
@@ -62,6 +62,8 @@ export type ServerFrame =
   | { op: 'res'; rid: number; ok: true; data?: unknown }
   | { op: 'res'; rid: number; ok: false; code: number; message: string }
   | { op: 'ev'; ev: InboxEvent }
+  /** Group traffic (see GroupEvent); coalesced events of one room share a frame. */
+  | { op: 'gev'; evs: GroupEvent[] }
   | { op: 'pong'; rid?: number; t: number }
   /** Sent just before the server closes the socket with `code`. */
   | { op: 'bye'; code: number; reason: string }

@@ -42,6 +42,7 @@ t.test('kill -9 of a node, then a rolling restart, under traffic', async (t) => 
     await cluster.kill9(1)
     t.ok(traffic.acked.length < 10_002, `killed mid-traffic (${traffic.acked.length} acknowledged)`)
     await withDeadline(traffic.done, 400_000, 'every send settled')
+    t.comment(`retried after: ${JSON.stringify([...traffic.retried])} (code, count)`)
     t.same(traffic.failures, [], 'every send was eventually acknowledged')
     t.equal(traffic.acked.length, 10_002)
     const movedOff = [devices.get(receivers[0])![1], devices.get(receivers[1])![0], senders[1]]
@@ -60,6 +61,7 @@ t.test('kill -9 of a node, then a rolling restart, under traffic', async (t) => 
       await cluster.startNode(i)
     }
     await withDeadline(traffic.done, 300_000, 'every send settled')
+    t.comment(`retried after: ${JSON.stringify([...traffic.retried])} (code, count)`)
     t.same(traffic.failures, [], 'every send was eventually acknowledged')
     t.equal(traffic.acked.length, 1800)
     everAcked.push(...traffic.acked)

@@ -11,8 +11,12 @@ import type { Test } from 'tap'
 import { ParleyClientError, type StoredMessage } from '../../src/client/index.js'
 import { type TestClient, waitEvent, withDeadline } from '../helpers/sdkClients.js'
 
-/** Attempts per message before it counts as failed; generous: a node's hand-off may refuse many fast. */
-const MAX_ATTEMPTS = 1000
+/**
+ * How long one message may keep failing with retryable errors before it counts as failed.
+ * A time budget, not an attempt count: while a node hands off, refusals can come back in
+ * a millisecond each, and their number says nothing about whether the cluster recovers.
+ */
+const RETRY_BUDGET_MS = 240_000
 
 export interface Acked { from: string; to: string; msgKey: string; n: number }
 
@@ -20,6 +24,8 @@ export interface Traffic {
   readonly acked: Acked[]
   /** Sends that gave up (a non-retryable error); the tests expect none. */
   readonly failures: unknown[]
+  /** Retried errors by code (e.g. `9012`, or `-3` for a lost connection), for the test log. */
+  readonly retried: Map<number, number>
   /** Resolves once `n` sends are acknowledged. */
   acks(n: number): Promise<void>
   /** Resolves when every sender has sent (and had acknowledged) all its messages. */
@@ -28,12 +34,13 @@ export interface Traffic {
 
 /**
  * Starts `perSender` messages from each sender, round robin over `receivers`, `lanes` in
- * flight per sender. A retryable failure is resent as soon as the client is online, up to
- * MAX_ATTEMPTS times (each failed attempt is a server round trip or a 10 s ask timeout).
+ * flight per sender. A retryable failure is resent as soon as the client is online, for up
+ * to RETRY_BUDGET_MS per message.
  */
 export function startTraffic(senders: TestClient[], receivers: string[], perSender: number, lanes = 4): Traffic {
   const acked: Acked[] = []
   const failures: unknown[] = []
+  const retried = new Map<number, number>()
   const waiters: { n: number; resolve: () => void }[] = []
   const onAck = () => {
     for (const w of waiters.filter((x) => acked.length >= x.n)) {
@@ -44,17 +51,19 @@ export function startTraffic(senders: TestClient[], receivers: string[], perSend
   const sendOne = async (s: TestClient, to: string, n: number) => {
     // One random per logical message, kept across its retries (the server's dedupe key).
     const random = randomInt(1, 0xffffffff)
-    for (let attempt = 1; ; attempt++) {
+    const deadline = Date.now() + RETRY_BUDGET_MS
+    for (;;) {
       try {
         const r = await s.client.sendText(to, `${s.userId} #${n}`, { random, msgSeq: n })
         acked.push({ from: s.userId, to, msgKey: r.msgKey, n })
         onAck()
         return
       } catch (e) {
-        if (!(e instanceof ParleyClientError) || !e.retryable || attempt >= MAX_ATTEMPTS) {
+        if (!(e instanceof ParleyClientError) || !e.retryable || Date.now() > deadline) {
           failures.push(e)
           return
         }
+        retried.set(e.code, (retried.get(e.code) ?? 0) + 1)
         // Resend once the client is connected (at once if it is).
         if (s.client.state !== 'online') await waitEvent(s.client, 'state', (x) => x.state === 'online', 120_000)
       }
@@ -65,7 +74,7 @@ export function startTraffic(senders: TestClient[], receivers: string[], perSend
   }))
   const done = Promise.all(senders.map(run)).then(() => undefined)
   return {
-    acked, failures, done,
+    acked, failures, retried, done,
     acks: (n) => (acked.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
   }
 }

@@ -1,0 +1,174 @@
+/**
+ * Live group traffic over real sockets on a real node (two worker threads, uWS topics,
+ * LMDB): every online device of every member gets each group message once and in order
+ * (binary and JSON sockets alike); joining while online subscribes at once; leaving
+ * unsubscribes before anything published after it; rooms without history push seq 0; and
+ * one room with 1,000 members on real connections delivers every message to every one.
+ */
+import t from 'tap'
+import WebSocket from 'ws'
+import { codec } from '../helpers/rawClient.js'
+import { restOk } from '../helpers/restAdmin.js'
+import { startServer, type TestServer } from '../helpers/server.js'
+import { Rest, uid } from '../rest/fixtures/rest.js'
+
+let server: TestServer
+let rest: Rest
+t.before(async () => {
+  server = await startServer({ config: { roomCoalesceMs: 20 } })
+  rest = new Rest(server)
+})
+t.teardown(() => server.stop())
+
+const G = (cmd: string) => `group_open_http_svc/${cmd}`
+type Frame = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A logged-in socket that keeps every group event it receives, in arrival order. */
+class Member {
+  readonly events: Frame[] = []
+  readonly frames: Frame[] = []
+  private waiters: { check: () => boolean; resolve: () => void }[] = []
+  private rid = 0
+
+  private constructor(readonly userId: string, readonly ws: WebSocket, private readonly json: boolean) {
+    ws.on('message', (data, isBinary) => {
+      const f = (isBinary ? codec.unpack(data as Buffer) : JSON.parse(String(data))) as Frame
+      if (f.op === 'gev') this.events.push(...f.evs)
+      else this.frames.push(f)
+      this.waiters = this.waiters.filter((w) => (w.check() ? (w.resolve(), false) : true))
+    })
+  }
+
+  static async login(userId: string, opts: { json?: boolean; platform?: string } = {}): Promise<Member> {
+    const ws = new WebSocket(server.wsUrl)
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+    const m = new Member(userId, ws, opts.json ?? false)
+    const r = await m.request('login', { sdkAppId: server.app.sdkAppId, userId, userSig: server.userSig(userId), platform: opts.platform ?? 'Web' })
+    if (r.ok !== true) throw new Error(`login ${userId}: ${JSON.stringify(r)}`)
+    return m
+  }
+
+  /** Resolves once `check` holds over what has arrived. */
+  until(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push({ check, resolve }))
+  }
+
+  async request(op: string, fields: Frame = {}): Promise<Frame> {
+    const rid = ++this.rid
+    const frame = { op, rid, ...fields }
+    this.ws.send(this.json ? JSON.stringify(frame) : codec.pack(frame))
+    await this.until(() => this.frames.some((f) => f.op === 'res' && f.rid === rid))
+    return this.frames.find((f) => f.op === 'res' && f.rid === rid)!
+  }
+
+  /** The group messages received for `groupId`. */
+  messages(groupId: string): Frame[] {
+    return this.events.filter((e) => e.type === 'groupMsg' && e.groupId === groupId).map((e) => e.msg)
+  }
+
+  close(): void {
+    this.ws.close()
+  }
+}
+
+async function createGroup(type: string, owner: string, members: string[]): Promise<string> {
+  const r = await rest.ok(G('create_group'), { Type: type, Name: type, Owner_Account: owner, MemberList: members.map((Member_Account) => ({ Member_Account })) })
+  return r.GroupId
+}
+
+const text = (s: string) => [{ MsgType: 'TIMTextElem', MsgContent: { Text: s } }]
+
+async function send(m: Member, groupId: string, s: string): Promise<number> {
+  const r = await m.request('groupSend', { groupId, body: text(s) })
+  if (r.ok !== true) throw new Error(`groupSend: ${JSON.stringify(r)}`)
+  return r.data.seq
+}
+
+t.test('every online device of every member gets each group message once, in order', async (t) => {
+  const [owner, a, b] = await rest.newUsers(3)
+  const groupId = await createGroup('Public', owner, [a, b])
+  const devices = [
+    await Member.login(owner), await Member.login(a, { json: true }), await Member.login(a, { platform: 'Android' }),
+    await Member.login(b), await Member.login(b, { platform: 'iOS', json: true }),
+  ]
+  t.teardown(() => devices.forEach((d) => d.close()))
+  const seqs = [await send(devices[0], groupId, 'one'), await send(devices[1], groupId, 'two'), await send(devices[3], groupId, 'three')]
+  t.same(seqs, [1, 2, 3], 'server seqs 1, 2, 3')
+  for (const d of devices) {
+    await d.until(() => d.messages(groupId).length >= 3)
+    const got = d.messages(groupId)
+    t.same(got.map((m) => m.seq), [1, 2, 3], `${d.userId}: each message once, in seq order`)
+    t.same(got.map((m) => m.body[0].MsgContent.Text), ['one', 'two', 'three'])
+    t.same(got.map((m) => m.from), [owner, a, b], 'with its sender')
+  }
+})
+
+t.test('joining while online subscribes at once; leaving unsubscribes before the next message', async (t) => {
+  const [owner, u] = await rest.newUsers(2)
+  const groupId = await createGroup('Public', owner, [])
+  const dOwner = await Member.login(owner)
+  const dU = await Member.login(u)
+  t.teardown(() => { dOwner.close(); dU.close() })
+  await rest.ok(G('add_group_member'), { GroupId: groupId, MemberList: [{ Member_Account: u }] })
+  // The invitation notice leaves u's session after the subscription, on the same path.
+  await dU.until(() => dU.frames.some((f) => f.op === 'ev' && f.ev.msg?.from === '@TIM#SYSTEM' && f.ev.msg.body[0].MsgContent.Data.includes(groupId)))
+  await send(dOwner, groupId, 'welcome')
+  await dU.until(() => dU.messages(groupId).length === 1)
+  t.equal(dU.messages(groupId)[0].body[0].MsgContent.Text, 'welcome', 'the new member gets the next message live')
+
+  await rest.ok(G('delete_group_member'), { GroupId: groupId, MemberToDel_Account: [u] })
+  await dU.until(() => dU.events.some((e) => e.type === 'groupLeave'))
+  t.match(dU.events.find((e) => e.type === 'groupLeave'), { groupId, accounts: [u] }, 'the leaver is told, last')
+  await send(dOwner, groupId, 'after the kick')
+  await dOwner.until(() => dOwner.messages(groupId).length === 2)
+  // A one-to-one message sent after the group message, as a fence on u's socket.
+  const c2c = await dOwner.request('send', { to: u, random: 7, body: text('fence') })
+  t.equal(c2c.ok, true)
+  await dU.until(() => dU.frames.some((f) => f.op === 'ev' && f.ev.msg?.body[0].MsgContent.Text === 'fence'))
+  t.same(dU.messages(groupId).map((m) => m.body[0].MsgContent.Text), ['welcome'], 'nothing after the kick reaches the kicked member')
+  const online = await restOk(server, G('get_online_member_num'), { GroupId: groupId }).catch(() => undefined)
+  t.comment(`online member count reply: ${JSON.stringify(online)}`)
+})
+
+t.test('an AVChatRoom pushes seq-0 messages live and keeps none', async (t) => {
+  const [owner, a] = await rest.newUsers(2)
+  const groupId = await createGroup('AVChatRoom', owner, [])
+  const dOwner = await Member.login(owner)
+  const dA = await Member.login(a)
+  t.teardown(() => { dOwner.close(); dA.close() })
+  const joined = await dA.request('groupApply', { groupId })
+  t.equal(joined.ok, true, 'free join')
+  t.equal(await send(dOwner, groupId, 'live only'), 0, 'seq 0: not stored')
+  await dA.until(() => dA.messages(groupId).length === 1)
+  t.match(dA.messages(groupId)[0], { seq: 0, from: owner })
+})
+
+t.test('one room, 1,000 members on real connections: everyone gets every message', async (t) => {
+  t.setTimeout(240_000)
+  const owner = (await rest.newUsers(1))[0]
+  const groupId = await createGroup('AVChatRoom', owner, [])
+  const ids = Array.from({ length: 1000 }, () => uid('m'))
+  const members: Member[] = []
+  t.teardown(() => members.forEach((m) => m.close()))
+  for (let i = 0; i < ids.length; i += 100) {
+    members.push(...await Promise.all(ids.slice(i, i + 100).map((id) => Member.login(id))))
+  }
+  for (let i = 0; i < members.length; i += 100) {
+    const replies = await Promise.all(members.slice(i, i + 100).map((m) => m.request('groupApply', { groupId })))
+    if (replies.some((r) => r.ok !== true)) t.fail(`a join failed: ${JSON.stringify(replies.find((r) => r.ok !== true))}`)
+  }
+  const info = await restOk(server, G('get_group_info'), { GroupIdList: [groupId] })
+  t.equal(info.GroupInfo[0].MemberNum, 1001, 'owner and 1,000 members')
+  const dOwner = await Member.login(owner)
+  t.teardown(() => dOwner.close())
+  // Each joiner's socket is subscribed before its join is answered.
+  const N = 20
+  for (let i = 0; i < N; i++) await send(dOwner, groupId, `m${i}`)
+  await Promise.all(members.map((m) => m.until(() => m.messages(groupId).length >= N)))
+  const complete = members.filter((m) => {
+    const got = m.messages(groupId).map((x) => x.body[0].MsgContent.Text)
+    return got.length === N && got.every((x, i) => x === `m${i}`)
+  })
+  t.equal(complete.length, 1000, 'all 1,000 members got all messages, once each, in order')
+})
