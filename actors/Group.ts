@@ -67,7 +67,7 @@ export class Group implements Actor, GroupCtx {
     const msg = raw as GroupMsg | TopicInterest
     switch (msg.kind) {
       case 'interest': return this.fanout.onInterest(msg)
-      case 'online': return { online: this.fanout.online() }
+      case 'online': return requireGroup(this) && { online: this.fanout.online() }
       case 'create': return onCreate(this, msg)
       case 'info': return this.onInfo()
       case 'members': return this.onMembers(msg)

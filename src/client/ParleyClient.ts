@@ -11,17 +11,25 @@
  *   deadline (`requestTimeoutMs` from the call).
  * - Close codes 4000–4099 end the session (no reconnect), except a login refused with a
  *   retryable error (9006, 9007, 9008, 20005); every other close reconnects with backoff.
+ * - `groupMessage` fires once per stored group message, in seq order per group, except this
+ *   device's own sends; while it has a listener, each login catches the joined groups up
+ *   (groupChannel.ts).
  */
 import type { InboxEvent } from '../protocol/events.js'
 import type {
   ClientFrame, ConvsResult, HistoryResult, LoginResult, SendResult, ServerFrame, SyncResult,
 } from '../protocol/frames.js'
 import type { MsgElement } from '../protocol/message.js'
+import type { JoinedGroup, JoinRequest } from '../store/GroupStore.js'
 import { Connection } from './Connection.js'
 import { CursorPersistence } from './cursor.js'
 import { text } from './elements.js'
 import { Emitter, type Listener } from './Emitter.js'
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
+import {
+  type CreateGroupOptions, type GroupChanges, GroupChannel, type GroupHistoryResult, type GroupInfo, type GroupInviteResult,
+  type GroupMemberChanges, type GroupMembersPage, type GroupSendOptions, type GroupSentMessage,
+} from './groupChannel.js'
 import { InboxTracker } from './InboxTracker.js'
 import { type BackoffOptions, backoffDelay, classifyClose, DefaultBackoff } from './reconnect.js'
 import { RequestTable } from './RequestTable.js'
@@ -46,6 +54,7 @@ export class ParleyClient {
   private readonly emitter = new Emitter<ParleyClientEvents>((err) => queueMicrotask(() => { throw err }))
   private readonly tracker: InboxTracker
   private readonly requests: RequestTable
+  private readonly groups: GroupChannel
   private conn: Connection | undefined
   /** Bumped per connection attempt and by close(): a stale attempt's callbacks see a different value. */
   private gen = 0
@@ -78,6 +87,14 @@ export class ParleyClient {
     this.tracker = new InboxTracker({ userId: opts.userId, dedupeCapacity: opts.dedupeCapacity, maxBuffered: opts.maxBufferedEvents })
     this.requests = new RequestTable(this.o.requestTimeoutMs)
     this.cursorStore = new CursorPersistence(opts.cursorStore, (e) => this.emitError(e))
+    this.groups = new GroupChannel({
+      userId: opts.userId,
+      active: () => this.emitter.listenerCount('groupMessage') > 0,
+      request: (f) => this.request(f),
+      emit: (ev) => this.emitter.emit('groupMessage', ev),
+      synced: (groups) => this.emitter.emit('groupsSynced', { groups }),
+      error: (e) => this.emitError(e),
+    })
   }
 
   get state(): ConnectionState {
@@ -94,7 +111,10 @@ export class ParleyClient {
   }
 
   on<K extends keyof ParleyClientEvents>(event: K, fn: Listener<ParleyClientEvents[K]>): () => void {
-    return this.emitter.on(event, fn)
+    const off = this.emitter.on(event, fn)
+    // Group delivery runs while someone listens; a first listener added online catches up now.
+    if (event === 'groupMessage' && this.emitter.listenerCount(event) === 1 && this.st === 'online') void this.groups.catchUp()
+    return off
   }
 
   once<K extends keyof ParleyClientEvents>(event: K, fn: Listener<ParleyClientEvents[K]>): () => void {
@@ -198,6 +218,33 @@ export class ParleyClient {
     await this.request({ op: 'deleteConv', peer, clearHistory })
   }
 
+  /** Creates a group owned by this user (and with `members`); resolves with its GroupId. */
+  createGroup(o: CreateGroupOptions): Promise<string> { return this.groups.create(o) }
+  groupInfo(groupId: string): Promise<GroupInfo> { return this.groups.info(groupId) }
+  /** A page of members (owner, admins, members, each by join time); `limit` ≤ 100. */
+  groupMembers(groupId: string, page?: { offset?: number; limit?: number }): Promise<GroupMembersPage> { return this.groups.members(groupId, page) }
+  modifyGroup(groupId: string, changes: GroupChanges): Promise<GroupInfo> { return this.groups.modify(groupId, changes) }
+  inviteToGroup(groupId: string, members: string[]): Promise<GroupInviteResult[]> { return this.groups.invite(groupId, members) }
+  /** Removes members of a lower rank; resolves with those removed. */
+  kickFromGroup(groupId: string, members: string[]): Promise<string[]> { return this.groups.kick(groupId, members) }
+  setGroupMember(groupId: string, member: string, changes: GroupMemberChanges): Promise<void> { return this.groups.setMember(groupId, member, changes) }
+  /** Mutes `members` for `muteTime` seconds (0 unmutes, 4294967295 forever). */
+  muteGroupMembers(groupId: string, members: string[], muteTime: number): Promise<void> { return this.groups.mute(groupId, members, muteTime) }
+  changeGroupOwner(groupId: string, newOwner: string): Promise<void> { return this.groups.changeOwner(groupId, newOwner) }
+  destroyGroup(groupId: string): Promise<void> { return this.groups.destroy(groupId) }
+  /** The groups this user is in, by GroupId. */
+  joinedGroups(): Promise<JoinedGroup[]> { return this.groups.joined() }
+  applyToGroup(groupId: string, message?: string): Promise<'joined' | 'pending'> { return this.groups.apply(groupId, message) }
+  /** Pending join requests (owner and admins). */
+  groupRequests(groupId: string): Promise<JoinRequest[]> { return this.groups.requests(groupId) }
+  handleGroupApply(groupId: string, applicant: string, accept: boolean): Promise<void> { return this.groups.handleApply(groupId, applicant, accept) }
+  quitGroup(groupId: string): Promise<void> { return this.groups.quit(groupId) }
+  /** Sends to a group; see GroupChannel.send. Does not fire `groupMessage` on this device. */
+  sendGroupMessage(groupId: string, body: MsgElement[], opts?: GroupSendOptions): Promise<GroupSentMessage> { return this.groups.send(groupId, body, opts) }
+  sendGroupText(groupId: string, content: string, opts?: GroupSendOptions): Promise<GroupSentMessage> { return this.groups.send(groupId, [text(content)], opts) }
+  /** A page of the group's messages, newest first, below group seq `before`; `limit` ≤ 100 (default 20). */
+  groupHistory(groupId: string, q?: { before?: number; limit?: number }): Promise<GroupHistoryResult> { return this.groups.history(groupId, q) }
+
   /** Queues a request; written now if logged in, else at the next login. */
   private request<T>(frame: Request): Promise<T> {
     if (this.st === 'idle' || this.st === 'closed' || this.st === 'kicked') {
@@ -283,6 +330,7 @@ export class ParleyClient {
     }
     if (conn !== this.conn) return
     conn.loggedIn = true
+    this.groups.attach((f) => conn.ask({ ...f, rid: ++this.rid } as ClientFrame & { rid: number }, this.o.requestTimeoutMs))
     if (this.tracker.rebase(r.inboxSeq)) {
       this.emitError(new ParleyClientError(ClientErrorCodes.CURSOR_RESET, `cursor above the server's inbox head ${r.inboxSeq}: replaying from 0`))
     }
@@ -292,6 +340,7 @@ export class ParleyClient {
     })
     if (!(await this.runSync(conn)) || conn !== this.conn) return
     this.attempt = 0
+    void this.groups.catchUp()
     this.setState('online')
     for (const w of this.waiters.splice(0)) w.resolve()
   }
@@ -350,6 +399,9 @@ export class ParleyClient {
         if (step.needSync && conn === this.conn && conn.loggedIn && !conn.syncing) this.scheduleGapSync(conn, 0)
         return
       }
+      case 'gev':
+        this.groups.onPush(f.evs)
+        return
       case 'bye':
         conn.noteBye(f.code, f.reason)
         return
@@ -396,6 +448,7 @@ export class ParleyClient {
     this.conn?.end(1000, 'client done with this socket')
     this.conn = undefined
     this.tracker.disconnected()
+    this.groups.detach()
   }
 
   private endSession(state: 'kicked' | 'closed', err: ParleyClientError): void {

@@ -4,7 +4,7 @@
  */
 export { ParleyClient } from './ParleyClient.js'
 export type {
-  ConnectionState, ConversationEvent, CursorStore, KickedEvent, NewMessageEvent, ParleyClientEvents,
+  ConnectionState, ConversationEvent, CursorStore, GroupMessageEvent, KickedEvent, NewMessageEvent, ParleyClientEvents,
   ParleyClientOptions, PeerReadEvent, ReadEvent, RecallEvent, SendOptions, SentMessage, StateEvent,
 } from './types.js'
 export { ClientErrorCodes, ParleyClientError, isRetryableCode, type ClientErrorCode } from './errors.js'
@@ -15,11 +15,19 @@ export {
   type RelayContent, type RelayedMessage, type SoundContent, type TextContent, type VideoContent,
 } from './elements.js'
 export { InboxTracker, type InboxTrackerOptions, type SyncStep, type TrackerPhase, type TrackerStep } from './InboxTracker.js'
+export {
+  GroupTracker, type GroupHistoryPage, type GroupQuery, type GroupStep, type GroupTrackerOptions,
+} from './groups.js'
+export type {
+  CreateGroupOptions, GroupChanges, GroupHistoryResult, GroupInfo, GroupInviteResult, GroupMember, GroupMemberChanges,
+  GroupMembersPage, GroupProfileFields, GroupSendOptions, GroupSentMessage, GroupTypeName,
+} from './groupChannel.js'
+export type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord } from '../store/GroupStore.js'
 export { BoundedKeySet } from './KeySet.js'
 export { backoffDelay, classifyClose, DefaultBackoff, type BackoffOptions, type CloseKind } from './reconnect.js'
 export { Emitter, type Listener } from './Emitter.js'
 export type { Encoding, WebSocketConstructor, WebSocketLike } from './transport.js'
-export type { ConvId, InboxEvent } from '../protocol/events.js'
+export type { ConvId, GroupEvent, InboxEvent } from '../protocol/events.js'
 export type {
   ConversationView, ConvsResult, HistoryResult, LoginResult, Platform, SendResult, SyncResult,
 } from '../protocol/frames.js'

@@ -5,6 +5,7 @@
 import type { ConvId } from '../protocol/events.js'
 import type { Platform, SendPayload, SendResult } from '../protocol/frames.js'
 import type { StoredMessage } from '../protocol/message.js'
+import type { GroupMessage } from '../store/GroupStore.js'
 import type { ParleyClientError } from './errors.js'
 import type { BackoffOptions } from './reconnect.js'
 import type { Encoding, WebSocketConstructor } from './transport.js'
@@ -100,6 +101,12 @@ export interface ReadEvent extends ConvRef { readSeq: number }
 export interface PeerReadEvent extends ConvRef { msgKeys?: string[]; upToTime?: number }
 /** The conversation was pinned/unpinned or deleted on some device. */
 export interface ConversationEvent extends ConvRef { pinned?: boolean; deleted?: boolean }
+/** A group message new to this device (see `groupMessage`). */
+export interface GroupMessageEvent {
+  groupId: string
+  /** `message.seq` is the group's seq; 0 for online-only messages and rooms without history. */
+  message: GroupMessage
+}
 export interface StateEvent { state: ConnectionState; previous: ConnectionState }
 /** The server ended the session: `code` 4001 (newer login), 4002 (kicked/account deleted) or 4003 (login refused, `error` says why). */
 export interface KickedEvent { code: number; reason: string; error?: ParleyClientError }
@@ -115,6 +122,15 @@ export interface ParleyClientEvents {
   kicked: KickedEvent
   /** A catch-up finished: every inbox event up to `cursor` has been surfaced. */
   synced: { cursor: number }
+  /**
+   * Each stored group message once per device, in seq order per group, from the group's start
+   * on this device (the newest message when the device first learns of the group: no history
+   * is replayed); online-only ones (seq 0) as pushed. Not this device's own group sends.
+   * Group delivery (pushes, catch-up at each login) runs only while this event has a listener.
+   */
+  groupMessage: GroupMessageEvent
+  /** A login's group catch-up finished: each of the `groups` joined groups got what it missed. */
+  groupsSynced: { groups: number }
   /** A failure not tied to a request the app awaits (bad server frame, unaddressed error response, failed cursor save, …). */
   error: ParleyClientError
 }

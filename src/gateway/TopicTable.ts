@@ -9,7 +9,7 @@
  *
  * Counts (TopicInterest): a topic's first subscriber on this thread is reported at once (the
  * actor starts sending here before the next message); other changes, down to 0, are
- * coalesced and reported every `reportMs`. An actor that (re)activates asks with
+ * coalesced: one report per topic at the end of the event-loop turn. An actor that (re)activates asks with
  * `interestQuery` and gets the current count from every thread that has subscribers.
  *
  * Publishing: events for all topics are queued and leave together, one `gev` frame per topic
@@ -35,8 +35,6 @@ export interface TopicTableOptions {
   readonly log: Logger
   /** Minimum spacing of publish flushes, ms (0: every turn). */
   readonly coalesceMs: number
-  /** Spacing of coalesced count reports, ms. */
-  readonly reportMs?: number
   readonly now?: () => number
 }
 
@@ -45,10 +43,11 @@ const JSON_PREFIX = 'json:'
 export class TopicTable {
   private readonly counts = new Map<string, number>()
   private readonly changed = new Set<string>()
-  private reportTimer: NodeJS.Timeout | undefined
+  private reportScheduled = false
   private queued = new Map<string, GroupEvent[]>()
   private flushScheduled = false
   private lastFlush = 0
+  private closed = false
   private readonly now: () => number
 
   constructor(private readonly o: TopicTableOptions) {
@@ -108,9 +107,9 @@ export class TopicTable {
     if (count) this.tell(replyTo, topic, count)
   }
 
+  /** Stops reporting (the thread is shutting down). */
   close(): void {
-    if (this.reportTimer) clearTimeout(this.reportTimer)
-    this.reportTimer = undefined
+    this.closed = true
   }
 
   private adjust(topic: string, by: number): void {
@@ -124,12 +123,14 @@ export class TopicTable {
       return
     }
     this.changed.add(topic)
-    this.reportTimer ??= setTimeout(this.report, this.o.reportMs ?? 1000)
+    if (this.reportScheduled) return
+    this.reportScheduled = true
+    setImmediate(this.report)
   }
 
   private readonly report = (): void => {
-    this.reportTimer = undefined
-    for (const topic of this.changed) this.tell(topic, topic, this.counts.get(topic) ?? 0)
+    this.reportScheduled = false
+    if (!this.closed) for (const topic of this.changed) this.tell(topic, topic, this.counts.get(topic) ?? 0)
     this.changed.clear()
   }
 

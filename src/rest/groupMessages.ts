@@ -1,5 +1,6 @@
 /**
- * Group messages over REST (reference §2.3): `send_group_msg` and `group_msg_get_simple`.
+ * Group messages over REST (reference §2.3): `send_group_msg`, `group_msg_get_simple` and
+ * `get_online_member_num`.
  *
  * `send_group_msg` without `From_Account` sends as the App admin (allowed in every group,
  * never muted); with one, the message is that member's: not a member 10007, muted 10017,
@@ -61,7 +62,20 @@ async function groupMsgGetSimple(ctx: RestCtx, body: Body): Promise<Record<strin
   return { GroupId: groupId, IsFinished: page.complete ? 1 : 0, RspMsgList: page.messages.map(historyItem) }
 }
 
+/**
+ * `OnlineMemberNum`: members' connections subscribed to the group's live traffic now, summed
+ * over the threads (and nodes) that report them. Answered for every group type, not only
+ * AVChatRoom; a user online on two devices counts twice.
+ */
+async function getOnlineMemberNum(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
+  const r = new BodyReader(body, GroupCode)
+  const groupId = readGroupId(r)
+  const { online } = await askGroup<{ online: number }>(ctx.router, ctx.app, groupId, { kind: 'online' })
+  return { OnlineMemberNum: online }
+}
+
 export const groupMessageCommands: CommandTable = {
+  'group_open_http_svc/get_online_member_num': getOnlineMemberNum,
   'group_open_http_svc/send_group_msg': sendGroupMsg,
   'group_open_http_svc/group_msg_get_simple': groupMsgGetSimple,
 }

@@ -124,6 +124,7 @@ t.test('actor contexts route push, disconnect, tell and ask through the router',
   const pushes: unknown[] = []
   const got = deferred()
   parts[1]!.mesh.setConnSink({
+    subscribe: () => {}, publish: () => {}, interestQuery: () => {},
     push: (conn, frame) => pushes.push(['push', conn, Array.from(frame)]),
     close: (conn, code, reason, frame) => {
       pushes.push(['close', conn, code, reason, frame])
@@ -152,4 +153,25 @@ t.test('routing failures never throw: asks reject INTERNAL at once, the rest is 
   t.doesNotThrow(() => parts[0]!.router.tell(far, { kind: 'add', n: 1 } as ActorMessage))
   t.equal(log.at('error').filter((l) => /dropped/.test(l.msg)).length, 4)
   t.equal(parts[0]!.mesh.stats().pendingAsks, 0)
+})
+
+t.test('topic traffic: threads() lists every thread of every node; publish, subscribe and queries find their thread', async (t) => {
+  const { parts, remote, setSnapshot } = nodeA(t)
+  setSnapshot({ version: 2, nodes: ['A', 'B#k1.3', 'C'] })
+  const router = parts[0]!.router
+  t.same(router.threads(), [
+    { node: 'A', thread: 0 }, { node: 'A', thread: 1 },
+    { node: 'B#k1.3', thread: 0 }, { node: 'B#k1.3', thread: 1 }, { node: 'B#k1.3', thread: 2 },
+    // A node id without a thread count is taken to run as many threads as this node.
+    { node: 'C', thread: 0 }, { node: 'C', thread: 1 },
+  ])
+  const ev = { type: 'groupMsg', groupId: 'g' }
+  router.publish({ node: 'B#k1.3', thread: 2 }, 'group/7/g', ev)
+  router.subscribe({ node: 'C', thread: 1, conn: 12 }, ['group/7/g'], false)
+  router.queryInterest({ node: 'B#k1.3', thread: 0 }, 'group/7/g', { kind: 'group', app: 7, key: 'g' })
+  t.same(remote.sent, [
+    { node: 'B#k1.3', thread: 2, env: { t: 'pub', topic: 'group/7/g', ev } },
+    { node: 'C', thread: 1, env: { t: 'sub', conn: 12, topics: ['group/7/g'], on: false } },
+    { node: 'B#k1.3', thread: 0, env: { t: 'interest', topic: 'group/7/g', replyTo: 'group/7/g' } },
+  ])
 })

@@ -35,6 +35,18 @@ class RecordingSink implements ConnSink {
     this.got.push(['close', conn, code, reason, frame && Array.from(frame)])
     this.waiter?.()
   }
+  subscribe(conn: number, topics: readonly string[], on: boolean): void {
+    this.got.push(['sub', conn, [...topics], on])
+    this.waiter?.()
+  }
+  publish(topic: string, ev: unknown): void {
+    this.got.push(['pub', topic, ev])
+    this.waiter?.()
+  }
+  interestQuery(topic: string, replyTo: string): void {
+    this.got.push(['interest', topic, replyTo])
+    this.waiter?.()
+  }
   next(): Promise<void> {
     return new Promise((resolve) => (this.waiter = resolve))
   }
@@ -141,6 +153,18 @@ t.test('relays: actor envelopes re-sharded locally, others by thread, stale inca
   meshes[0]!.receive({ t: 'relay', node: 'n1@0', thread: 0, env: { t: 'tell', to: 'user/1/a', msg: { kind: 'old' } } })
   t.match(meshes[0]!.stats(), { dropped: 1 })
   t.ok(log.lines.some((l) => /another node incarnation/.test(l.msg)))
+})
+
+t.test('topic envelopes (sub, pub, interest) reach the target thread\'s sink, relayed too, in order', async (t) => {
+  const { meshes } = pair(t)
+  const sink = new RecordingSink()
+  meshes[1]!.setConnSink(sink)
+  const ev = { type: 'groupMsg', groupId: 'g', msg: { seq: 1 } }
+  meshes[0]!.send(1, { t: 'sub', conn: 4, topics: ['group/1/g'], on: true })
+  meshes[0]!.send(1, { t: 'pub', topic: 'group/1/g', ev })
+  meshes[0]!.receive({ t: 'relay', node: NODE, thread: 1, env: { t: 'interest', topic: 'group/1/g', replyTo: 'group/1/g' } })
+  while (sink.got.length < 3) await sink.next()
+  t.same(sink.got, [['sub', 4, ['group/1/g'], true], ['pub', 'group/1/g', ev], ['interest', 'group/1/g', 'group/1/g']])
 })
 
 t.test('failure paths are contained: unknown tags, missing sink, unencodable values, closed mesh', async (t) => {
