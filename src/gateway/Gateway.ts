@@ -20,6 +20,9 @@ import { dispatchLive } from './ops.js'
 import { type Socket, type SocketState, SocketTable } from './SocketTable.js'
 import { TopicTable } from './TopicTable.js'
 import { groupTopic } from '../../actors/group/topic.js'
+import type { GroupView } from '../../actors/group/messages.js'
+import { GroupTypeRules } from '../../actors/group/rules.js'
+import { askGroup } from '../messaging/group.js'
 
 export interface SigVerifier {
   verify(token: string, expect: { sdkAppId: number; userId: string; nowSec: number }): Promise<{ time: number; expire: number }>
@@ -40,6 +43,9 @@ export interface GatewayDeps {
  * Also the thread's ConnSink: pushes and closes for its connections, and the group-topic
  * operations (subscribe, publish, interest queries) that TopicTable carries out.
  */
+/** Rooms one guest socket may follow. */
+export const GUEST_ROOMS = 5
+
 export class Gateway implements ConnSink {
   readonly sockets: SocketTable
   private topics: TopicTable | undefined
@@ -139,6 +145,7 @@ export class Gateway implements ConnSink {
       return
     }
     if (frame.op === 'login') return this.login(ws, s, frame)
+    if (frame.op === 'guest') return this.guest(ws, s, frame)
     if (s.phase !== 'live') throw new ParleyError('NOT_LOGGED_IN')
     const data = await dispatchLive(this.d.router, s, frame, this.now())
     if (isClosed(s)) return
@@ -151,8 +158,26 @@ export class Gateway implements ConnSink {
     if (frame.op === 'logout') this.sockets.end(ws, CloseCodes.LOGGED_OUT, 'logged out')
   }
 
+  /**
+   * A guest receives the live traffic of up to GUEST_ROOMS rooms whose type admits guests
+   * (AVChatRoom, BChatRoom) and may do nothing else but `ping`, more `guest` and `login`.
+   * Unknown app 70020 (as login), unknown group 10010, a type without guests 10007.
+   */
+  private async guest(ws: Socket, s: SocketState, f: Extract<ClientFrame, { op: 'guest' }>): Promise<void> {
+    if (s.phase !== 'new' && s.phase !== 'guest') throw new ParleyError('ALREADY_LOGGED_IN')
+    if (!this.d.apps.get(f.sdkAppId) || (s.phase === 'guest' && s.app !== f.sdkAppId)) throw new ParleyError('SIG_UNKNOWN_APP', String(f.sdkAppId))
+    if ((s.topics?.size ?? 0) >= GUEST_ROOMS) throw new ParleyError('GROUP_INVALID_PARAMS', `a guest follows at most ${GUEST_ROOMS} rooms`)
+    const view = await askGroup<GroupView>(this.d.router, f.sdkAppId, f.groupId, { kind: 'info', by: { appAdmin: false } })
+    if (!GroupTypeRules[view.group.type].guests) throw new ParleyError('GROUP_NO_PERMISSION', `${view.group.type} groups take no guests`)
+    if (isClosed(s)) return
+    s.phase = 'guest'
+    s.app = f.sdkAppId
+    this.topics?.subscribe(ws, [groupTopic(f.sdkAppId, f.groupId)], true)
+    this.sockets.send(ws, { op: 'res', rid: f.rid, ok: true, data: { groupId: f.groupId } })
+  }
+
   private async login(ws: Socket, s: SocketState, f: Extract<ClientFrame, { op: 'login' }>): Promise<void> {
-    if (s.phase !== 'new') throw new ParleyError('ALREADY_LOGGED_IN')
+    if (s.phase !== 'new' && s.phase !== 'guest') throw new ParleyError('ALREADY_LOGGED_IN')
     s.phase = 'authing'
     try {
       if (!this.d.apps.get(f.sdkAppId)) throw new ParleyError('SIG_UNKNOWN_APP', String(f.sdkAppId))
@@ -205,7 +230,7 @@ export class Gateway implements ConnSink {
     for (const ws of [...this.sockets.values()]) {
       const s = ws.getUserData()
       if (s.phase === 'new' && s.openedAt < deadline) this.sockets.end(ws, CloseCodes.LOGIN_TIMEOUT, 'no login in time')
-      else if (s.topics !== undefined && s.phase === 'live' && ws.getBufferedAmount() > limit) {
+      else if (s.topics !== undefined && (s.phase === 'live' || s.phase === 'guest') && ws.getBufferedAmount() > limit) {
         this.sockets.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
       }
     }

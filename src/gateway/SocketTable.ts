@@ -17,7 +17,8 @@ export interface SocketState {
   id: number
   /** Reply in JSON text frames: the client's last frame was text. */
   json: boolean
-  phase: 'new' | 'authing' | 'live' | 'closed'
+  /** `guest`: not logged in, receiving rooms' live traffic only (op `guest`). */
+  phase: 'new' | 'authing' | 'guest' | 'live' | 'closed'
   openedAt: number
   app: number
   userId: string

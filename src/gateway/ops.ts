@@ -15,7 +15,7 @@ import { isGroupFrame } from '../protocol/groupFrames.js'
 import { dispatchGroup } from './groupOps.js'
 import type { SocketState } from './SocketTable.js'
 
-type LiveFrame = Exclude<ClientFrame, { op: 'login' } | { op: 'ping' }>
+type LiveFrame = Exclude<ClientFrame, { op: 'login' } | { op: 'ping' } | { op: 'guest' }>
 
 /** Runs one op for the logged-in socket `s`; resolves with the response data. */
 export async function dispatchLive(router: Router, s: SocketState, f: LiveFrame, nowMs: number): Promise<unknown> {

@@ -27,6 +27,8 @@ export interface SendPayload {
 export type ClientFrame =
   | { op: 'login'; rid: number; sdkAppId: number; userId: string; userSig: string; platform: Platform }
   | { op: 'ping'; rid?: number }
+  /** Before (or instead of) login: receive a room's live traffic as a guest (AVChatRoom, BChatRoom). */
+  | { op: 'guest'; rid: number; sdkAppId: number; groupId: string }
   | { op: 'sync'; rid: number; after: number; limit?: number }
   | ({ op: 'send'; rid: number } & SendPayload)
   | { op: 'history'; rid: number; peer: string; before?: number; limit?: number }

@@ -106,7 +106,7 @@ function rid(f: Raw): number {
 }
 
 /** 1..47 printable ASCII characters; else 10015. */
-function groupId(f: Raw): string {
+export function groupId(f: Raw): string {
   const v = get(f, 'groupId')
   if (v === undefined) return fail('groupId', 'required')
   return typeof v === 'string' && v.length > 0 && v.length <= 47 && /^[\x20-\x7e]+$/.test(v) ? v : fail('groupId', 'not a valid GroupId', 'GROUP_BAD_ID')

@@ -20,7 +20,7 @@ import { ParleyError, type ErrorName } from '../errors.js'
 import { checkBodySize, isPlainObject, validateBody } from './elements.js'
 import { Platforms, type ClientFrame, type ClientOp, type Platform } from './frames.js'
 import { Limits } from './limits.js'
-import { groupParsers } from './groupFrames.js'
+import { groupId, groupParsers } from './groupFrames.js'
 
 type Raw = Record<string, unknown>
 
@@ -137,6 +137,7 @@ const parsers: Parsers = {
     platform: need(f, 'platform', PlatformRule),
   }),
   ping: (f) => ({ op: 'ping', rid: maybe(f, 'rid', Rid) }),
+  guest: (f) => ({ op: 'guest', rid: need(f, 'rid', Rid), sdkAppId: need(f, 'sdkAppId', AppId), groupId: groupId(f) }),
   sync: (f) => ({ op: 'sync', rid: need(f, 'rid', Rid), after: need(f, 'after', Seq), limit: maybe(f, 'limit', PageLimit) }),
   send,
   history: (f) => ({

@@ -95,6 +95,34 @@ t.test('an AVChatRoom pushes seq-0 messages live and keeps none', async (t) => {
   t.match(dA.messages(groupId)[0], { seq: 0, from: owner })
 })
 
+t.test('guests receive an AVChatRoom or BChatRoom without logging in, and may do nothing else', async (t) => {
+  const owner = (await rest.newUsers(1))[0]
+  const room = await createGroup('AVChatRoom', owner, [])
+  const broadcast = await createGroup('BChatRoom', owner, [])
+  const work = await createGroup('Public', owner, [])
+  const dOwner = await login(owner)
+  const guest = await GroupMember.connect(server.wsUrl)
+  t.teardown(() => { dOwner.close(); guest.close() })
+  const code = async (fields: Record<string, unknown>) => {
+    const r = await guest.request('guest', { sdkAppId: server.app.sdkAppId, ...fields })
+    return r.ok === true ? 0 : r.code
+  }
+  t.equal(await code({ groupId: work }), 10007, 'a Public group takes no guests')
+  t.equal(await code({ groupId: 'no-such-room' }), 10010, 'unknown group')
+  t.equal(await code({ groupId: '' }), 10015, 'malformed GroupId')
+  t.equal(await code({ groupId: room, sdkAppId: 1 }), 70020, 'unknown app')
+  t.equal(await code({ groupId: room }), 0, 'guest of the AVChatRoom')
+  t.equal(await code({ groupId: broadcast }), 0, 'and of the BChatRoom')
+  t.equal(await send(dOwner, room, 'to the guests'), 0)
+  await rest.ok(G('send_group_msg'), { GroupId: broadcast, Random: 1, MsgBody: text('from the app') })
+  await guest.until(() => guest.messages(room).length === 1 && guest.messages(broadcast).length === 1)
+  t.match(guest.messages(room)[0], { seq: 0, from: owner, body: [{ MsgContent: { Text: 'to the guests' } }] }, 'the guest receives the room')
+  t.match(guest.messages(broadcast)[0], { body: [{ MsgContent: { Text: 'from the app' } }] }, 'and the broadcast')
+  const sendAsGuest = await guest.request('groupSend', { groupId: room, body: text('hi') })
+  t.match(sendAsGuest, { ok: false, code: 9001 }, 'a guest may not send')
+  t.match(await guest.request('convs'), { ok: false, code: 9001 }, 'nor use any other op')
+})
+
 t.test('one room, 1,000 members on real connections: everyone gets every message', async (t) => {
   t.setTimeout(240_000)
   const owner = (await rest.newUsers(1))[0]

@@ -25,10 +25,15 @@ export class GroupMember {
     })
   }
 
-  static async login(wsUrl: string, sdkAppId: number, userId: string, userSig: string, opts: { json?: boolean; platform?: string } = {}): Promise<GroupMember> {
+  /** An open socket that has not logged in (e.g. for a guest). */
+  static async connect(wsUrl: string, json = false, userId = '(guest)'): Promise<GroupMember> {
     const ws = new WebSocket(wsUrl)
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
-    const m = new GroupMember(userId, ws, opts.json ?? false)
+    return new GroupMember(userId, ws, json)
+  }
+
+  static async login(wsUrl: string, sdkAppId: number, userId: string, userSig: string, opts: { json?: boolean; platform?: string } = {}): Promise<GroupMember> {
+    const m = await GroupMember.connect(wsUrl, opts.json ?? false, userId)
     const r = await m.request('login', { sdkAppId, userId, userSig, platform: opts.platform ?? 'Web' })
     if (r.ok !== true) throw new Error(`login ${userId}: ${JSON.stringify(r)}`)
     return m

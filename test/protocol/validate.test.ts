@@ -25,6 +25,7 @@ const validFrames: ClientFrame[] = [
   { op: 'login', rid: 1, sdkAppId: 1400000001, userId: 'alice', userSig: 'eJy...sig', platform: 'Web' },
   { op: 'ping' },
   { op: 'ping', rid: 0 },
+  { op: 'guest', rid: 4, sdkAppId: 1400000000, groupId: '@TGS#ROOM' },
   { op: 'sync', rid: 2, after: 0 },
   { op: 'sync', rid: 2, after: 17, limit: Limits.maxPageSize },
   { op: 'send', rid: 3, to: 'bob', body: [text('hi')] },
@@ -49,7 +50,7 @@ const validFrames: ClientFrame[] = [
 
 t.test('every op of the ClientFrame union has a valid frame in the table', async (t) => {
   const expected: ClientOp[] = [
-    'login', 'ping', 'sync', 'send', 'history', 'recall', 'read', 'receipt', 'convs', 'pin', 'deleteConv', 'logout',
+    'login', 'ping', 'guest', 'sync', 'send', 'history', 'recall', 'read', 'receipt', 'convs', 'pin', 'deleteConv', 'logout',
     ...groupOps,
   ]
   t.same([...ClientOps].sort(), [...expected].sort())
@@ -112,6 +113,9 @@ const invalidFrames: Array<[Record<string, unknown>, number, string]> = [
   [{ op: 'sync', rid: '1', after: 0 }, Code.INVALID_PACKET, 'rid'],
   [{ op: 'logout', rid: 2 ** 53 }, Code.INVALID_PACKET, 'rid'],
   [{ op: 'ping', rid: 'x' }, Code.INVALID_PACKET, 'rid'],
+  [{ op: 'guest', rid: 1, sdkAppId: 1400000000 }, 10004, 'groupId'],
+  [{ op: 'guest', rid: 1, sdkAppId: 1400000000, groupId: 'a\u0001b' }, 10015, 'groupId'],
+  [{ op: 'guest', rid: 1, groupId: 'room' }, Code.INVALID_PACKET, 'sdkAppId'],
   // login
   [{ ...base.login, sdkAppId: '1400000001' }, Code.INVALID_PACKET, 'sdkAppId'],
   [{ ...base.login, sdkAppId: 0 }, Code.INVALID_PACKET, 'sdkAppId'],
