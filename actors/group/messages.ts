@@ -97,7 +97,7 @@ export interface Notices {
 /** Reference §4.6 system-notice types. */
 export const NoticeTypes = {
   joinRequest: 1, accepted: 2, refused: 3, kicked: 4, destroyed: 5, created: 6, invited: 7, quit: 8,
-  madeAdmin: 9, adminRevoked: 10,
+  madeAdmin: 9, adminRevoked: 10, custom: 255,
 } as const
 export type NoticeType = (typeof NoticeTypes)[keyof typeof NoticeTypes]
 

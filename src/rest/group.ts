@@ -19,6 +19,7 @@ import {
   readRoles, readType,
 } from './groupFields.js'
 import { groupMessageCommands } from './groupMessages.js'
+import { groupNoticeCommands } from './groupNotices.js'
 
 const Admin: Operator = { appAdmin: true }
 const Batch = { accounts: 500, createMembers: 100, infoGroups: 50, members: 6000 } as const
@@ -233,4 +234,5 @@ export const groupCommands: CommandTable = {
   'group_open_http_svc/get_group_muted_account': getGroupMutedAccount,
   'group_open_http_svc/change_group_owner': changeGroupOwner,
   ...groupMessageCommands,
+  ...groupNoticeCommands,
 }
