@@ -9,15 +9,19 @@
  *
  * Live traffic goes out through RoomFanout (once per thread with members online). After a
  * commit that adds or removes members, the group tells each one's UserSession to
- * (un)subscribe their devices to the group's topic.
+ * (un)subscribe their devices to the group's topic. A change's tip (actors/group/tips.ts)
+ * goes into the change's own commit; sends are rate-limited per group (actors/group/rate.ts).
  *
  * Permission decisions all go through the pure rule table in actors/group/rules.ts.
  */
 import { ParleyError } from '../src/errors.js'
-import type { GroupCommit, GroupRecord, JoinRequest, MemberRecord } from '../src/store/GroupStore.js'
+import type { GroupCommit, GroupMessage, GroupRecord, JoinRequest, MemberRecord } from '../src/store/GroupStore.js'
 import type { ActorDeps } from './deps.js'
 import type { GroupMsg, GroupView, MembersPage } from './group/messages.js'
 import { onHistory, onSend } from './group/messaging.js'
+import { onRecall } from './group/recall.js'
+import { MessageRate } from './group/rate.js'
+import { isMemberChange, type TipContent, tipDelivery, tipMessage } from './group/tips.js'
 import {
   onAddMembers, onApply, onChangeOwner, onCreate, onDestroy, onHandleApply, onModify, onMute, onQuit,
   onRemoveMembers, onSetMember,
@@ -35,15 +39,28 @@ export interface GroupCtx {
   readonly actor: ActorContext<ActorDeps>
   /** The group's live fan-out to members' online sockets. */
   readonly fanout: RoomFanout
+  /** The group's message rate limit. */
+  readonly rate: MessageRate
   nowSec(): number
   view(group: GroupRecord): GroupView
-  /** Commits durably, then applies to `s`. A failed commit marks the actor broken. */
-  commit(c: GroupCommit): Promise<void>
+  /**
+   * Commits durably, then applies to `s` and publishes: `tips` (stored ones are appended to
+   * `c.messages` with the next seqs, so the change and its tips commit atomically; live ones
+   * are pushed with seq 0; see tipDelivery), then a `groupLeave` for members that left.
+   * A failed commit marks the actor broken.
+   */
+  commit(c: GroupCommit, tips?: readonly TipContent[]): Promise<void>
 }
 
 export class Group implements Actor, GroupCtx {
   s!: GroupState
   fanout!: RoomFanout
+  rate!: MessageRate
+  /**
+   * Live member-change tips (AVChatRoom joins and quits) per second, at most the message rate:
+   * beyond it the tip is dropped (the change itself goes through), bounding a join storm.
+   */
+  private memberTips!: MessageRate
   private broken = false
 
   constructor(readonly actor: ActorContext<ActorDeps>) {}
@@ -56,6 +73,8 @@ export class Group implements Actor, GroupCtx {
     const { groups } = this.actor.deps
     this.s = new GroupState(await groups.load(this.ref))
     this.fanout = new RoomFanout(this.actor)
+    this.rate = new MessageRate(this.actor.deps.groupMsgRate, this.actor.now())
+    this.memberTips = new MessageRate(this.actor.deps.groupMsgRate, this.actor.now())
     const [newest] = await groups.readMessages(this.ref, { limit: 1 })
     if (newest) this.s.lastMsgTime = newest.time
   }
@@ -86,6 +105,7 @@ export class Group implements Actor, GroupCtx {
       case 'quit': return onQuit(this, msg)
       case 'send': return onSend(this, msg)
       case 'history': return onHistory(this, msg)
+      case 'recall': return onRecall(this, msg)
       default: return assertNever(msg)
     }
   }
@@ -94,7 +114,10 @@ export class Group implements Actor, GroupCtx {
     return Math.floor(this.actor.now() / 1000)
   }
 
-  async commit(c: GroupCommit): Promise<void> {
+  async commit(change: GroupCommit, tips: readonly TipContent[] = []): Promise<void> {
+    const tipMsgs = this.tipMessages(change, tips)
+    const stored = tipMsgs.filter((m) => m.seq > 0)
+    const c = stored.length ? { ...change, messages: [...(change.messages ?? []), ...stored] } : change
     try {
       await this.actor.deps.groups.commit(this.ref, c)
     } catch (e) {
@@ -106,10 +129,28 @@ export class Group implements Actor, GroupCtx {
     const left = c.destroy ? [...before.keys()] : (c.removeMembers ?? []).filter((a) => before.has(a))
     this.s.apply(c)
     this.subscribe(joined, true)
+    for (const msg of tipMsgs) this.fanout.publish({ type: 'groupMsg', groupId: this.actor.self.key, msg })
     if (left.length) {
       this.fanout.publish({ type: 'groupLeave', groupId: this.actor.self.key, accounts: left })
       this.subscribe(left, false)
     }
+  }
+
+  /**
+   * The messages of `tips` for this group's type: stored ones numbered after `c.messages`,
+   * live ones seq 0 (live member changes only while `memberTips` has a token).
+   */
+  private tipMessages(c: GroupCommit, tips: readonly TipContent[]): GroupMessage[] {
+    const type = (c.group ?? this.s.group)?.type
+    if (type === undefined) return []
+    const now = this.nowSec()
+    let seq = this.s.lastSeq + (c.messages?.length ?? 0)
+    return tips.flatMap((tip) => {
+      const how = tipDelivery(type, tip.OpType)
+      if (how === 'none') return []
+      if (how === 'live' && isMemberChange(tip.OpType) && !this.memberTips.take(this.actor.now(), undefined, false)) return []
+      return [tipMessage(tip, how === 'stored' ? ++seq : 0, now)]
+    })
   }
 
   /** Tells the sessions of `accounts` to (un)subscribe their devices to this group's topic. */
@@ -127,7 +168,9 @@ export class Group implements Actor, GroupCtx {
   }
 
   view(group: GroupRecord): GroupView {
-    return { group, memberNum: this.s.members.size, nextMsgSeq: this.s.lastSeq + 1, lastMsgTime: this.s.lastMsgTime }
+    return {
+      group, memberNum: this.s.members.size, nextMsgSeq: this.s.lastSeq + 1, lastMsgTime: this.s.lastMsgTime, msgRateShed: this.rate.shed,
+    }
   }
 
   private onMembers(m: Extract<GroupMsg, { kind: 'members' }>): MembersPage {

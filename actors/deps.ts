@@ -1,4 +1,4 @@
-/** What the node hands every actor through `ctx.deps`: store interfaces and app config only. */
+/** What the node hands every actor through `ctx.deps`: store interfaces and config only. */
 import type { ConnectionRegistry } from './connections.js'
 import type { AppRegistry } from '../src/config/apps.js'
 import type { AccountStore } from '../src/store/AccountStore.js'
@@ -12,4 +12,6 @@ export interface ActorDeps {
   readonly apps: AppRegistry
   /** Where users' devices are connected (cluster mode keeps it in Redis). */
   readonly connections: ConnectionRegistry
+  /** Messages per second each group accepts (config `groupMsgRate`; see actors/group/rate.ts). */
+  readonly groupMsgRate: number
 }

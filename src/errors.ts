@@ -63,8 +63,13 @@ export const ErrorCatalogue = {
   GROUP_MUTED: { code: 10017, retryable: false, message: 'muted in this group' },
   GROUP_ACCOUNT_MISSING: { code: 10019, retryable: false, message: 'account does not exist (not imported)' },
   GROUP_ID_IN_USE: { code: 10021, retryable: false, message: 'GroupId already in use' },
+  GROUP_RATE_LIMITED: { code: 10023, retryable: true, message: 'group message rate limit exceeded (per group; an AVChatRoom refuses Low and Lowest first)' },
   GROUP_REQUEST_HANDLED: { code: 10024, retryable: false, message: 'no pending request: already handled or never made' },
   GROUP_ID_YOURS: { code: 10025, retryable: false, message: 'GroupId already in use by a group you own' },
+  GROUP_MSG_NOT_FOUND: { code: 10030, retryable: false, message: 'no stored group message with this seq' },
+  GROUP_RECALL_WINDOW_PASSED: { code: 10031, retryable: false, message: 'group message recall window exceeded' },
+  GROUP_MSG_NOT_RECALLABLE: { code: 10032, retryable: false, message: 'this message cannot be recalled (a group tip)' },
+  GROUP_TYPE_NO_RECALL: { code: 10033, retryable: false, message: 'this group type keeps no messages to recall' },
 
   // Gateway (Parley-only)
   NOT_LOGGED_IN: { code: 9001, retryable: false, message: 'log in first' },
@@ -109,6 +114,11 @@ export function toWireError(err: unknown): WireError {
   if (err instanceof ParleyError) return { code: err.code, message: err.message }
   if (isWireError(err)) return { code: err.code, message: err.message }
   return { code: ErrorCatalogue.INTERNAL.code, message: ErrorCatalogue.INTERNAL.message }
+}
+
+/** The ParleyError of catalogue `code` (an unknown code: INTERNAL), with `detail`. */
+export function errorOfCode(code: number, detail?: string): ParleyError {
+  return new ParleyError(byCode.get(code) ?? 'INTERNAL', detail)
 }
 
 /** Rebuilds a ParleyError from a wire error received from another thread or node. */

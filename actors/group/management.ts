@@ -1,16 +1,18 @@
 /**
  * The Group actor's management handlers (create, profile, membership, roles, mutes, the
  * apply/approve flow). Each checks its inputs and permissions first (coded errors, nothing
- * changed), then commits once, then returns its reply and the notices the coordinator sends.
+ * changed), then commits once — with the change's tips (tips.ts) — then returns its reply and
+ * the notices the coordinator sends.
  */
 import { ParleyError } from '../../src/errors.js'
 import type { GroupCommit, GroupRecord, MemberRecord } from '../../src/store/GroupStore.js'
 import { type GroupCtx, requireGroup } from '../Group.js'
-import { type AddResult, type GroupMsg, type GroupView, type Notices, NoticeTypes } from './messages.js'
+import { type AddResult, type GroupMsg, type GroupView, type Notices, NoticeTypes, type Operator } from './messages.js'
 import {
   applyOutcome, canApprove, canEditProfile, canKick, canMute, canOwn, canQuit, canSetRole, effectiveApply,
   GroupTypeRules, hasRoom, inviteOutcome, memberCap, Rank,
 } from './rules.js'
+import { operatorAccount, profileChanges, type TipContent, TipTypes, type TipType } from './tips.js'
 
 type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 
@@ -22,6 +24,20 @@ function newMember(g: GroupCtx, account: string, role: MemberRecord['role'], fie
     account, role, joinTime: g.nowSec(), joinSeq: g.s.lastSeq, readSeq: g.s.lastSeq, msgFlag: 'AcceptAndNotify',
     lastSendMsgTime: 0, nameCard: '', appMemberDefinedData: fields,
   }
+}
+
+/** A tip of `op` by `by` about `members`. */
+function memberTip(op: TipType, by: Operator, members: string[]): TipContent {
+  return { OpType: op, Operator_Account: operatorAccount(by), MemberList: members }
+}
+
+function muteTip(by: Operator, accounts: string[], seconds: number): TipContent {
+  return { OpType: TipTypes.memberInfo, Operator_Account: operatorAccount(by), MemberInfoList: accounts.map((a) => ({ Member_Account: a, MuteTime: seconds })) }
+}
+
+function profileTip(by: Operator, before: GroupRecord, after: GroupRecord): TipContent[] {
+  const changes = profileChanges(before, after)
+  return changes ? [{ OpType: TipTypes.profile, Operator_Account: operatorAccount(by), GroupInfo: changes }] : []
 }
 
 function invalid(detail: string): never {
@@ -83,7 +99,7 @@ export async function onModify(g: GroupCtx, m: Msg<'modify'>): Promise<GroupView
   const { appDefinedData: _a, maxMemberNum: _m, ...plain } = c
   const now = g.nowSec()
   const next: GroupRecord = { ...group, ...plain, maxMemberNum, appDefinedData, infoSeq: group.infoSeq + 1, lastInfoTime: now }
-  await g.commit({ group: next })
+  await g.commit({ group: next }, profileTip(m.by, group, next))
   return g.view(next)
 }
 
@@ -110,7 +126,8 @@ export async function onAddMembers(g: GroupCtx, m: Msg<'addMembers'>): Promise<{
     }
   }
   requireRoom(g, group, c.members.length)
-  await g.commit({ ...c, removeRequests: c.members.map((x) => x.account) })
+  const added = c.members.map((x) => x.account)
+  await g.commit({ ...c, removeRequests: added }, added.length ? [memberTip(TipTypes.join, m.by, added)] : [])
   const notify: Notices['notify'] = []
   if (c.members.length) notify.push({ to: c.members.map((x) => x.account), type: NoticeTypes.invited, detail: { by: m.by.user } })
   if (c.requests.length) {
@@ -126,7 +143,7 @@ export async function onRemoveMembers(g: GroupCtx, m: Msg<'removeMembers'>): Pro
   for (const a of removed) {
     if (!canKick(group.type, rank, g.s.rankOfMember(a))) throw new ParleyError('GROUP_NO_PERMISSION', `remove ${a}`)
   }
-  if (removed.length) await g.commit({ removeMembers: removed })
+  if (removed.length) await g.commit({ removeMembers: removed }, [memberTip(TipTypes.kicked, m.by, removed)])
   return { removed, notify: removed.length ? [{ to: removed, type: NoticeTypes.kicked, detail: { by: m.by.user } }] : [] }
 }
 
@@ -158,8 +175,11 @@ export async function onSetMember(g: GroupCtx, m: Msg<'setMember'>): Promise<Not
     appMemberDefinedData: fields,
   }
   const mutes = c.muteTime !== undefined ? [{ account: m.account, until: muteEnd(g.nowSec(), c.muteTime) }] : undefined
-  await g.commit({ members: [next], mutes })
   const changedRole = c.role !== undefined && c.role !== target.role
+  const tips: TipContent[] = []
+  if (changedRole) tips.push(memberTip(c.role === 'Admin' ? TipTypes.setAdmin : TipTypes.adminRevoked, m.by, [m.account]))
+  if (c.muteTime !== undefined) tips.push(muteTip(m.by, [m.account], c.muteTime))
+  await g.commit({ members: [next], mutes }, tips)
   return {
     notify: changedRole ? [{ to: [m.account], type: c.role === 'Admin' ? NoticeTypes.madeAdmin : NoticeTypes.adminRevoked }] : [],
   }
@@ -189,7 +209,7 @@ export async function onMute(g: GroupCtx, m: Msg<'mute'>): Promise<void> {
     if (!canMute(rank, g.s.rankOfMember(a))) throw new ParleyError('GROUP_NO_PERMISSION', `mute ${a}`)
   }
   const until = muteEnd(g.nowSec(), m.seconds)
-  await g.commit({ mutes: accounts.map((account) => ({ account, until })) })
+  await g.commit({ mutes: accounts.map((account) => ({ account, until })) }, [muteTip(m.by, accounts, m.seconds)])
 }
 
 export async function onChangeOwner(g: GroupCtx, m: Msg<'changeOwner'>): Promise<void> {
@@ -201,7 +221,8 @@ export async function onChangeOwner(g: GroupCtx, m: Msg<'changeOwner'>): Promise
   const members: MemberRecord[] = [{ ...heir, role: 'Owner' }]
   const old = g.s.members.get(group.owner)
   if (old) members.push({ ...old, role: 'Member' })
-  await g.commit({ group: { ...group, owner: m.newOwner, infoSeq: group.infoSeq + 1, lastInfoTime: g.nowSec() }, members })
+  const next = { ...group, owner: m.newOwner, infoSeq: group.infoSeq + 1, lastInfoTime: g.nowSec() }
+  await g.commit({ group: next, members }, profileTip(m.by, group, next))
 }
 
 export async function onApply(g: GroupCtx, m: Msg<'apply'>): Promise<{ result: 'joined' | 'pending' } & Notices> {
@@ -211,7 +232,8 @@ export async function onApply(g: GroupCtx, m: Msg<'apply'>): Promise<{ result: '
   if (outcome === 'denied') throw new ParleyError('GROUP_NO_PERMISSION', `${group.type} group ${group.groupId} takes no applications`)
   if (outcome === 'join') {
     requireRoom(g, group, 1)
-    await g.commit({ members: [newMember(g, m.user, 'Member')], removeRequests: [m.user] })
+    const tip = memberTip(TipTypes.join, { user: m.user, appAdmin: false }, [m.user])
+    await g.commit({ members: [newMember(g, m.user, 'Member')], removeRequests: [m.user] }, [tip])
     return { result: 'joined', notify: [] }
   }
   await g.commit({ requests: [{ account: m.user, time: g.nowSec(), message: m.message }] })
@@ -224,7 +246,8 @@ export async function onHandleApply(g: GroupCtx, m: Msg<'handleApply'>): Promise
   if (!g.s.requests.has(m.applicant)) throw new ParleyError('GROUP_REQUEST_HANDLED', m.applicant)
   const joining = m.accept && !g.s.members.has(m.applicant)
   if (joining) requireRoom(g, group, 1)
-  await g.commit({ removeRequests: [m.applicant], members: joining ? [newMember(g, m.applicant, 'Member')] : [] })
+  const tips = joining ? [memberTip(TipTypes.join, m.by, [m.applicant])] : []
+  await g.commit({ removeRequests: [m.applicant], members: joining ? [newMember(g, m.applicant, 'Member')] : [] }, tips)
   return { notify: [{ to: [m.applicant], type: m.accept ? NoticeTypes.accepted : NoticeTypes.refused, detail: { by: m.by.user } }] }
 }
 
@@ -234,7 +257,7 @@ export async function onQuit(g: GroupCtx, m: Msg<'quit'>): Promise<Notices> {
   if (!me) throw new ParleyError('GROUP_NO_PERMISSION', `${m.user} is not a member`)
   if (!canQuit(group.type, me.role)) throw new ParleyError('GROUP_OWNER_CANNOT_QUIT', group.type)
   const ownerless = me.role === 'Owner' ? { group: { ...group, owner: '', infoSeq: group.infoSeq + 1, lastInfoTime: g.nowSec() } } : {}
-  await g.commit({ removeMembers: [m.user], ...ownerless })
+  await g.commit({ removeMembers: [m.user], ...ownerless }, [memberTip(TipTypes.quit, { user: m.user, appAdmin: false }, [m.user])])
   return { notify: [] }
 }
 

@@ -11,6 +11,11 @@ export interface Operator {
   /** The acting user; absent for the App admin acting without a From_Account. */
   readonly user?: string
   readonly appAdmin: boolean
+  /**
+   * The App admin's own UserID when it acts without `user` (REST): named as the operator in
+   * group tips, never used for permissions.
+   */
+  readonly adminId?: string
 }
 
 export interface MemberInput {
@@ -48,6 +53,13 @@ export interface SendDraft {
   cloudCustomData?: string
   priority?: string
   onlineOnly: boolean
+  /** Mentions: UserIDs and `@ALL`; those that are not members are dropped. */
+  atAccounts?: string[]
+  /**
+   * A targeted message: only these members (and the sender's devices) get it; seq 0, never
+   * stored. Listed accounts that are not members are dropped; none left is 10004.
+   */
+  to?: string[]
 }
 
 export type GroupMsg =
@@ -74,6 +86,8 @@ export type GroupMsg =
    */
   | { kind: 'send'; by: Operator; from: string; draft: SendDraft }
   | { kind: 'history'; by: Operator; before?: number; limit: number }
+  /** Recalls stored messages by seq; see actors/group/recall.ts. */
+  | { kind: 'recall'; by: Operator; seqs: number[] }
   /** Members' sockets online now, summed over threads (get_online_member_num). */
   | { kind: 'online' }
 
@@ -85,6 +99,8 @@ export interface GroupView {
   nextMsgSeq: number
   /** Unix seconds of the newest message; 0 when none. */
   lastMsgTime: number
+  /** Sends refused by the group's rate limit (10023) since its actor last activated. */
+  msgRateShed: number
 }
 
 export interface MembersPage { memberNum: number; members: (MemberRecord & { muteUntil: number })[] }
@@ -105,5 +121,8 @@ export type NoticeType = (typeof NoticeTypes)[keyof typeof NoticeTypes]
 export type AddResult = 0 | 1 | 2 | 3
 
 export interface SendReply { seq: number; time: number; duplicate: boolean; recipients: string[]; message: GroupMessage }
+
+/** Per recalled seq: 0 recalled (or already), else the error code (10007, 10030, 10031, 10032). */
+export interface RecallReply { results: { seq: number; code: number }[] }
 
 export type { JoinRequest }

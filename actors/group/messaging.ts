@@ -1,10 +1,12 @@
 /**
- * The Group actor's message handlers: send (server seq, Random dedupe, mute checks) and
- * history. A stored message is durable before it is published to members' devices (once per
- * thread with members online, see fanout.ts) and answered.
+ * The Group actor's message handlers: send (server seq, Random dedupe, mute checks, mentions,
+ * targeted messages, the rate limit) and history. A stored message is durable before it is
+ * published to members' devices (once per thread with members online, see fanout.ts) and
+ * answered.
  */
 import { ParleyError } from '../../src/errors.js'
-import type { GroupMessage } from '../../src/store/GroupStore.js'
+import { AT_ALL } from '../../src/protocol/message.js'
+import type { GroupMessage, GroupType } from '../../src/store/GroupStore.js'
 import { type GroupCtx, requireGroup, requireRank } from '../Group.js'
 import type { GroupMsg, SendReply } from './messages.js'
 import { GroupTypeRules, mayReadSeq, Rank, sendCheck } from './rules.js'
@@ -15,9 +17,12 @@ type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 export const GROUP_DEDUPE_SECONDS = 300
 
 /**
- * Stores and sequences one message. Online-only messages, and every message of a type that
- * keeps no history (AVChatRoom, BChatRoom), get seq 0 and are not stored. A duplicate
- * (same sender and Random within 5 minutes; keyed by both, so senders never collide) answers with the stored message, changing nothing.
+ * Sends one message. Online-only messages, targeted ones (`draft.to`) and every message of
+ * a type that keeps no history (AVChatRoom, BChatRoom) get seq 0 and are not stored. A
+ * duplicate (same sender and Random within 5 minutes; keyed by both, so senders never collide)
+ * answers with the stored message, changing nothing. Mentions of non-members are dropped.
+ * Every send but a duplicate takes a token of the group's rate limit before anything is
+ * published or stored (10023 when none is left; see rate.ts), so a refused send changed nothing.
  */
 export async function onSend(g: GroupCtx, m: Msg<'send'>): Promise<SendReply> {
   const group = requireGroup(g)
@@ -27,21 +32,52 @@ export async function onSend(g: GroupCtx, m: Msg<'send'>): Promise<SendReply> {
   const check = sendCheck(group.type, rank, g.s.mutes.get(m.from) ?? 0, group.muteAllMember, now)
   if (check === 'denied') throw new ParleyError('GROUP_NO_PERMISSION', `${m.from} may not send in this ${group.type} group`)
   if (check === 'muted') throw new ParleyError('GROUP_MUTED', m.from)
-  const recipients = [...g.s.members.keys()].filter((a) => a !== m.from)
   const d = m.draft
-  const base = { from: m.from, random: d.random, time: now, body: d.body, cloudCustomData: d.cloudCustomData, priority: d.priority, flags: 0 }
+  const to = d.to && targets(g, d.to)
+  const atAccounts = d.atAccounts && mentions(g, d.atAccounts)
+  const base = {
+    from: m.from, random: d.random, time: now, body: d.body, cloudCustomData: d.cloudCustomData, priority: d.priority,
+    ...(atAccounts ? { atAccounts } : {}), flags: 0,
+  }
   const groupId = g.actor.self.key
-  if (d.onlineOnly || !GroupTypeRules[group.type].storesHistory) {
+  if (to || d.onlineOnly || !GroupTypeRules[group.type].storesHistory) {
+    takeToken(g, group.type, d.priority)
     const message = { ...base, seq: 0 }
-    g.fanout.publish({ type: 'groupMsg', groupId, msg: message })
-    return { seq: 0, time: now, duplicate: false, recipients, message }
+    g.fanout.publish({ type: 'groupMsg', groupId, msg: message, ...(to ? { to } : {}) })
+    return { seq: 0, time: now, duplicate: false, recipients: to ?? others(g, m.from), message }
   }
   const dup = await findDuplicate(g, m.from, d.random, now)
   if (dup) return { seq: dup.seq, time: dup.time, duplicate: true, recipients: [], message: dup }
+  takeToken(g, group.type, d.priority)
   const message: GroupMessage = { ...base, seq: g.s.lastSeq + 1 }
   await g.commit({ messages: [message], dedupe: [{ from: m.from, random: d.random, record: { seq: message.seq, time: now } }] })
   g.fanout.publish({ type: 'groupMsg', groupId, msg: message })
-  return { seq: message.seq, time: now, duplicate: false, recipients, message }
+  return { seq: message.seq, time: now, duplicate: false, recipients: others(g, m.from), message }
+}
+
+function others(g: GroupCtx, from: string): string[] {
+  return [...g.s.members.keys()].filter((a) => a !== from)
+}
+
+/** The members among a targeted message's `to`, each once; 10004 when none is. */
+function targets(g: GroupCtx, to: readonly string[]): string[] {
+  const members = [...new Set(to)].filter((a) => g.s.members.has(a))
+  if (!members.length) throw new ParleyError('GROUP_INVALID_PARAMS', 'To_Account: none of the listed accounts is a member')
+  return members
+}
+
+/** Mentioned members and `@ALL`, each once, in the order given; undefined when none is left. */
+function mentions(g: GroupCtx, at: readonly string[]): string[] | undefined {
+  const kept = [...new Set(at)].filter((a) => a === AT_ALL || g.s.members.has(a))
+  return kept.length ? kept : undefined
+}
+
+/** Takes a rate-limit token or refuses the send (10023); logs the first refusal and every 100th. */
+function takeToken(g: GroupCtx, type: GroupType, priority: string | undefined): void {
+  if (g.rate.take(g.actor.now(), priority, type === 'AVChatRoom')) return
+  const shed = g.rate.shed
+  if (shed === 1 || shed % 100 === 0) g.actor.log.warn('group message rate exceeded; sends refused', { group: g.actor.self.key, shed, priority: priority ?? 'Normal' })
+  throw new ParleyError('GROUP_RATE_LIMITED', `${g.actor.deps.groupMsgRate} messages/s`)
 }
 
 async function findDuplicate(g: GroupCtx, from: string, random: number, now: number): Promise<GroupMessage | undefined> {

@@ -118,6 +118,8 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       this.refuse(reply, SHUTTING_DOWN)
       return
     }
+    // A tell marked `ifActive` informs a running actor only; it never activates one.
+    if (reply === undefined && (msg as { ifActive?: unknown }).ifActive === true && !this.activations.has(to)) return
     const a = this.activations.get(to) ?? this.open(to, reply)
     if (a === undefined) return
     const r = a.mailbox.enqueue(msg, reply)

@@ -9,9 +9,14 @@ export interface ConnRef extends ThreadRef {
   readonly conn: number
 }
 
-/** Every actor message is a plain, msgpack-encodable object with a string `kind`. */
+/**
+ * Every actor message is a plain, msgpack-encodable object with a string `kind`. A tell with
+ * `ifActive: true` is dropped when its target is not active (it never activates one): for
+ * news an actor learns anyway when it next activates.
+ */
 export interface ActorMessage {
   readonly kind: string
+  readonly ifActive?: boolean
 }
 
 export interface AskOptions {
@@ -64,6 +69,8 @@ export interface ThreadRef {
  */
 export interface TopicInterest {
   readonly kind: 'interest'
+  /** A group that is not active learns the counts when it activates (queryInterest). */
+  readonly ifActive: true
   readonly topic: string
   readonly node: string
   readonly thread: number

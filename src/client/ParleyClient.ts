@@ -92,6 +92,7 @@ export class ParleyClient {
       active: () => this.emitter.listenerCount('groupMessage') > 0,
       request: (f) => this.request(f),
       emit: (ev) => this.emitter.emit('groupMessage', ev),
+      recalled: (ev) => this.emitter.emit('groupRecall', ev),
       synced: (groups) => this.emitter.emit('groupsSynced', { groups }),
       error: (e) => this.emitError(e),
     })
@@ -242,6 +243,11 @@ export class ParleyClient {
   /** Sends to a group; see GroupChannel.send. Does not fire `groupMessage` on this device. */
   sendGroupMessage(groupId: string, body: MsgElement[], opts?: GroupSendOptions): Promise<GroupSentMessage> { return this.groups.send(groupId, body, opts) }
   sendGroupText(groupId: string, content: string, opts?: GroupSendOptions): Promise<GroupSentMessage> { return this.groups.send(groupId, [text(content)], opts) }
+  /**
+   * Recalls the group message at `seq`: this user's own within the app's recall window, any
+   * as owner or admin. Resolves once recalled (or already); members' devices get `groupRecall`.
+   */
+  recallGroupMessage(groupId: string, seq: number): Promise<void> { return this.groups.recall(groupId, seq) }
   /** A page of the group's messages, newest first, below group seq `before`; `limit` ≤ 100 (default 20). */
   groupHistory(groupId: string, q?: { before?: number; limit?: number }): Promise<GroupHistoryResult> { return this.groups.history(groupId, q) }
 

@@ -15,6 +15,9 @@
  * - A fetch answered 10007 or 10010 (no longer a member, no such group) forgets the group
  *   silently; any other failure is reported as an `error` event and retried by the next push,
  *   send or login of that group.
+ * - `groupRecall` fires once per recall push, whether or not the app listens to messages;
+ *   recalls are live only (a device offline then sees the message with flags 8 when it
+ *   fetches it, not a recall event).
  */
 import type { GroupFrame, GroupProfileFields, GroupTypeName } from '../protocol/groupFrames.js'
 import type { MsgElement } from '../protocol/message.js'
@@ -22,7 +25,7 @@ import type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord 
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
 import { type GroupHistoryPage, GroupTracker } from './groups.js'
 import { randomU32 } from './sent.js'
-import type { GroupMessageEvent } from './types.js'
+import type { GroupMessageEvent, GroupRecallEvent } from './types.js'
 
 /** A group op's frame before the client assigns its rid. */
 export type GroupRequest = GroupFrame extends infer F ? (F extends unknown ? Omit<F, 'rid'> : never) : never
@@ -61,6 +64,8 @@ export interface GroupChannelDeps {
   /** An app request: queued while offline, resent after a reconnect, failing at its deadline. */
   request<T>(frame: GroupRequest): Promise<T>
   emit(ev: GroupMessageEvent): void
+  /** A `groupRecall` push. */
+  recalled(ev: GroupRecallEvent): void
   /** A login's catch-up finished; `groups` were checked. */
   synced(groups: number): void
   error(e: ParleyClientError): void
@@ -151,6 +156,10 @@ export class GroupChannel {
     this.tracker.forget(groupId)
   }
 
+  async recall(groupId: string, seq: number): Promise<void> {
+    await this.d.request({ op: 'groupRecall', groupId, seq })
+  }
+
   history(groupId: string, q: { before?: number; limit?: number } = {}): Promise<GroupHistoryResult> {
     return this.d.request({ op: 'groupHistory', groupId, before: q.before, limit: q.limit })
   }
@@ -196,9 +205,14 @@ export class GroupChannel {
     for (const w of l.waiting.splice(0)) w()
   }
 
-  /** The events of a `gev` frame. */
+  /**
+   * The events of a `gev` frame: messages (while the app listens), then recalls — a recall
+   * always follows its message, so within a frame the message surfaces first.
+   */
   onPush(evs: unknown): void {
-    if (Array.isArray(evs) && this.d.active()) this.deliver(this.tracker.live(evs))
+    if (!Array.isArray(evs)) return
+    if (this.d.active()) this.deliver(this.tracker.live(evs))
+    for (const ev of evs) if (isRecall(ev)) this.d.recalled({ groupId: ev.groupId, seq: ev.seq })
   }
 
   /**
@@ -279,6 +293,12 @@ export class GroupChannel {
     if (next) next()
     else link.active--
   }
+}
+
+function isRecall(ev: unknown): ev is { groupId: string; seq: number } {
+  const e = ev as { type?: unknown; groupId?: unknown; seq?: unknown } | null
+  return typeof e === 'object' && e !== null && e.type === 'groupRecall' && typeof e.groupId === 'string' &&
+    Number.isSafeInteger(e.seq) && (e.seq as number) > 0
 }
 
 function asClientError(e: unknown, what: string): ParleyClientError {

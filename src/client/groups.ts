@@ -118,7 +118,8 @@ export class GroupTracker {
       if (!isGroupMsg(ev)) continue
       const { groupId, msg } = ev
       if (msg.seq === 0) {
-        if (!this.ownEcho(groupId, msg)) out.push({ groupId, message: msg })
+        const to = Array.isArray(ev.to) ? { to: ev.to } : {}
+        if (!this.ownEcho(groupId, msg)) out.push({ groupId, message: msg, ...to })
         continue
       }
       let s = this.groups.get(groupId)

@@ -4,7 +4,7 @@
  */
 export { ParleyClient } from './ParleyClient.js'
 export type {
-  ConnectionState, ConversationEvent, CursorStore, GroupMessageEvent, KickedEvent, NewMessageEvent, ParleyClientEvents,
+  ConnectionState, ConversationEvent, CursorStore, GroupMessageEvent, GroupRecallEvent, KickedEvent, NewMessageEvent, ParleyClientEvents,
   ParleyClientOptions, PeerReadEvent, ReadEvent, RecallEvent, SendOptions, SentMessage, StateEvent,
 } from './types.js'
 export { ClientErrorCodes, ParleyClientError, isRetryableCode, type ClientErrorCode } from './errors.js'

@@ -104,8 +104,19 @@ export interface ConversationEvent extends ConvRef { pinned?: boolean; deleted?:
 /** A group message new to this device (see `groupMessage`). */
 export interface GroupMessageEvent {
   groupId: string
-  /** `message.seq` is the group's seq; 0 for online-only messages and rooms without history. */
+  /**
+   * `message.seq` is the group's seq; 0 for online-only and targeted messages and rooms without
+   * history. A tip has `from` `@TIM#SYSTEM` and one TIMGroupTipElem; `message.atAccounts`
+   * lists mentions (this user's ID, or `@ALL`, means this user is mentioned).
+   */
   message: GroupMessage
+  /** A targeted message: the members it was sent to (only they and the sender got it). */
+  to?: string[]
+}
+/** The group message at `seq` was recalled (history now shows it with flags 8 and no content). */
+export interface GroupRecallEvent {
+  groupId: string
+  seq: number
 }
 export interface StateEvent { state: ConnectionState; previous: ConnectionState }
 /** The server ended the session: `code` 4001 (newer login), 4002 (kicked/account deleted) or 4003 (login refused, `error` says why). */
@@ -129,6 +140,8 @@ export interface ParleyClientEvents {
    * Group delivery (pushes, catch-up at each login) runs only while this event has a listener.
    */
   groupMessage: GroupMessageEvent
+  /** A group message was recalled; live only (see GroupRecallEvent). */
+  groupRecall: GroupRecallEvent
   /** A login's group catch-up finished: each of the `groups` joined groups got what it missed. */
   groupsSynced: { groups: number }
   /** A failure not tied to a request the app awaits (bad server frame, unaddressed error response, failed cursor save, …). */

@@ -28,7 +28,7 @@ import type { Socket } from './SocketTable.js'
 
 export interface TopicTableOptions {
   readonly app: TemplatedApp
-  /** Finds the sockets of members who leave (groupLeave). */
+  /** Finds the sockets of members who leave (groupLeave) and of a targeted message's users. */
   readonly sockets: { ofUser(app: number, userId: string): Socket[]; send(ws: Socket, frame: ServerFrame): void }
   readonly router: Router
   readonly where: ThreadRef
@@ -86,10 +86,12 @@ export class TopicTable {
   /**
    * Queues one group event for the topic's subscribers on this thread. A `groupLeave` goes
    * out at once, after what is queued for the topic, and then unsubscribes the leavers'
-   * sockets here, so nothing published after it reaches them.
+   * sockets here, so nothing published after it reaches them. A targeted message (`to`) is
+   * not queued: it goes at once to its users' sockets only (sendTargeted).
    */
   publish(topic: string, ev: GroupEvent): void {
     if (!this.counts.has(topic)) return
+    if (ev.type === 'groupMsg' && ev.to) return this.sendTargeted(topic, ev)
     const q = this.queued.get(topic)
     if (q) q.push(ev)
     else this.queued.set(topic, [ev])
@@ -136,7 +138,7 @@ export class TopicTable {
 
   private tell(actor: string, topic: string, count: number): void {
     try {
-      const msg: TopicInterest = { kind: 'interest', topic, node: this.o.where.node, thread: this.o.where.thread, count }
+      const msg: TopicInterest = { kind: 'interest', ifActive: true, topic, node: this.o.where.node, thread: this.o.where.thread, count }
       this.o.router.tell(parseActorId(actor), msg)
     } catch (err) {
       this.o.log.warn('topic interest not reported', { topic, error: String(err) })
@@ -157,6 +159,20 @@ export class TopicTable {
     this.send(topic, evs)
     const frame = { op: 'gev', evs } as const
     for (const ws of leavers) this.o.sockets.send(ws, frame)
+  }
+
+  /**
+   * A targeted message (`to`) goes straight to the sockets here of the listed users and of
+   * its sender that subscribe to the topic — never to the topic, whose other subscribers
+   * (members, guests) must not get it. Not coalesced: it may overtake events queued for the
+   * topic (it has seq 0, outside the group's order).
+   */
+  private sendTargeted(topic: string, ev: Extract<GroupEvent, { type: 'groupMsg' }>): void {
+    const app = parseActorId(topic).app
+    const frame: ServerFrame = { op: 'gev', evs: [ev] }
+    for (const user of new Set([...ev.to!, ev.msg.from])) {
+      for (const ws of this.o.sockets.ofUser(app, user)) if (ws.getUserData().topics?.has(topic)) this.o.sockets.send(ws, frame)
+    }
   }
 
   private readonly flush = (): void => {

@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto'
 import type { GroupView, MembersPage, Notices, Operator, SendReply } from '../../actors/group/messages.js'
 import type { Router } from '../../actors/runtime/types.js'
 import {
-  addGroupMembers, askAndNotify, askGroup, buildGroupRecord, createGroup, joinedGroups, sendGroupMessage,
+  addGroupMembers, askAndNotify, askGroup, buildGroupRecord, createGroup, joinedGroups, recallGroupMessage, sendGroupMessage,
 } from '../messaging/group.js'
 import type { GroupFrame, GroupProfileFields } from '../protocol/groupFrames.js'
 import { Limits } from '../protocol/limits.js'
@@ -68,12 +68,14 @@ export async function dispatchGroup(router: Router, app: number, userId: string,
         draft: {
           random: f.random ?? randomInt(0, 0xffffffff), body: f.body, cloudCustomData: f.cloudCustomData,
           ...(f.priority ? { priority: f.priority } : {}), onlineOnly: f.onlineOnly ?? false,
+          ...(f.atAccounts?.length ? { atAccounts: f.atAccounts } : {}), ...(f.toAccounts ? { to: f.toAccounts } : {}),
         },
       })
       return sendResult(r)
     }
     case 'groupHistory':
       return ask<{ messages: GroupMessage[]; complete: boolean }>(f.groupId, { kind: 'history', by, before: f.before, limit: f.limit ?? Limits.pageSize })
+    case 'groupRecall': return recallGroupMessage(router, app, by, f.groupId, f.seq).then(() => ({}))
     default: return assertNever(f)
   }
 }

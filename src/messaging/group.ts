@@ -11,17 +11,16 @@
  */
 import { randomBytes, randomInt } from 'node:crypto'
 import { groupActor, groupIndexActor, userActor } from '../../actors/ActorId.js'
-import type { GroupChanges, GroupMsg, MemberInput, Notices, Operator, SendReply } from '../../actors/group/messages.js'
+import type { GroupChanges, GroupMsg, MemberInput, Notices, Operator, RecallReply, SendReply } from '../../actors/group/messages.js'
 import { effectiveApply, GroupTypeRules, memberCap } from '../../actors/group/rules.js'
 import type { Router } from '../../actors/runtime/types.js'
 import type { MessageDraft, UserSessionMsg } from '../../actors/UserSession.js'
-import { ParleyError } from '../errors.js'
-import { makeMsgKey } from '../protocol/message.js'
+import { errorOfCode, ParleyError } from '../errors.js'
+import { makeMsgKey, SYSTEM_ACCOUNT } from '../protocol/message.js'
 import { isUserId } from '../protocol/validate.js'
 import type { GroupRecord, GroupType, JoinedGroup } from '../store/GroupStore.js'
 
-/** The sender of system notices, as the client SDKs name the system conversation. */
-export const SYSTEM_ACCOUNT = '@TIM#SYSTEM'
+export { SYSTEM_ACCOUNT }
 /** Prefix of every assigned GroupId; custom ids may not use it (except Community's `@TGS#_`). */
 export const ASSIGNED_PREFIX = '@TGS#'
 /** Longest GroupId, bytes (custom ids are printable ASCII, so bytes = characters). */
@@ -149,6 +148,17 @@ export function joinedGroups(router: Router, app: number, user: string): Promise
 /** Sends a group message; see actors/group/messaging.ts for seq, dedupe and mute rules. */
 export function sendGroupMessage(router: Router, app: number, groupId: string, msg: Extract<GroupMsg, { kind: 'send' }>): Promise<SendReply> {
   return askGroup<SendReply>(router, app, groupId, msg)
+}
+
+/** Recalls stored messages of a group; see actors/group/recall.ts for who may and the per-seq codes. */
+export function recallGroupMessages(router: Router, app: number, by: Operator, groupId: string, seqs: number[]): Promise<RecallReply> {
+  return askGroup<RecallReply>(router, app, groupId, { kind: 'recall', by, seqs })
+}
+
+/** Recalls one message: resolves once recalled (or already), else rejects with its code. */
+export async function recallGroupMessage(router: Router, app: number, by: Operator, groupId: string, seq: number): Promise<void> {
+  const [r] = (await recallGroupMessages(router, app, by, groupId, [seq])).results
+  if (r && r.code !== 0) throw errorOfCode(r.code, `seq ${seq}`)
 }
 
 /** Delivers each notice to its users' `@TIM#SYSTEM` conversation; failures are ignored (see the file comment). */

@@ -52,6 +52,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
   const apps = createAppRegistry(config.apps)
   const deps: ActorDeps = {
     messages: stores.messages, accounts: stores.accounts, groups: stores.groups, apps, connections: links?.registry ?? LocalConnectionRegistry,
+    groupMsgRate: config.groupMsgRate,
   }
   const mesh = new ThreadMesh({ node, ports: data.mesh, log })
   const remote = links?.remote(mesh) ?? { send: () => log.warn('no remote nodes in embedded mode') }

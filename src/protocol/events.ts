@@ -36,7 +36,15 @@ export type InboxEventType = InboxEvent['type']
  * BChatRoom) push `seq: 0` and are never caught up.
  */
 export type GroupEvent =
-  | { type: 'groupMsg'; groupId: string; msg: GroupMessage }
+  /**
+   * A group message, the sender's own included; also a group tip (`msg.from` `@TIM#SYSTEM`,
+   * one TIMGroupTipElem). `to`: a targeted message (seq 0, never stored) — only the sockets
+   * of these members and of the sender get it; the receiving thread delivers it to them
+   * directly, never to the group's topic.
+   */
+  | { type: 'groupMsg'; groupId: string; msg: GroupMessage; to?: string[] }
+  /** The stored message `seq` was recalled: history now shows it with flags 8 and no content. */
+  | { type: 'groupRecall'; groupId: string; seq: number }
   /**
    * `accounts` left the group (quit, kicked, or the group was destroyed). The last group
    * event their devices get: the server unsubscribes them right after it.

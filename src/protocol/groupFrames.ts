@@ -6,7 +6,7 @@
  */
 import { ParleyError, type ErrorName } from '../errors.js'
 import { checkBodySize, isPlainObject, validateBody } from './elements.js'
-import type { MsgElement } from './message.js'
+import { AT_ALL, type MsgElement } from './message.js'
 import { isUserId } from './validate.js'
 
 export type GroupTypeName = 'Private' | 'Public' | 'ChatRoom' | 'AVChatRoom' | 'BChatRoom' | 'Community'
@@ -49,15 +49,22 @@ export type GroupFrame =
   | {
     op: 'groupSend'; rid: number; groupId: string; body: MsgElement[]; random?: number; cloudCustomData?: string
     priority?: 'High' | 'Normal' | 'Low' | 'Lowest'; onlineOnly?: boolean
+    /** Mentions: UserIDs, or `@ALL` for everyone (≤ 500). */
+    atAccounts?: string[]
+    /** A targeted message: only these members get it (1–50 UserIDs); seq 0, not stored. */
+    toAccounts?: string[]
   }
   | { op: 'groupHistory'; rid: number; groupId: string; before?: number; limit?: number }
+  | { op: 'groupRecall'; rid: number; groupId: string; seq: number }
 
 export type GroupOp = GroupFrame['op']
 
 type Raw = Record<string, unknown>
 const CODE: ErrorName = 'GROUP_INVALID_PARAMS'
 /** Byte limits of reference §4.4, and list sizes per frame. */
-const Max = { name: 30, introduction: 240, notification: 300, faceUrl: 100, nameCard: 50, message: 300, members: 500, page: 100 } as const
+const Max = {
+  name: 30, introduction: 240, notification: 300, faceUrl: 100, nameCard: 50, message: 300, members: 500, page: 100, targets: 50,
+} as const
 
 function fail(field: string, why: string, code: ErrorName = CODE): never {
   throw new ParleyError(code, `${field}: ${why}`)
@@ -117,11 +124,11 @@ function user(f: Raw, key: string): string {
   return isUserId(v) ? v : fail(key, v === undefined ? 'required' : 'must be a UserID')
 }
 
-function users(f: Raw, key: string, min: number): string[] {
+function users(f: Raw, key: string, min: number, max: number = Max.members, allowed?: string): string[] {
   const v = get(f, key)
   if (!Array.isArray(v)) return fail(key, v === undefined ? 'required' : 'must be an array')
-  if (v.length < min || v.length > Max.members) fail(key, `must hold ${min}..${Max.members} UserIDs`, 'GROUP_TOO_MANY_ACCOUNTS')
-  return v.map((x, i) => (isUserId(x) ? x : fail(`${key}[${i}]`, 'must be a UserID')))
+  if (v.length < min || v.length > max) fail(key, `must hold ${min}..${max} UserIDs`, 'GROUP_TOO_MANY_ACCOUNTS')
+  return v.map((x, i) => (isUserId(x) || (allowed !== undefined && x === allowed) ? x : fail(`${key}[${i}]`, 'must be a UserID')))
 }
 
 /** A map of custom fields: keys of 1..15 `[A-Za-z0-9_]`, string values within `valueBytes`. */
@@ -169,6 +176,8 @@ function groupSend(f: Raw): Extract<GroupFrame, { op: 'groupSend' }> {
     random: int(f, 'random', 0xffffffff, 'BAD_MSG_RANDOM'),
     priority: oneOf(f, 'priority', ['High', 'Normal', 'Low', 'Lowest'] as const),
     onlineOnly: bool(f, 'onlineOnly'),
+    atAccounts: get(f, 'atAccounts') === undefined ? undefined : users(f, 'atAccounts', 0, Max.members, AT_ALL),
+    toAccounts: get(f, 'toAccounts') === undefined ? undefined : users(f, 'toAccounts', 1, Max.targets),
   }
 }
 
@@ -207,6 +216,10 @@ export const groupParsers: GroupParsers = {
   groupQuit: (f) => ({ op: 'groupQuit', rid: rid(f), groupId: groupId(f) }),
   groupSend,
   groupHistory: (f) => ({ op: 'groupHistory', rid: rid(f), groupId: groupId(f), before: int(f, 'before'), limit: int(f, 'limit', Max.page) }),
+  groupRecall: (f) => {
+    const seq = required('seq', int(f, 'seq'))
+    return { op: 'groupRecall', rid: rid(f), groupId: groupId(f), seq: seq > 0 ? seq : fail('seq', 'must be a positive integer') }
+  },
 }
 
 /** Whether a validated frame is a group op. */

@@ -9,10 +9,22 @@ export const ElementTypes = [
 ] as const
 export type ElementType = (typeof ElementTypes)[number]
 
+/**
+ * Elements only the server writes (reference §3: "server-generated, SDK side only"): a group
+ * tip (docs/protocol.md, "Group tips"). Never accepted in a client's body.
+ */
+export type ServerElementType = 'TIMGroupTipElem'
+
 export interface MsgElement {
-  MsgType: ElementType
+  MsgType: ElementType | ServerElementType
   MsgContent: Record<string, unknown>
 }
+
+/** The sender of server-generated messages: group system notices and group tips. */
+export const SYSTEM_ACCOUNT = '@TIM#SYSTEM'
+
+/** A group mention of every member (`GroupAtInfo` with `GroupAtAllFlag` 1), as stored in `atAccounts`. */
+export const AT_ALL = '@ALL'
 
 /** `MsgFlagBits` values in history. */
 export const MsgFlags = { normal: 0, recalled: 8 } as const

@@ -21,7 +21,8 @@ import {
 import { groupMessageCommands } from './groupMessages.js'
 import { groupNoticeCommands } from './groupNotices.js'
 
-const Admin: Operator = { appAdmin: true }
+/** The calling App admin, who acts as owner in every group (and is named as the operator in tips). */
+const admin = (ctx: RestCtx): Operator => ({ appAdmin: true, adminId: ctx.admin })
 const Batch = { accounts: 500, createMembers: 100, infoGroups: 50, members: 6000 } as const
 const accountList = { min: 1, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' } as const
 
@@ -72,10 +73,10 @@ async function getGroupInfo(ctx: RestCtx, body: Body): Promise<Record<string, un
   const GroupInfo = await mapLimit(list, ItemConcurrency, async (groupId) => {
     if (!isGroupId(groupId)) return { GroupId: groupId, ErrorCode: ErrorCatalogue.GROUP_BAD_ID.code, ErrorInfo: ErrorCatalogue.GROUP_BAD_ID.message }
     try {
-      const v = await askGroup<GroupView>(ctx.router, ctx.app, groupId, { kind: 'info', by: Admin })
+      const v = await askGroup<GroupView>(ctx.router, ctx.app, groupId, { kind: 'info', by: admin(ctx) })
       const info = filteredInfo(v, base, appKeys, filter !== undefined)
       if (!filter || memberFields) {
-        const page = await askGroup<MembersPage>(ctx.router, ctx.app, groupId, { kind: 'members', by: Admin, offset: 0, limit: Batch.members })
+        const page = await askGroup<MembersPage>(ctx.router, ctx.app, groupId, { kind: 'members', by: admin(ctx), offset: 0, limit: Batch.members })
         info['MemberList'] = page.members.map((m) => memberJson(m, memberFields, memberKeys))
       }
       return { ...info, ErrorCode: 0, ErrorInfo: '' }
@@ -97,7 +98,7 @@ async function getGroupMemberInfo(ctx: RestCtx, body: Body): Promise<Record<stri
   const roles = readRoles(r, 'MemberRoleFilter')
   const appKeys = readFilter(r, 'AppDefinedDataFilter_GroupMember')
   const page = await askGroup<MembersPage>(ctx.router, ctx.app, groupId, {
-    kind: 'members', by: Admin, offset, limit: limit || Batch.members, ...(roles?.length ? { roles } : {}),
+    kind: 'members', by: admin(ctx), offset, limit: limit || Batch.members, ...(roles?.length ? { roles } : {}),
   })
   return { MemberNum: page.memberNum, MemberList: page.members.map((m) => memberJson(m, fields, appKeys)) }
 }
@@ -107,7 +108,7 @@ async function modifyGroupBaseInfo(ctx: RestCtx, body: Body): Promise<Record<str
   const groupId = readGroupId(r)
   r.optUserId('From_Account')
   const changes = readProfile(r)
-  await askGroup(ctx.router, ctx.app, groupId, { kind: 'modify', by: Admin, changes })
+  await askGroup(ctx.router, ctx.app, groupId, { kind: 'modify', by: admin(ctx), changes })
   return {}
 }
 
@@ -116,7 +117,7 @@ async function addGroupMember(ctx: RestCtx, body: Body): Promise<Record<string, 
   const groupId = readGroupId(r)
   const silence = r.flag('Silence')
   const accounts = r.items('MemberList', { ...accountList, max: Batch.accounts }).map((m) => m.string('Member_Account'))
-  const results = await addGroupMembers(ctx.router, ctx.app, Admin, groupId, accounts, silence)
+  const results = await addGroupMembers(ctx.router, ctx.app, admin(ctx), groupId, accounts, silence)
   return { MemberList: results.map((x) => ({ Member_Account: x.account, Result: x.result })) }
 }
 
@@ -126,7 +127,7 @@ async function deleteGroupMember(ctx: RestCtx, body: Body): Promise<Record<strin
   r.flag('Silence')
   r.optString('Reason', { maxBytes: 256 })
   const accounts = ids(r, 'MemberToDel_Account', Batch.accounts)
-  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'removeMembers', by: Admin, accounts })
+  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'removeMembers', by: admin(ctx), accounts })
   return {}
 }
 
@@ -143,13 +144,13 @@ async function modifyGroupMemberInfo(ctx: RestCtx, body: Body): Promise<Record<s
     muteTime: r.optU32(['MuteTime', 'ShutUpTime']),
     appMemberDefinedData: readCustom(r, 'AppMemberDefinedData', true),
   }
-  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'setMember', by: Admin, account, changes })
+  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'setMember', by: admin(ctx), account, changes })
   return {}
 }
 
 async function destroyGroup(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
   const groupId = readGroupId(reader(body))
-  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'destroy', by: Admin })
+  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'destroy', by: admin(ctx) })
   return {}
 }
 
@@ -174,7 +175,7 @@ async function getJoinedGroupList(ctx: RestCtx, body: Body): Promise<Record<stri
   if ((await missingAccounts(ctx.router, ctx.app, [user])).length) throw new ParleyError('GROUP_ACCOUNT_MISSING', user)
   const joined = await joinedGroups(ctx.router, ctx.app, user)
   const infos = await mapLimit(joined, ItemConcurrency, (j) =>
-    askGroup<GroupView>(ctx.router, ctx.app, j.groupId, { kind: 'info', by: Admin }).catch(() => undefined))
+    askGroup<GroupView>(ctx.router, ctx.app, j.groupId, { kind: 'info', by: admin(ctx) }).catch(() => undefined))
   const rows = joined.map((j, i) => ({ j, v: infos[i] })).filter((x): x is { j: typeof x.j; v: GroupView } =>
     x.v !== undefined && (typeName === undefined || x.v.group.type === typeName) && (huge || x.v.group.type !== 'AVChatRoom'))
   const page = rows.slice(offset, limit === undefined ? undefined : offset + limit)
@@ -201,13 +202,13 @@ async function forbidSendMsg(ctx: RestCtx, body: Body): Promise<Record<string, u
   const groupId = readGroupId(r)
   const accounts = ids(r, 'Members_Account', Batch.accounts)
   const seconds = r.u32(['MuteTime', 'ShutUpTime'])
-  await askGroup(ctx.router, ctx.app, groupId, { kind: 'mute', by: Admin, accounts, seconds })
+  await askGroup(ctx.router, ctx.app, groupId, { kind: 'mute', by: admin(ctx), accounts, seconds })
   return {}
 }
 
 async function getGroupMutedAccount(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
   const groupId = readGroupId(reader(body))
-  const muted = await askGroup<{ account: string; until: number }[]>(ctx.router, ctx.app, groupId, { kind: 'muted', by: Admin })
+  const muted = await askGroup<{ account: string; until: number }[]>(ctx.router, ctx.app, groupId, { kind: 'muted', by: admin(ctx) })
   return { MutedAccountList: muted.map((m) => ({ Member_Account: m.account, MutedUntil: m.until })) }
 }
 
@@ -215,7 +216,7 @@ async function changeGroupOwner(ctx: RestCtx, body: Body): Promise<Record<string
   const r = reader(body)
   const groupId = readGroupId(r)
   const newOwner = r.userId('NewOwner_Account')
-  await askGroup(ctx.router, ctx.app, groupId, { kind: 'changeOwner', by: Admin, newOwner })
+  await askGroup(ctx.router, ctx.app, groupId, { kind: 'changeOwner', by: admin(ctx), newOwner })
   return {}
 }
 

@@ -90,8 +90,25 @@ export interface GroupMessage {
   body: MsgElement[]
   cloudCustomData?: string
   priority?: string
+  /**
+   * Members mentioned (`GroupAtInfo`): UserIDs that were members when it was sent, and
+   * `@ALL` for everyone. Absent when nobody is mentioned.
+   */
+  atAccounts?: string[]
   /** MsgFlagBits: 0 normal, 8 recalled. */
   flags: number
+}
+
+/** `GroupMessage.flags` of a recalled message. */
+export const RECALLED_FLAG = 8
+
+/**
+ * A recalled message as stored: flags 8, body emptied, cloudCustomData and mentions dropped;
+ * its seq, sender, Random, time and priority stay (a placeholder in history).
+ */
+export function recalledGroupMessage(m: GroupMessage): GroupMessage {
+  const { cloudCustomData: _c, atAccounts: _a, ...rest } = m
+  return { ...rest, body: [], flags: RECALLED_FLAG }
 }
 
 export interface GroupDedupeRecord {
@@ -109,7 +126,7 @@ export interface JoinedGroup {
 /**
  * The writes of one group actor step, applied atomically; `commit` resolves once durable.
  * A rejected commit has applied nothing. Order of application: `destroy`, then removals,
- * then upserts.
+ * then upserts, then `recall`.
  */
 export interface GroupCommit {
   /**
@@ -132,6 +149,12 @@ export interface GroupCommit {
   messages?: GroupMessage[]
   /** Upserted by (sender, random). */
   dedupe?: { from: string; random: number; record: GroupDedupeRecord }[]
+  /**
+   * Seqs of stored messages to mark recalled (rewritten as `recalledGroupMessage`). A seq
+   * with no stored message (never stored, or destroyed) is skipped; recalling a recalled
+   * message changes nothing, so applying the same commit twice is harmless.
+   */
+  recall?: number[]
 }
 
 /** Everything a group actor loads on activation. */

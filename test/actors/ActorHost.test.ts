@@ -354,3 +354,15 @@ t.test('rehome deactivates the actors that moved (with reason moved), whatever c
   t.equal(j.activations, activations + 1)
   t.equal(h.host.rehome(() => true), 0, 'nothing moves when everything is home')
 })
+
+t.test('a tell marked ifActive reaches an active actor but never activates one', async (t) => {
+  const { j, h, ask } = setup()
+  t.teardown(() => h.host.stop())
+  h.host.deliver(actorIdString(alice), { kind: 'add', n: 5, ifActive: true } as ActorMessage)
+  t.equal(j.activations, 0, 'not activated')
+  t.equal(h.host.stats().activations, 0)
+  t.equal(await ask(alice, { kind: 'get' }), 0, 'and the message was dropped')
+  h.host.deliver(actorIdString(alice), { kind: 'add', n: 5, ifActive: true } as ActorMessage)
+  t.equal(await ask(alice, { kind: 'get' }), 5, 'delivered once the actor is active')
+  t.equal(j.activations, 1)
+})

@@ -17,7 +17,8 @@ import {
 import { startServer, type TestServer } from '../helpers/server.js'
 
 let server: TestServer
-t.before(async () => { server = await startServer() })
+// The tests send bursts of up to 150 messages to one group: above the default 40/s per group.
+t.before(async () => { server = await startServer({ config: { groupMsgRate: 1000 } }) })
 t.teardown(() => server.stop())
 
 const pool = (t: Test): ClientPool => testPool(t, () => server)
@@ -139,14 +140,17 @@ t.test('every group op through the SDK, with typed results and coded errors', as
   await o.client.muteGroupMembers(id, [mem], 600)
   t.equal(await codeOf(m.client.sendGroupText(id, 'muted')), 10017, 'a muted member cannot send')
   await o.client.muteGroupMembers(id, [mem], 0)
+  // Seqs 1-5 are the tips of the invitation, the notification, the appointment, the mute and the unmute.
   const s1 = await o.client.sendGroupText(id, 'one')
   const s2 = await m.client.sendGroupMessage(id, [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'two' } }], { cloudCustomData: 'cc', random: 4242 })
-  t.match([s1, s2], [{ seq: 1, duplicate: false, message: { seq: 1, from: owner } }, { seq: 2, message: { from: mem, random: 4242, cloudCustomData: 'cc' } }])
-  t.match(await m.client.sendGroupText(id, 'two again', { random: 4242 }), { seq: 2, duplicate: true }, 'the same random is stored once')
+  t.match([s1, s2], [{ seq: 6, duplicate: false, message: { seq: 6, from: owner } }, { seq: 7, message: { from: mem, random: 4242, cloudCustomData: 'cc' } }])
+  t.match(await m.client.sendGroupText(id, 'two again', { random: 4242 }), { seq: 7, duplicate: true }, 'the same random is stored once')
   const h = await m.client.groupHistory(id)
-  t.same(h.messages.map((x) => [x.seq, x.from]), [[2, mem], [1, owner]], 'history: newest first')
+  const tip = '@TIM#SYSTEM'
+  t.same(h.messages.map((x) => [x.seq, x.from]), [[7, mem], [6, owner], [5, tip], [4, tip], [3, tip], [2, tip], [1, tip]], 'history: newest first')
+  t.same(h.messages.slice(2).map((x) => x.body[0]?.MsgContent['OpType']), [7, 7, 4, 6, 1], 'the tips, by op type')
   t.equal(h.complete, true)
-  t.same((await m.client.groupHistory(id, { before: 2, limit: 1 })).messages.map((x) => x.seq), [1], 'paged with before')
+  t.same((await m.client.groupHistory(id, { before: 7, limit: 1 })).messages.map((x) => x.seq), [6], 'paged with before')
 
   t.equal(await a.client.applyToGroup(id, 'me too'), 'pending')
   t.match(await m.client.groupRequests(id), [{ account: applicant, message: 'me too' }], 'admins see requests')

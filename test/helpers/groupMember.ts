@@ -53,8 +53,22 @@ export class GroupMember {
     return this.frames.find((f) => f.op === 'res' && f.rid === rid)!
   }
 
-  /** The group messages received for `groupId`. */
+  /** The group messages received for `groupId`, tips left out. */
   messages(groupId: string): Frame[] {
+    return this.groupMsgs(groupId).filter((m) => m.from !== '@TIM#SYSTEM')
+  }
+
+  /** The group tips received for `groupId`: each TIMGroupTipElem's content, with the tip's `seq`. */
+  tips(groupId: string): Frame[] {
+    return this.groupMsgs(groupId).filter((m) => m.from === '@TIM#SYSTEM').map((m) => ({ seq: m.seq, ...m.body[0].MsgContent }))
+  }
+
+  /** The `groupRecall` events received for `groupId`, their seqs in order. */
+  recalls(groupId: string): number[] {
+    return this.events.filter((e) => e.type === 'groupRecall' && e.groupId === groupId).map((e) => e.seq)
+  }
+
+  private groupMsgs(groupId: string): Frame[] {
     return this.events.filter((e) => e.type === 'groupMsg' && e.groupId === groupId).map((e) => e.msg)
   }
 

@@ -6,7 +6,7 @@ const text = { MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } } as const
 export const groupOps: GroupOp[] = [
   'groupCreate', 'groupInfo', 'groupMembers', 'groupModify', 'groupInvite', 'groupKick', 'groupSetMember', 'groupMute',
   'groupChangeOwner', 'groupDestroy', 'groupJoined', 'groupApply', 'groupRequests', 'groupHandleApply', 'groupQuit',
-  'groupSend', 'groupHistory',
+  'groupSend', 'groupHistory', 'groupRecall',
 ]
 
 export const groupValidFrames: GroupFrame[] = [
@@ -39,6 +39,9 @@ export const groupValidFrames: GroupFrame[] = [
   { op: 'groupQuit', rid: 15, groupId: 'g' },
   { op: 'groupSend', rid: 16, groupId: 'g', body: [text] },
   { op: 'groupSend', rid: 16, groupId: 'g', body: [text], random: 7, cloudCustomData: 'cc', priority: 'Low', onlineOnly: true },
+  { op: 'groupSend', rid: 16, groupId: 'g', body: [text], atAccounts: ['a', '@ALL'], toAccounts: ['a', 'b'] },
+  { op: 'groupSend', rid: 16, groupId: 'g', body: [text], atAccounts: [] },
   { op: 'groupHistory', rid: 17, groupId: 'g' },
   { op: 'groupHistory', rid: 17, groupId: 'g', before: 9, limit: 20 },
+  { op: 'groupRecall', rid: 18, groupId: 'g', seq: 1 },
 ]

@@ -38,6 +38,17 @@ t.test('bad group frames: code and field', async (t) => {
     [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], random: -1 }, 90005, 'random'],
     [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], priority: 'Urgent' }, 10004, 'priority'],
     [{ op: 'groupHistory', rid: 1, groupId: 'g', limit: 101 }, 10004, 'limit'],
+    [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], atAccounts: 'a' }, 10004, 'atAccounts'],
+    [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], atAccounts: ['a', 'not a user'] }, 10004, 'atAccounts[1]'],
+    [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], atAccounts: Array.from({ length: 501 }, (_, i) => `u${i}`) }, 10005, 'atAccounts'],
+    [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], toAccounts: [] }, 10005, 'toAccounts'],
+    [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], toAccounts: Array.from({ length: 51 }, (_, i) => `u${i}`) }, 10005, 'toAccounts'],
+    [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], toAccounts: ['x'.repeat(33)] }, 10004, 'toAccounts[0]'],
+    [{ op: 'groupSend', rid: 1, groupId: 'g', body: [text], toAccounts: [7] }, 10004, 'toAccounts[0]'],
+    [{ op: 'groupRecall', rid: 1, groupId: 'g' }, 10004, 'seq'],
+    [{ op: 'groupRecall', rid: 1, groupId: 'g', seq: 0 }, 10004, 'seq'],
+    [{ op: 'groupRecall', rid: 1, groupId: 'g', seq: '3' }, 10004, 'seq'],
+    [{ op: 'groupRecall', rid: 1, seq: 3 }, 10004, 'groupId'],
   ]
   for (const [raw, code, field] of cases) expectError(t, () => parseClientFrame(raw), code, field)
 })

@@ -47,6 +47,7 @@ export function groupStoreConformance(t: Test, name: string, factory: GroupStore
     ['messages: gapless seqs enforced, history newest first across buckets', messages],
     ['destroy removes everything but keeps the seq; a new group continues above it', destroy],
     ['persistence: state and seqs survive close and reopen', persistence],
+    ['recall: flags 8 and content purged, in place; unknown seqs skipped; idempotent', recall],
   ]
   for (const [title, body] of cases) {
     t.test(`${name}: ${title}`, async (t) => {
@@ -163,6 +164,24 @@ async function persistence(t: Test, store: GroupStore, reopen: () => Promise<Gro
   await t.rejects(again.commit(g, { messages: [groupMessage(2)] }), { code: 20005 }, 'no seq repeats after a restart')
   await again.commit(g, { messages: [groupMessage(3)] })
   t.same((await again.readMessages(g, { limit: 5 })).map((m) => m.seq), [3, 2, 1])
+}
+
+async function recall(t: Test, store: GroupStore, reopen: () => Promise<GroupStore>): Promise<void> {
+  const g = ref('recalls')
+  const rich: GroupMessage = { ...groupMessage(2, 'a'), cloudCustomData: 'cc', priority: 'High', atAccounts: ['b', '@ALL'] }
+  await store.commit(g, { group: groupRecord('recalls'), messages: [groupMessage(1), rich, groupMessage(3)] })
+  await store.commit(g, { recall: [2, 99] })
+  const gone = { seq: 2, from: 'a', random: rich.random, time: rich.time, priority: 'High', body: [], flags: 8 }
+  t.same((await store.readMessages(g, { beforeSeq: 3, limit: 1 }))[0], gone, 'flags 8, body, cloudCustomData and mentions purged')
+  t.same((await store.readMessages(g, { limit: 5 })).map((m) => [m.seq, m.flags]), [[3, 0], [2, 8], [1, 0]], 'the others untouched')
+  t.equal((await store.load(g)).lastSeq, 3, 'a recall takes no seq; seq 99 was skipped')
+  await store.commit(g, { recall: [2], messages: [groupMessage(4)] })
+  t.same((await store.readMessages(g, { beforeSeq: 3, limit: 1 }))[0], gone, 'recalling again changes nothing')
+  const again = await reopen()
+  t.same((await again.readMessages(g, { limit: 5 })).map((m) => [m.seq, m.flags]), [[4, 0], [3, 0], [2, 8], [1, 0]], 'durable')
+  await again.commit(g, { destroy: true })
+  await again.commit(g, { recall: [1, 2] })
+  t.same(await again.readMessages(g, { limit: 5 }), [], 'recalling destroyed messages writes nothing')
 }
 
 function sorted(xs: string[]): string[] {

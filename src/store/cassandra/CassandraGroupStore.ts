@@ -12,7 +12,8 @@
  * Partitions are bounded: messages in buckets of 1,000 seqs, members in 16 hash buckets,
  * dedupe rows expire (TTL), the joined-group index is one partition per user.
  * Costs: `load` is one serial head read plus 19 partition reads in parallel;
- * `readMessages` reads buckets newest first and stops at `limit`; `joinedGroups` one partition.
+ * `readMessages` reads buckets newest first and stops at `limit`; `joinedGroups` one partition;
+ * a commit with `recall` also reads each recalled row (groupApply.ts).
  */
 import { ParleyError } from '../../errors.js'
 import type {

@@ -7,10 +7,10 @@
  *
  * A destroy deletes whole partitions: the record, every member bucket, mutes, requests,
  * dedupe, and every message bucket up to the head's last seq (seqs are contiguous, so the
- * buckets are known without a read).
+ * buckets are known without a read). A recall is the one read: it rewrites stored message rows.
  */
-import type { GroupCommit, GroupRef } from '../GroupStore.js'
-import { encodeBlob } from './codec.js'
+import { type GroupCommit, type GroupMessage, type GroupRef, RECALLED_FLAG, recalledGroupMessage } from '../GroupStore.js'
+import { decodeBlob, encodeBlob } from './codec.js'
 import { type Statement, stmt, writeStatements } from './batches.js'
 import type { CassandraHandle } from './connect.js'
 import { bucketOf } from './rows.js'
@@ -53,14 +53,37 @@ export class GroupCommitApplier {
       mute: `INSERT INTO ${ks}.group_mutes (app, group_id, account, until) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
       request: `INSERT INTO ${ks}.group_requests (app, group_id, account, rec) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
       message: `INSERT INTO ${ks}.group_messages (app, group_id, bucket, seq, msg) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+      readMessage: `SELECT msg FROM ${ks}.group_messages WHERE app = ? AND group_id = ? AND bucket = ? AND seq = ?`,
       dedupe: `INSERT INTO ${ks}.group_dedupe (app, group_id, sender, random, rec) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ? AND TTL ${DEDUPE_TTL_SECONDS}`,
     }
   }
 
   /** Writes commit `c` decided at `ts` with the head's resulting `lastSeq`. */
   async apply(g: GroupRef, ts: number, lastSeq: number, c: GroupCommit): Promise<void> {
-    const statements = [...this.deletions(g, ts, lastSeq, c), ...this.upserts(g, ts + 1, c)]
+    const statements = [...this.deletions(g, ts, lastSeq, c), ...this.upserts(g, ts + 1, c), ...await this.recalls(g, ts + 1, c)]
     await writeStatements(this.handle, statements)
+  }
+
+  /**
+   * The recalled copies of the messages `c.recall` names, read now: a recall rewrites the
+   * stored row (one read per seq), so re-applying the commit after a failure reads the row
+   * again and writes the same copy. A seq with no row is skipped.
+   */
+  private async recalls(g: GroupRef, ts: number, c: GroupCommit): Promise<Statement[]> {
+    const seqs = c.recall ?? []
+    const rows = await Promise.all(seqs.map((seq) => this.handle.client.execute(
+      this.q.readMessage!, [g.app, g.groupId, bucketOf(seq, GROUP_MESSAGE_BUCKET), seq],
+      { prepare: true, consistency: this.handle.consistency.read },
+    ).then((rs) => rs.first())))
+    const out: Statement[] = []
+    seqs.forEach((seq, i) => {
+      const row = rows[i]
+      if (!row) return
+      const m = decodeBlob<GroupMessage>(row['msg'] as Buffer)
+      if (m.flags === RECALLED_FLAG) return
+      out.push(blobStmt(this.q.message!, [g.app, g.groupId, bucketOf(seq, GROUP_MESSAGE_BUCKET), seq], encodeBlob(recalledGroupMessage(m)), ts))
+    })
+    return out
   }
 
   private deletions(g: GroupRef, ts: number, lastSeq: number, c: GroupCommit): Statement[] {

@@ -17,7 +17,8 @@
  *
  * `grp.heads` outlives a destroy, so a seq is never reused under one GroupId. Costs: `load`
  * is one point read plus three prefix scans; `readMessages` one reverse scan of at most
- * `limit`; `joinedGroups` one prefix scan; a destroy is linear in the group's records.
+ * `limit`; `joinedGroups` one prefix scan; a destroy is linear in the group's records; a
+ * recall is one point read and write per seq.
  */
 import type { Database, Key } from 'lmdb'
 import { ParleyError } from '../../errors.js'
@@ -25,6 +26,7 @@ import type {
   GroupCommit, GroupDedupeRecord, GroupMessage, GroupRecord, GroupRef, GroupSnapshot, GroupStore, JoinedGroup,
   JoinRequest, MemberRecord,
 } from '../GroupStore.js'
+import { RECALLED_FLAG, recalledGroupMessage } from '../GroupStore.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
 
@@ -125,6 +127,10 @@ export class LmdbGroupStore implements GroupStore {
     for (const m of msgs) this.messages.put([...k, m.seq], m)
     if (msgs.length > 0) this.heads.put(k, last + msgs.length)
     for (const d of c.dedupe ?? []) this.dedupe.put([...k, keyText(d.from, 'from'), d.random], d.record)
+    for (const seq of c.recall ?? []) {
+      const m = this.messages.get([...k, seq])
+      if (m && m.flags !== RECALLED_FLAG) this.messages.put([...k, seq], recalledGroupMessage(m))
+    }
   }
 
   private destroy(k: GroupKey): void {
