@@ -31,6 +31,7 @@ import { Rank } from './group/rules.js'
 import type { Actor, ActorContext, DeactivationReason, TopicInterest } from './runtime/types.js'
 import { userActor } from './ActorId.js'
 import { RoomFanout } from './group/fanout.js'
+import { onRead, onSetUnread, onUnread } from './group/read.js'
 import type { UserSessionMsg } from './UserSession.js'
 
 /** What the handler modules get: the state, the clock, and the one way to change state. */
@@ -106,6 +107,9 @@ export class Group implements Actor, GroupCtx {
       case 'send': return onSend(this, msg)
       case 'history': return onHistory(this, msg)
       case 'recall': return onRecall(this, msg)
+      case 'unread': return onUnread(this, msg)
+      case 'read': return onRead(this, msg)
+      case 'setUnread': return onSetUnread(this, msg)
       default: return assertNever(msg)
     }
   }

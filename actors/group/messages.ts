@@ -88,6 +88,12 @@ export type GroupMsg =
   | { kind: 'history'; by: Operator; before?: number; limit: number }
   /** Recalls stored messages by seq; see actors/group/recall.ts. */
   | { kind: 'recall'; by: Operator; seqs: number[] }
+  /** A member's unread count (actors/group/read.ts). */
+  | { kind: 'unread'; user: string }
+  /** A member read up to `seq` (default everything). */
+  | { kind: 'read'; user: string; seq?: number }
+  /** REST set_unread_msg_num. */
+  | { kind: 'setUnread'; user: string; unread: number }
   /** Members' sockets online now, summed over threads (get_online_member_num). */
   | { kind: 'online' }
 

@@ -50,7 +50,12 @@ export async function onSend(g: GroupCtx, m: Msg<'send'>): Promise<SendReply> {
   if (dup) return { seq: dup.seq, time: dup.time, duplicate: true, recipients: [], message: dup }
   takeToken(g, group.type, d.priority)
   const message: GroupMessage = { ...base, seq: g.s.lastSeq + 1 }
-  await g.commit({ messages: [message], dedupe: [{ from: m.from, random: d.random, record: { seq: message.seq, time: now } }] })
+  // The sender has read its own message (actors/group/read.ts), in the same commit.
+  const sender = g.s.members.get(m.from)
+  await g.commit({
+    messages: [message], dedupe: [{ from: m.from, random: d.random, record: { seq: message.seq, time: now } }],
+    ...(sender ? { members: [{ ...sender, readSeq: message.seq, lastSendMsgTime: now }] } : {}),
+  })
   g.fanout.publish({ type: 'groupMsg', groupId, msg: message })
   return { seq: message.seq, time: now, duplicate: false, recipients: others(g, m.from), message }
 }

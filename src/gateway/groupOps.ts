@@ -12,6 +12,8 @@ import {
 } from '../messaging/group.js'
 import type { GroupFrame, GroupProfileFields } from '../protocol/groupFrames.js'
 import { Limits } from '../protocol/limits.js'
+import { mapLimit } from '../rest/context.js'
+import type { UnreadView } from '../../actors/group/read.js'
 import type { GroupChanges } from '../../actors/group/messages.js'
 import type { GroupMessage } from '../store/GroupStore.js'
 
@@ -55,7 +57,14 @@ export async function dispatchGroup(router: Router, app: number, userId: string,
     case 'groupMute': return ask(f.groupId, { kind: 'mute', by, accounts: f.members, seconds: f.muteTime }).then(() => ({}))
     case 'groupChangeOwner': return ask(f.groupId, { kind: 'changeOwner', by, newOwner: f.newOwner }).then(() => ({}))
     case 'groupDestroy': return askAndNotify(router, app, f.groupId, { kind: 'destroy', by }).then(() => ({}))
-    case 'groupJoined': return { groups: await joinedGroups(router, app, userId) }
+    case 'groupJoined': {
+      const groups = await joinedGroups(router, app, userId)
+      if (!f.withUnread) return { groups }
+      // One ask per joined group, a few at a time; a group that fails to answer shows no count.
+      const unread = await mapLimit(groups, 8, (g) => ask<UnreadView>(g.groupId, { kind: 'unread', user: userId }).catch(() => undefined))
+      return { groups: groups.map((g, i) => ({ ...g, ...unread[i] })) }
+    }
+    case 'groupRead': return ask<UnreadView>(f.groupId, { kind: 'read', user: userId, ...(f.seq !== undefined ? { seq: f.seq } : {}) })
     case 'groupApply':
       return strip(await askAndNotify<{ result: string } & Notices>(router, app, f.groupId, { kind: 'apply', user: userId, message: f.message ?? '' }))
     case 'groupRequests': return { requests: await ask(f.groupId, { kind: 'requests', by }) }

@@ -41,7 +41,8 @@ export type GroupFrame =
   | { op: 'groupMute'; rid: number; groupId: string; members: string[]; muteTime: number }
   | { op: 'groupChangeOwner'; rid: number; groupId: string; newOwner: string }
   | { op: 'groupDestroy'; rid: number; groupId: string }
-  | { op: 'groupJoined'; rid: number }
+  | { op: 'groupJoined'; rid: number; withUnread?: boolean }
+  | { op: 'groupRead'; rid: number; groupId: string; seq?: number }
   | { op: 'groupApply'; rid: number; groupId: string; message?: string }
   | { op: 'groupRequests'; rid: number; groupId: string }
   | { op: 'groupHandleApply'; rid: number; groupId: string; applicant: string; accept: boolean }
@@ -207,7 +208,8 @@ export const groupParsers: GroupParsers = {
   }),
   groupChangeOwner: (f) => ({ op: 'groupChangeOwner', rid: rid(f), groupId: groupId(f), newOwner: user(f, 'newOwner') }),
   groupDestroy: (f) => ({ op: 'groupDestroy', rid: rid(f), groupId: groupId(f) }),
-  groupJoined: (f) => ({ op: 'groupJoined', rid: rid(f) }),
+  groupJoined: (f) => ({ op: 'groupJoined', rid: rid(f), withUnread: bool(f, 'withUnread') }),
+  groupRead: (f) => ({ op: 'groupRead', rid: rid(f), groupId: groupId(f), seq: int(f, 'seq') }),
   groupApply: (f) => ({ op: 'groupApply', rid: rid(f), groupId: groupId(f), message: str(f, 'message', Max.message) }),
   groupRequests: (f) => ({ op: 'groupRequests', rid: rid(f), groupId: groupId(f) }),
   groupHandleApply: (f) => ({

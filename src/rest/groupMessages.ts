@@ -114,7 +114,18 @@ async function getOnlineMemberNum(ctx: RestCtx, body: Body): Promise<Record<stri
   return { OnlineMemberNum: online }
 }
 
+/** Sets a member's unread count by moving its read position (actors/group/read.ts); members only (10007). */
+async function setUnreadMsgNum(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
+  const r = new BodyReader(body, GroupCode)
+  const groupId = readGroupId(r)
+  const user = r.userId('Member_Account')
+  const unread = r.uint('UnreadMsgNum')
+  await askGroup(ctx.router, ctx.app, groupId, { kind: 'setUnread', user, unread })
+  return {}
+}
+
 export const groupMessageCommands: CommandTable = {
+  'group_open_http_svc/set_unread_msg_num': setUnreadMsgNum,
   'group_open_http_svc/get_online_member_num': getOnlineMemberNum,
   'group_open_http_svc/send_group_msg': sendGroupMsg,
   'group_open_http_svc/group_msg_recall': groupMsgRecall,

@@ -6,7 +6,7 @@ const text = { MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } } as const
 export const groupOps: GroupOp[] = [
   'groupCreate', 'groupInfo', 'groupMembers', 'groupModify', 'groupInvite', 'groupKick', 'groupSetMember', 'groupMute',
   'groupChangeOwner', 'groupDestroy', 'groupJoined', 'groupApply', 'groupRequests', 'groupHandleApply', 'groupQuit',
-  'groupSend', 'groupHistory', 'groupRecall',
+  'groupSend', 'groupHistory', 'groupRecall', 'groupRead',
 ]
 
 export const groupValidFrames: GroupFrame[] = [
@@ -32,6 +32,9 @@ export const groupValidFrames: GroupFrame[] = [
   { op: 'groupChangeOwner', rid: 9, groupId: 'g', newOwner: 'b' },
   { op: 'groupDestroy', rid: 10, groupId: 'g' },
   { op: 'groupJoined', rid: 11 },
+  { op: 'groupJoined', rid: 11, withUnread: true },
+  { op: 'groupRead', rid: 19, groupId: 'g' },
+  { op: 'groupRead', rid: 19, groupId: 'g', seq: 4 },
   { op: 'groupApply', rid: 12, groupId: 'g' },
   { op: 'groupApply', rid: 12, groupId: 'g', message: 'please' },
   { op: 'groupRequests', rid: 13, groupId: 'g' },
