@@ -1,15 +1,15 @@
 /**
  * Runs every benchmark in sequence, each in its own process with its fixed parameters:
- * c2c, connections, login. Progress goes to stderr; each benchmark's one JSON result line is
- * copied to stdout as it finishes, so the output is three JSON lines. Exits non-zero if any
- * benchmark failed (the others still run).
+ * c2c, connections, login, broadcast. Progress goes to stderr; each benchmark's one JSON
+ * result line is copied to stdout as it finishes, so the output is four JSON lines. Exits
+ * non-zero if any benchmark failed (the others still run).
  *
  *   npm run bench        (= npm run build && node dist/bench/run-all.js)
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const BENCHES = ['c2c', 'connections', 'login'] as const
+const BENCHES = ['c2c', 'connections', 'login', 'broadcast'] as const
 
 function runOne(name: string): Promise<boolean> {
   const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url))

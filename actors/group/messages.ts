@@ -126,7 +126,7 @@ export type NoticeType = (typeof NoticeTypes)[keyof typeof NoticeTypes]
 /** add_group_member per-account results: 0 failed, 1 added, 2 already a member, 3 awaiting approval. */
 export type AddResult = 0 | 1 | 2 | 3
 
-export interface SendReply { seq: number; time: number; duplicate: boolean; recipients: string[]; message: GroupMessage }
+export interface SendReply { seq: number; time: number; duplicate: boolean; message: GroupMessage }
 
 /** Per recalled seq: 0 recalled (or already), else the error code (10007, 10030, 10031, 10032). */
 export interface RecallReply { results: { seq: number; code: number }[] }

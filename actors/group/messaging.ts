@@ -44,10 +44,10 @@ export async function onSend(g: GroupCtx, m: Msg<'send'>): Promise<SendReply> {
     takeToken(g, group.type, d.priority)
     const message = { ...base, seq: 0 }
     g.fanout.publish({ type: 'groupMsg', groupId, msg: message, ...(to ? { to } : {}) })
-    return { seq: 0, time: now, duplicate: false, recipients: to ?? others(g, m.from), message }
+    return { seq: 0, time: now, duplicate: false, message }
   }
   const dup = await findDuplicate(g, m.from, d.random, now)
-  if (dup) return { seq: dup.seq, time: dup.time, duplicate: true, recipients: [], message: dup }
+  if (dup) return { seq: dup.seq, time: dup.time, duplicate: true, message: dup }
   takeToken(g, group.type, d.priority)
   const message: GroupMessage = { ...base, seq: g.s.lastSeq + 1 }
   // The sender has read its own message (actors/group/read.ts), in the same commit.
@@ -57,12 +57,9 @@ export async function onSend(g: GroupCtx, m: Msg<'send'>): Promise<SendReply> {
     ...(sender ? { members: [{ ...sender, readSeq: message.seq, lastSendMsgTime: now }] } : {}),
   })
   g.fanout.publish({ type: 'groupMsg', groupId, msg: message })
-  return { seq: message.seq, time: now, duplicate: false, recipients: others(g, m.from), message }
+  return { seq: message.seq, time: now, duplicate: false, message }
 }
 
-function others(g: GroupCtx, from: string): string[] {
-  return [...g.s.members.keys()].filter((a) => a !== from)
-}
 
 /** The members among a targeted message's `to`, each once; 10004 when none is. */
 function targets(g: GroupCtx, to: readonly string[]): string[] {

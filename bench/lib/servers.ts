@@ -1,7 +1,8 @@
 /**
  * Starting the benchmarked servers, each in its own process: a Parley node (serverMain.ts,
- * configured through PARLEY_* like `parley start`, LMDB in a fresh temp dir) or the raw uWS
- * relay (relayMain.ts). Both are forked with the thread probe preloaded and `--expose-gc`, and
+ * configured through PARLEY_* like `parley start`, LMDB in a fresh temp dir), the raw uWS
+ * relay (relayMain.ts), or a room baseline of the broadcast benchmark (roomUwsMain.ts,
+ * roomSocketIoMain.ts). Both are forked with the thread probe preloaded and `--expose-gc`, and
  * their stdout and stderr go to this process's stderr, keeping stdout for the result line.
  */
 import { fork, type ChildProcess } from 'node:child_process'
@@ -24,8 +25,11 @@ export function benchApp(): BenchApp {
   return { sdkAppId: 1400000001, secretKey: randomBytes(32).toString('hex') }
 }
 
+/** `uws-room`, `socketio-room`: the broadcast benchmark's raw uWS topic and socket.io baselines. */
+export type ServerKind = 'parley' | 'relay' | 'uws-room' | 'socketio-room'
+
 export interface ServerProcess {
-  readonly kind: 'parley' | 'relay'
+  readonly kind: ServerKind
   readonly port: number
   readonly pid: number
   readonly threads: number
@@ -79,7 +83,12 @@ export function startRelay(): Promise<ServerProcess> {
   return startProcess('relay', here('./relayMain.js'), { ...process.env }, [])
 }
 
-async function startProcess(kind: 'parley' | 'relay', script: string, env: NodeJS.ProcessEnv, extraArgv: string[]): Promise<ServerProcess> {
+/** A room baseline of the broadcast benchmark, in its own process. */
+export function startRoomBaseline(kind: 'uws-room' | 'socketio-room'): Promise<ServerProcess> {
+  return startProcess(kind, here(kind === 'uws-room' ? './roomUwsMain.js' : './roomSocketIoMain.js'), { ...process.env }, [])
+}
+
+async function startProcess(kind: ServerKind, script: string, env: NodeJS.ProcessEnv, extraArgv: string[]): Promise<ServerProcess> {
   const child = fork(script, [], {
     env,
     execArgv: ['--require', here('./threadProbe.cjs'), '--expose-gc', ...extraArgv],
