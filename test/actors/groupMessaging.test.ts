@@ -184,7 +184,7 @@ t.test('mentions keep members and @ALL; a targeted message goes to members only,
 
   h.published.length = 0
   const to = await send(h, 'g', 'a', text('psst'), { to: ['b', 'stranger', 'b'] })
-  t.match(to, { seq: 0, duplicate: false, recipients: ['b'] })
+  t.match(to, { seq: 0, duplicate: false })
   t.same(h.published, [{ type: 'groupMsg', groupId: 'g', to: ['b'], msg: to.message }], 'published with its targets')
   t.equal((await history(h, 'g')).length, 2, 'not stored')
   t.equal(await code(send(h, 'g', 'a', text('x'), { to: ['stranger'] })), 10004, 'no target is a member: 10004')
