@@ -86,8 +86,14 @@ async function findDuplicate(g: GroupCtx, from: string, random: number, now: num
   const ref = { app: g.actor.self.app, groupId: g.actor.self.key }
   const d = await g.actor.deps.groups.getDedupe(ref, from, random)
   if (!d || now - d.time > GROUP_DEDUPE_SECONDS) return undefined
-  const [msg] = await g.actor.deps.groups.readMessages(ref, { beforeSeq: d.seq + 1, limit: 1 })
-  return msg && msg.seq === d.seq ? msg : undefined
+  return storedMessage(g, d.seq)
+}
+
+/** The stored message at `seq`, if any (also used by recall). */
+export async function storedMessage(g: GroupCtx, seq: number): Promise<GroupMessage | undefined> {
+  const ref = { app: g.actor.self.app, groupId: g.actor.self.key }
+  const [msg] = await g.actor.deps.groups.readMessages(ref, { beforeSeq: seq + 1, limit: 1 })
+  return msg?.seq === seq ? msg : undefined
 }
 
 /**

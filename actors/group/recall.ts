@@ -12,6 +12,7 @@ import { SYSTEM_ACCOUNT } from '../../src/protocol/message.js'
 import { type GroupMessage, RECALLED_FLAG } from '../../src/store/GroupStore.js'
 import { type GroupCtx, requireGroup, requireRank } from '../Group.js'
 import type { GroupMsg, RecallReply } from './messages.js'
+import { storedMessage } from './messaging.js'
 import { GroupTypeRules, Rank } from './rules.js'
 
 type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
@@ -28,7 +29,7 @@ export async function onRecall(g: GroupCtx, m: Msg<'recall'>): Promise<RecallRep
   requireRank(rank, Rank.member, 'members only')
   if (!GroupTypeRules[group.type].storesHistory) throw new ParleyError('GROUP_TYPE_NO_RECALL', group.type)
   const seqs = [...new Set(m.seqs)]
-  const found = await Promise.all(seqs.map((seq) => stored(g, seq)))
+  const found = await Promise.all(seqs.map((seq) => storedMessage(g, seq)))
   const window = g.actor.deps.apps.get(g.actor.self.app)?.recallWindowSeconds ?? Limits.recallWindowSeconds
   const now = g.nowSec()
   const codes = new Map<number, number>()
@@ -52,11 +53,4 @@ function recallCode(msg: GroupMessage | undefined, rank: number, user: string | 
   if (msg.flags === RECALLED_FLAG || rank >= Rank.admin) return 0
   if (msg.from !== user) return ErrorCatalogue.GROUP_NO_PERMISSION.code
   return now - msg.time > window ? ErrorCatalogue.GROUP_RECALL_WINDOW_PASSED.code : 0
-}
-
-/** The stored message at `seq`, if any. */
-async function stored(g: GroupCtx, seq: number): Promise<GroupMessage | undefined> {
-  const ref = { app: g.actor.self.app, groupId: g.actor.self.key }
-  const [msg] = await g.actor.deps.groups.readMessages(ref, { beforeSeq: seq + 1, limit: 1 })
-  return msg?.seq === seq ? msg : undefined
 }
