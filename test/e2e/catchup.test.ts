@@ -11,7 +11,7 @@
 import t, { type Test } from 'tap'
 import type { SentMessage } from '../../src/client/index.js'
 import { importAccounts } from '../helpers/restAdmin.js'
-import { ClientPool, testPool, type Frame, sigFor, type TestClient, uid, waitEvent } from '../helpers/sdkClients.js'
+import { ClientPool, SigGate, testPool, type Frame, type TestClient, uid, waitEvent } from '../helpers/sdkClients.js'
 import { startServer, type TestServer } from '../helpers/server.js'
 
 let server: TestServer
@@ -19,28 +19,6 @@ t.before(async () => { server = await startServer() })
 t.teardown(() => server.stop())
 
 const pool = (t: Test): ClientPool => testPool(t, () => server)
-
-/** A `getUserSig` that waits while the gate is shut: holds a reconnecting client offline. */
-class Gate {
-  private wait: Promise<void> | undefined
-  private release: (() => void) | undefined
-
-  shut(): void {
-    this.wait = new Promise((resolve) => { this.release = resolve })
-  }
-
-  open(): void {
-    this.release?.()
-    this.wait = undefined
-  }
-
-  sig(userId: string): () => Promise<string> {
-    return async () => {
-      await this.wait
-      return sigFor(server.app, userId)
-    }
-  }
-}
 
 /** Inbox events delivered on a socket: in sync pages and as live pushes. */
 function delivered(sock: { in: Frame[]; out: Frame[] }): { synced: Frame[]; live: Frame[]; syncRequests: Frame[] } {
@@ -79,7 +57,7 @@ t.test('an offline receiver gets every message exactly once, in order, from catc
 t.test('a dropped device reconnects by itself and fetches only what it missed', async (t) => {
   const p = pool(t)
   const a = uid('a'), b = uid('b')
-  const gate = new Gate()
+  const gate = new SigGate(server.app)
   const a1 = await p.connect(a)
   const b1 = await p.connect(b, { getUserSig: gate.sig(b) })
   const before = await sendMany(a1, b, 300, 'before')
@@ -108,7 +86,7 @@ t.test('a dropped device reconnects by itself and fetches only what it missed', 
 t.test('messages sent while a device is reconnecting arrive exactly once, in order', async (t) => {
   const p = pool(t)
   const a = uid('a'), b = uid('b')
-  const gate = new Gate()
+  const gate = new SigGate(server.app)
   const a1 = await p.connect(a)
   // Small pages: the catch-up takes several round trips while new messages keep arriving live.
   const b1 = await p.connect(b, { getUserSig: gate.sig(b), syncPageSize: 3, platform: 'Web' })

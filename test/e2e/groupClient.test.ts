@@ -12,7 +12,7 @@ import t, { type Test } from 'tap'
 import type { GroupMessageEvent, ParleyClient } from '../../src/client/index.js'
 import { importAccounts } from '../helpers/restAdmin.js'
 import {
-  type ClientPool, codeOf, type Frame, type ProbedSocket, sigFor, testPool, type TestClient, uid, waitEvent, withDeadline, WaitMs,
+  type ClientPool, codeOf, SigGate, type Frame, type ProbedSocket, testPool, type TestClient, uid, waitEvent, withDeadline, WaitMs,
 } from '../helpers/sdkClients.js'
 import { startServer, type TestServer } from '../helpers/server.js'
 
@@ -22,28 +22,6 @@ t.before(async () => { server = await startServer({ config: { groupMsgRate: 1000
 t.teardown(() => server.stop())
 
 const pool = (t: Test): ClientPool => testPool(t, () => server)
-
-/** A `getUserSig` that waits while the gate is shut: holds a reconnecting client offline. */
-class Gate {
-  private wait: Promise<void> | undefined
-  private release: (() => void) | undefined
-
-  shut(): void {
-    this.wait = new Promise((resolve) => { this.release = resolve })
-  }
-
-  open(): void {
-    this.release?.()
-    this.wait = undefined
-  }
-
-  sig(userId: string): () => Promise<string> {
-    return async () => {
-      await this.wait
-      return sigFor(server.app, userId)
-    }
-  }
-}
 
 /** Every `groupMessage` of one client, in the order surfaced. */
 class GroupInbox {
@@ -176,7 +154,7 @@ t.test('a device that was offline catches up from history: one probe per group p
   const o = await p.connect(owner)
   const busy = await o.client.createGroup({ type: 'Private', name: 'busy', members: [mem] })
   const quiet = await o.client.createGroup({ type: 'Private', name: 'quiet', members: [mem] })
-  const gate = new Gate()
+  const gate = new SigGate(server.app)
   const m = await p.connect(mem, { getUserSig: gate.sig(mem) })
   const arrived = pushed(m, quiet, 1)
   await o.client.sendGroupText(quiet, 'before the member listens')
@@ -254,7 +232,7 @@ t.test('live and catch-up overlap across a reconnect: every message once, in ord
   await importAccounts(server, owner, mem)
   const o = await p.connect(owner)
   const id = await o.client.createGroup({ type: 'Private', name: 'overlap', members: [mem] })
-  const gate = new Gate()
+  const gate = new SigGate(server.app)
   const m = await member(p, mem, { getUserSig: gate.sig(mem) })
 
   await sendTexts(o, id, 5, 'before')

@@ -275,3 +275,29 @@ export async function codeOf(p: Promise<unknown>): Promise<number | 'resolved'> 
   }
 }
 
+/**
+ * A `getUserSig` source that waits while the gate is shut: holds a reconnecting client
+ * offline until the test opens it.
+ */
+export class SigGate {
+  private wait: Promise<void> | undefined
+  private release: (() => void) | undefined
+
+  constructor(private readonly app: AppConfig) {}
+
+  shut(): void {
+    this.wait = new Promise((resolve) => { this.release = resolve })
+  }
+
+  open(): void {
+    this.release?.()
+    this.wait = undefined
+  }
+
+  sig(userId: string): () => Promise<string> {
+    return async () => {
+      await this.wait
+      return sigFor(this.app, userId)
+    }
+  }
+}
