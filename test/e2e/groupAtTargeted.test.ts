@@ -19,11 +19,7 @@ t.before(async () => {
 t.teardown(() => server.stop())
 
 const G = (cmd: string) => `group_open_http_svc/${cmd}`
-const login = (userId: string, o: { json?: boolean; platform?: string } = {}) =>
-  GroupMember.login(server.wsUrl, server.app.sdkAppId, userId, server.userSig(userId), o)
-async function createGroup(type: string, owner: string, members: string[]): Promise<string> {
-  return (await rest.ok(G('create_group'), { Type: type, Name: type, Owner_Account: owner, MemberList: members.map((Member_Account) => ({ Member_Account })) })).GroupId
-}
+const login = (userId: string, opts: { json?: boolean; platform?: string } = {}) => GroupMember.loginTo(server, userId, opts)
 
 async function ok(m: GroupMember, fields: Record<string, unknown>) {
   const r = await m.request('groupSend', fields)
@@ -40,7 +36,7 @@ const texts = (d: GroupMember, groupId: string) => d.messages(groupId).map((m) =
 
 t.test('mentions: members and @ALL are kept, pushed and stored; over REST as GroupAtInfo', async (t) => {
   const [owner, a, b] = await rest.newUsers(3)
-  const groupId = await createGroup('Public', owner, [a, b])
+  const groupId = await rest.createGroup('Public', owner, [a, b])
   const dB = await login(b)
   t.teardown(() => dB.close())
   const dA = await login(a)
@@ -71,7 +67,7 @@ t.test('mentions: members and @ALL are kept, pushed and stored; over REST as Gro
 
 t.test('a targeted message reaches only its targets and the sender, binary and JSON sockets alike; nothing stored', async (t) => {
   const [owner, a, b, c] = await rest.newUsers(4)
-  const groupId = await createGroup('Public', owner, [a, b, c])
+  const groupId = await rest.createGroup('Public', owner, [a, b, c])
   const devices = [
     await login(owner), await login(a), await login(a, { platform: 'Android', json: true }),
     await login(b), await login(b, { platform: 'iOS', json: true }), await login(c),
@@ -112,7 +108,7 @@ t.test('a targeted message reaches only its targets and the sender, binary and J
 
 t.test('a room\'s guest does not get targeted messages', async (t) => {
   const [owner, a] = await rest.newUsers(2)
-  const room = await createGroup('AVChatRoom', owner, [])
+  const room = await rest.createGroup('AVChatRoom', owner, [])
   const dA = await login(a)
   const guest = await GroupMember.connect(server.wsUrl)
   t.teardown(() => { dA.close(); guest.close() })

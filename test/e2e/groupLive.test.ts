@@ -20,12 +20,7 @@ t.before(async () => {
 t.teardown(() => server.stop())
 
 const G = (cmd: string) => `group_open_http_svc/${cmd}`
-const login = (userId: string, opts: { json?: boolean; platform?: string } = {}) =>
-  GroupMember.login(server.wsUrl, server.app.sdkAppId, userId, server.userSig(userId), opts)
-async function createGroup(type: string, owner: string, members: string[]): Promise<string> {
-  const r = await rest.ok(G('create_group'), { Type: type, Name: type, Owner_Account: owner, MemberList: members.map((Member_Account) => ({ Member_Account })) })
-  return r.GroupId
-}
+const login = (userId: string, opts: { json?: boolean; platform?: string } = {}) => GroupMember.loginTo(server, userId, opts)
 
 const text = (s: string) => [{ MsgType: 'TIMTextElem', MsgContent: { Text: s } }]
 
@@ -37,7 +32,7 @@ async function send(m: GroupMember, groupId: string, s: string): Promise<number>
 
 t.test('every online device of every member gets each group message once, in order', async (t) => {
   const [owner, a, b] = await rest.newUsers(3)
-  const groupId = await createGroup('Public', owner, [a, b])
+  const groupId = await rest.createGroup('Public', owner, [a, b])
   const devices = [
     await login(owner), await login(a, { json: true }), await login(a, { platform: 'Android' }),
     await login(b), await login(b, { platform: 'iOS', json: true }),
@@ -56,7 +51,7 @@ t.test('every online device of every member gets each group message once, in ord
 
 t.test('joining while online subscribes at once; leaving unsubscribes before the next message', async (t) => {
   const [owner, u] = await rest.newUsers(2)
-  const groupId = await createGroup('Public', owner, [])
+  const groupId = await rest.createGroup('Public', owner, [])
   const dOwner = await login(owner)
   const dU = await login(u)
   t.teardown(() => { dOwner.close(); dU.close() })
@@ -81,7 +76,7 @@ t.test('joining while online subscribes at once; leaving unsubscribes before the
 
 t.test('an AVChatRoom pushes seq-0 messages live and keeps none', async (t) => {
   const [owner, a] = await rest.newUsers(2)
-  const groupId = await createGroup('AVChatRoom', owner, [])
+  const groupId = await rest.createGroup('AVChatRoom', owner, [])
   const dOwner = await login(owner)
   const dA = await login(a)
   t.teardown(() => { dOwner.close(); dA.close() })
@@ -97,9 +92,9 @@ t.test('an AVChatRoom pushes seq-0 messages live and keeps none', async (t) => {
 
 t.test('guests receive an AVChatRoom or BChatRoom without logging in, and may do nothing else', async (t) => {
   const owner = (await rest.newUsers(1))[0]
-  const room = await createGroup('AVChatRoom', owner, [])
-  const broadcast = await createGroup('BChatRoom', owner, [])
-  const work = await createGroup('Public', owner, [])
+  const room = await rest.createGroup('AVChatRoom', owner, [])
+  const broadcast = await rest.createGroup('BChatRoom', owner, [])
+  const work = await rest.createGroup('Public', owner, [])
   const dOwner = await login(owner)
   const guest = await GroupMember.connect(server.wsUrl)
   t.teardown(() => { dOwner.close(); guest.close() })
@@ -126,7 +121,7 @@ t.test('guests receive an AVChatRoom or BChatRoom without logging in, and may do
 t.test('one room, 1,000 members on real connections: everyone gets every message', async (t) => {
   t.setTimeout(240_000)
   const owner = (await rest.newUsers(1))[0]
-  const groupId = await createGroup('AVChatRoom', owner, [])
+  const groupId = await rest.createGroup('AVChatRoom', owner, [])
   const ids = Array.from({ length: 1000 }, () => uid('m'))
   const members: GroupMember[] = []
   t.teardown(() => members.forEach((m) => m.close()))

@@ -21,10 +21,7 @@ t.before(async () => {
 t.teardown(() => server.stop())
 
 const G = (cmd: string) => `group_open_http_svc/${cmd}`
-const login = (userId: string) => GroupMember.login(server.wsUrl, server.app.sdkAppId, userId, server.userSig(userId))
-async function createGroup(type: string, owner: string, members: string[]): Promise<string> {
-  return (await rest.ok(G('create_group'), { Type: type, Name: type, Owner_Account: owner, MemberList: members.map((Member_Account) => ({ Member_Account })) })).GroupId
-}
+const login = (userId: string) => GroupMember.loginTo(server, userId)
 
 async function code(m: GroupMember, fields: Record<string, unknown>): Promise<number> {
   const r = await m.request('groupSend', fields)
@@ -33,7 +30,7 @@ async function code(m: GroupMember, fields: Record<string, unknown>): Promise<nu
 
 t.test('a burst beyond the rate: the excess is refused with 10023, counted, and stores nothing', async (t) => {
   const [owner, a] = await rest.newUsers(2)
-  const groupId = await createGroup('Public', owner, [a])
+  const groupId = await rest.createGroup('Public', owner, [a])
   const dA = await login(a)
   t.teardown(() => dA.close())
   const started = Date.now()
@@ -54,7 +51,7 @@ t.test('a burst beyond the rate: the excess is refused with 10023, counted, and 
 
 t.test('an AVChatRoom refuses Lowest before Normal', async (t) => {
   const [owner, a] = await rest.newUsers(2)
-  const room = await createGroup('AVChatRoom', owner, [])
+  const room = await rest.createGroup('AVChatRoom', owner, [])
   const dA = await login(a)
   t.teardown(() => dA.close())
   t.equal((await dA.request('groupApply', { groupId: room })).ok, true)

@@ -21,10 +21,7 @@ t.before(async () => {
 t.teardown(() => server.stop())
 
 const G = (cmd: string) => `group_open_http_svc/${cmd}`
-const login = (userId: string) => GroupMember.login(server.wsUrl, server.app.sdkAppId, userId, server.userSig(userId))
-async function createGroup(type: string, owner: string, members: string[]): Promise<string> {
-  return (await rest.ok(G('create_group'), { Type: type, Name: type, Owner_Account: owner, MemberList: members.map((Member_Account) => ({ Member_Account })) })).GroupId
-}
+const login = (userId: string, opts: { json?: boolean; platform?: string } = {}) => GroupMember.loginTo(server, userId, opts)
 
 async function send(m: GroupMember, groupId: string, text: string): Promise<number> {
   const r = await m.request('groupSend', { groupId, body: textBody(text), cloudCustomData: 'cc' })
@@ -39,7 +36,7 @@ async function code(m: GroupMember, fields: Record<string, unknown>): Promise<nu
 
 t.test('socket: the sender recalls its message; every online member is told; history keeps a placeholder', async (t) => {
   const [owner, a, b, stranger] = await rest.newUsers(4)
-  const groupId = await createGroup('Public', owner, [a, b])
+  const groupId = await rest.createGroup('Public', owner, [a, b])
   const [dOwner, dA, dB, dS] = [await login(owner), await login(a), await login(b), await login(stranger)]
   t.teardown(() => [dOwner, dA, dB, dS].forEach((d) => d.close()))
   const s1 = await send(dA, groupId, 'oops')
@@ -66,13 +63,13 @@ t.test('socket: the sender recalls its message; every online member is told; his
   await dB.until(() => dB.recalls(groupId).length === 2)
   t.same(dB.recalls(groupId), [s1, s2])
 
-  const room = await createGroup('AVChatRoom', owner, [])
+  const room = await rest.createGroup('AVChatRoom', owner, [])
   t.equal(await code(dOwner, { groupId: room, seq: 1 }), 10033, 'an AVChatRoom keeps nothing to recall: 10033')
 })
 
 t.test('REST group_msg_recall: a code per seq; group_msg_get_simple shows placeholders', async (t) => {
   const [owner, a] = await rest.newUsers(2)
-  const groupId = await createGroup('Public', owner, [a])
+  const groupId = await rest.createGroup('Public', owner, [a])
   const dA = await login(a)
   t.teardown(() => dA.close())
   const s1 = await send(dA, groupId, 'one')
@@ -107,7 +104,7 @@ t.test('REST group_msg_recall: a code per seq; group_msg_get_simple shows placeh
 t.test('SDK: recallGroupMessage, and the groupRecall event on the other members\' clients', async (t) => {
   const p = testPool(t, () => server)
   const [owner, a] = await rest.newUsers(2)
-  const groupId = await createGroup('Private', owner, [a])
+  const groupId = await rest.createGroup('Private', owner, [a])
   const [o, m] = [await p.connect(owner), await p.connect(a)]
   const sent = await m.client.sendGroupText(groupId, 'regret')
   const told = waitEvent(o.client, 'groupRecall')

@@ -19,10 +19,7 @@ t.before(async () => {
 t.teardown(() => server.stop())
 
 const G = (cmd: string) => `group_open_http_svc/${cmd}`
-const login = (userId: string) => GroupMember.login(server.wsUrl, server.app.sdkAppId, userId, server.userSig(userId))
-async function createGroup(type: string, owner: string, members: string[]): Promise<string> {
-  return (await rest.ok(G('create_group'), { Type: type, Name: type, Owner_Account: owner, MemberList: members.map((Member_Account) => ({ Member_Account })) })).GroupId
-}
+const login = (userId: string, opts: { json?: boolean; platform?: string } = {}) => GroupMember.loginTo(server, userId, opts)
 
 async function ok(m: GroupMember, op: string, fields: Record<string, unknown>) {
   const r = await m.request(op, fields)
@@ -32,7 +29,7 @@ async function ok(m: GroupMember, op: string, fields: Record<string, unknown>) {
 
 t.test('a Public group: each change\'s tip reaches online members live and stays in history at its seq', async (t) => {
   const [owner, a, b] = await rest.newUsers(3)
-  const groupId = await createGroup('Public', owner, [a])
+  const groupId = await rest.createGroup('Public', owner, [a])
   const [dOwner, dA, dB] = [await login(owner), await login(a), await login(b)]
   t.teardown(() => { dOwner.close(); dA.close(); dB.close() })
 
@@ -68,8 +65,8 @@ t.test('a Public group: each change\'s tip reaches online members live and stays
 
 t.test('an AVChatRoom pushes join and quit tips with seq 0; a ChatRoom tells no member changes', async (t) => {
   const [owner, a] = await rest.newUsers(2)
-  const room = await createGroup('AVChatRoom', owner, [])
-  const chat = await createGroup('ChatRoom', owner, [])
+  const room = await rest.createGroup('AVChatRoom', owner, [])
+  const chat = await rest.createGroup('ChatRoom', owner, [])
   const [dOwner, dA] = [await login(owner), await login(a)]
   t.teardown(() => { dOwner.close(); dA.close() })
 

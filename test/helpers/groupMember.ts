@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws'
 import { codec } from './rawClient.js'
+import type { TestServer } from './server.js'
 
 // Frames are checked field by field; a loose record keeps the tests readable.
 export type Frame = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,6 +24,11 @@ export class GroupMember {
       else this.frames.push(f)
       this.waiters = this.waiters.filter((w) => (w.check() ? (w.resolve(), false) : true))
     })
+  }
+
+  /** Logs `userId` in to a test server with a freshly minted UserSig. */
+  static loginTo(server: Pick<TestServer, 'wsUrl' | 'app' | 'userSig'>, userId: string, opts: { json?: boolean; platform?: string } = {}): Promise<GroupMember> {
+    return GroupMember.login(server.wsUrl, server.app.sdkAppId, userId, server.userSig(userId), opts)
   }
 
   /** An open socket that has not logged in (e.g. for a guest). */
