@@ -268,9 +268,13 @@ t.test('idle deactivation waits for canDeactivate', async (t) => {
 t.test('timers deliver through the mailbox and are cleared on deactivation', async (t) => {
   const { j, h, ask, tell } = setup({ idleMs: 5, sweepMs: 2 })
   t.teardown(() => h.host.stop())
+  // Kept active until the first tick: on a loaded machine the idle sweep could otherwise
+  // deactivate the actor (clearing the timer) before a 1 ms timer fires.
+  j.allowIdle = false
   await ask(alice, { kind: 'arm', ms: 1, tag: 'soon' })
   await j.event('tick soon')
   t.pass('timer message handled')
+  j.allowIdle = true
   const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
   await ask(alice, { kind: 'arm', ms: 3_600_000, tag: 'never' })
   t.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, timersBefore + 1, 'one hour timer armed')
