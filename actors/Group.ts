@@ -32,6 +32,7 @@ import type { Actor, ActorContext, DeactivationReason, TopicInterest } from './r
 import { userActor } from './ActorId.js'
 import { RoomFanout } from './group/fanout.js'
 import { onRead, onSetUnread, onUnread } from './group/read.js'
+import { onImportMembers, onImportMessages } from './group/imports.js'
 import type { UserSessionMsg } from './UserSession.js'
 
 /** What the handler modules get: the state, the clock, and the one way to change state. */
@@ -110,6 +111,8 @@ export class Group implements Actor, GroupCtx {
       case 'unread': return onUnread(this, msg)
       case 'read': return onRead(this, msg)
       case 'setUnread': return onSetUnread(this, msg)
+      case 'importMembers': return onImportMembers(this, msg)
+      case 'importMessages': return onImportMessages(this, msg)
       default: return assertNever(msg)
     }
   }

@@ -19,9 +19,9 @@ type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 /** Tencent's "forever" mute. */
 export const MUTE_FOREVER = 4294967295
 
-function newMember(g: GroupCtx, account: string, role: MemberRecord['role'], fields: Record<string, string> = {}): MemberRecord {
+function newMember(g: GroupCtx, account: string, role: MemberRecord['role'], fields: Record<string, string> = {}, joinTime = g.nowSec()): MemberRecord {
   return {
-    account, role, joinTime: g.nowSec(), joinSeq: g.s.lastSeq, readSeq: g.s.lastSeq, msgFlag: 'AcceptAndNotify',
+    account, role, joinTime, joinSeq: g.s.lastSeq, readSeq: g.s.lastSeq, msgFlag: 'AcceptAndNotify',
     lastSendMsgTime: 0, nameCard: '', appMemberDefinedData: fields,
   }
 }
@@ -57,12 +57,13 @@ export async function onCreate(g: GroupCtx, m: Msg<'create'>): Promise<GroupView
     throw new ParleyError(mine ? 'GROUP_ID_YOURS' : 'GROUP_ID_IN_USE', rec.groupId)
   }
   const rules = GroupTypeRules[rec.type]
-  const members: MemberRecord[] = rec.owner ? [newMember(g, rec.owner, 'Owner')] : []
+  // Initial members join when the group was created (now, or an imported group's CreateTime).
+  const members: MemberRecord[] = rec.owner ? [newMember(g, rec.owner, 'Owner', {}, rec.createTime)] : []
   for (const x of m.members) {
     if (x.account === rec.owner || members.some((y) => y.account === x.account)) continue
     if (x.role === 'Admin' && !rules.admins) invalid(`${rec.type} groups have no Admin role`)
     if (x.appMemberDefinedData && !rules.memberFields) invalid(`${rec.type} groups have no custom member fields`)
-    members.push(newMember(g, x.account, x.role ?? 'Member', x.appMemberDefinedData))
+    members.push(newMember(g, x.account, x.role ?? 'Member', x.appMemberDefinedData, rec.createTime))
   }
   if (!hasRoom(rec.maxMemberNum, 0, members.length)) throw new ParleyError('GROUP_FULL', `${members.length} initial members`)
   await g.commit({ group: rec, members })

@@ -6,6 +6,7 @@ import type {
   ApplyJoinOption, GroupMessage, GroupRecord, GroupRole, InviteJoinOption, JoinRequest, MemberRecord, MsgFlag,
 } from '../../src/store/GroupStore.js'
 import type { MsgElement } from '../../src/protocol/message.js'
+import type { ImportMember, ImportMessage } from './imports.js'
 
 export interface Operator {
   /** The acting user; absent for the App admin acting without a From_Account. */
@@ -96,6 +97,9 @@ export type GroupMsg =
   | { kind: 'setUnread'; user: string; unread: number }
   /** Members' sockets online now, summed over threads (get_online_member_num). */
   | { kind: 'online' }
+  /** REST import_group_member / import_group_msg; see actors/group/imports.ts. */
+  | { kind: 'importMembers'; members: ImportMember[] }
+  | { kind: 'importMessages'; messages: ImportMessage[] }
 
 /** A group as the info request shows it. */
 export interface GroupView {

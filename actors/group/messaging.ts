@@ -82,7 +82,8 @@ function takeToken(g: GroupCtx, type: GroupType, priority: string | undefined): 
   throw new ParleyError('GROUP_RATE_LIMITED', `${g.actor.deps.groupMsgRate} messages/s`)
 }
 
-async function findDuplicate(g: GroupCtx, from: string, random: number, now: number): Promise<GroupMessage | undefined> {
+/** The stored message `from` sent with `random` within the dedupe window, if any (also used by imports). */
+export async function findDuplicate(g: GroupCtx, from: string, random: number, now: number): Promise<GroupMessage | undefined> {
   const ref = { app: g.actor.self.app, groupId: g.actor.self.key }
   const d = await g.actor.deps.groups.getDedupe(ref, from, random)
   if (!d || now - d.time > GROUP_DEDUPE_SECONDS) return undefined

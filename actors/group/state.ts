@@ -51,6 +51,7 @@ export class GroupState {
       this.members.clear()
       this.mutes.clear()
       this.requests.clear()
+      this.lastMsgTime = 0 // its messages are gone (lastSeq stays: a re-created group continues above it)
     }
     for (const a of c.removeMembers ?? []) this.members.delete(a)
     for (const a of c.removeRequests ?? []) this.requests.delete(a)

@@ -20,6 +20,7 @@ import {
 } from './groupFields.js'
 import { groupMessageCommands } from './groupMessages.js'
 import { groupNoticeCommands } from './groupNotices.js'
+import { groupImportCommands } from './groupImport.js'
 
 /** The calling App admin, who acts as owner in every group (and is named as the operator in tips). */
 const admin = (ctx: RestCtx): Operator => ({ appAdmin: true, adminId: ctx.admin })
@@ -236,4 +237,5 @@ export const groupCommands: CommandTable = {
   'group_open_http_svc/change_group_owner': changeGroupOwner,
   ...groupMessageCommands,
   ...groupNoticeCommands,
+  ...groupImportCommands,
 }
