@@ -8,7 +8,9 @@
  * activation knows none, so it asks every thread of the membership and, for
  * `SETTLE_MS` while the answers come in, publishes to every thread; a thread without
  * subscribers drops the event. Delivery stays at most once per socket: members that miss
- * a stored message (a lost report, a node that just joined) catch up by its seq.
+ * a stored message (a lost report, a node that just joined) catch up by its seq. Counts of
+ * threads that left the membership (a node that died without reporting 0) are dropped when
+ * next used.
  */
 import type { GroupEvent } from '../../src/protocol/events.js'
 import type { ActorContext, ThreadRef, TopicInterest } from '../runtime/types.js'
@@ -36,16 +38,27 @@ export class RoomFanout {
     else this.counts.delete(key)
   }
 
-  /** Members' sockets subscribed now, summed over threads (as last reported). */
+  /** Members' sockets subscribed now, summed over the live threads (as last reported). */
   online(): number {
     let n = 0
-    for (const c of this.counts.values()) n += c.count
+    for (const c of this.live()) n += c.count
     return n
   }
 
   /** Sends `ev` once to each thread with subscribers (to every thread while settling). */
   publish(ev: GroupEvent): void {
-    const targets = this.ctx.now() < this.settleUntil ? this.ctx.threads() : [...this.counts.values()].map((c) => c.where)
+    const targets = this.ctx.now() < this.settleUntil ? this.ctx.threads() : this.live().map((c) => c.where)
     for (const where of targets) this.ctx.publish(where, this.topic, ev)
+  }
+
+  /** The counts of threads in the current membership; the others are forgotten. */
+  private live(): { where: ThreadRef; count: number }[] {
+    const members = new Set(this.ctx.threads().map((w) => `${w.node}/${w.thread}`))
+    const out: { where: ThreadRef; count: number }[] = []
+    for (const [key, c] of this.counts) {
+      if (members.has(key)) out.push(c)
+      else this.counts.delete(key)
+    }
+    return out
   }
 }
