@@ -83,7 +83,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
   })
   const app = uWS.App()
   gateway.install(app)
-  installRest(app, { router, apps, verifier, config, log })
+  installRest(app, { router, groupListing: stores.groups, apps, verifier, config, log })
   installWeb(app, { config })
   let listenSocket: uWS.us_listen_socket | undefined
 

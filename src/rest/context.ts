@@ -1,16 +1,23 @@
 /**
  * What a REST command handler gets, and the helpers every service shares: asking a user's
  * session, checking that accounts are imported, and running per-item work with bounded
- * concurrency. Handlers reach actors only through the Router, like the socket gateway.
+ * concurrency. Handlers reach actors only through the Router, like the socket gateway; the
+ * one store they read directly is the app-wide group listing (`groupListing`).
  */
 import { userActor } from '../../actors/ActorId.js'
 import type { Logger, Router } from '../../actors/runtime/types.js'
 import type { UserSessionMsg } from '../../actors/UserSession.js'
 import { type ErrorName, ParleyError } from '../errors.js'
+import type { GroupStore } from '../store/GroupStore.js'
 import type { Body } from './fields.js'
 
 export interface RestCtx {
   readonly router: Router
+  /**
+   * The app-wide group listing, read straight from the thread's group store: it spans every
+   * group, so no one actor owns it. Read only; every group write goes through the group's actor.
+   */
+  readonly groupListing: Pick<GroupStore, 'listGroups'>
   /** SDKAppID of the call, verified. */
   readonly app: number
   /** The calling App admin's UserID (query `identifier`), verified. */

@@ -18,6 +18,7 @@ import {
   FieldLimits, filteredInfo, GroupCode, memberJson, readCustom, readFilter, readGroupId, readMsgFlag, readProfile,
   readRoles, readType,
 } from './groupFields.js'
+import { appGroupCommands } from './appGroups.js'
 import { groupMessageCommands } from './groupMessages.js'
 import { groupNoticeCommands } from './groupNotices.js'
 import { groupImportCommands } from './groupImport.js'
@@ -235,6 +236,7 @@ export const groupCommands: CommandTable = {
   'group_open_http_svc/forbid_send_msg': forbidSendMsg,
   'group_open_http_svc/get_group_muted_account': getGroupMutedAccount,
   'group_open_http_svc/change_group_owner': changeGroupOwner,
+  ...appGroupCommands,
   ...groupMessageCommands,
   ...groupNoticeCommands,
   ...groupImportCommands,

@@ -22,6 +22,7 @@ import type { Logger, Router } from '../../actors/runtime/types.js'
 import type { AppRegistry } from '../config/apps.js'
 import { ParleyError } from '../errors.js'
 import { isPlainObject } from '../protocol/elements.js'
+import type { GroupStore } from '../store/GroupStore.js'
 import { authenticate, parseQuery, type RestSigVerifier } from './auth.js'
 import { restCommands } from './commands.js'
 import type { RestCtx } from './context.js'
@@ -31,6 +32,8 @@ import { type Exchange, openExchange, readBody, sendJson } from './http.js'
 
 export interface RestDeps {
   router: Router
+  /** The thread's group store, for `get_appid_group_list` (RestCtx.groupListing). */
+  groupListing: Pick<GroupStore, 'listGroups'>
   apps: AppRegistry
   verifier: RestSigVerifier
   config: { restMaxBodyBytes: number }
@@ -82,7 +85,7 @@ async function serve(d: RestDeps, ex: Exchange, route: string, rawQuery: string,
     const caller = await authenticate(d, parseQuery(rawQuery), Math.floor(nowMs / 1000))
     const body = parseBody(raw)
     if (!ex.open) return errorEnvelope(new ParleyError('REST_BAD_HTTP', 'aborted'))
-    const ctx: RestCtx = { router: d.router, app: caller.app, admin: caller.admin, nowMs, log: d.log }
+    const ctx: RestCtx = { router: d.router, groupListing: d.groupListing, app: caller.app, admin: caller.admin, nowMs, log: d.log }
     return okEnvelope(await handler(ctx, body))
   } catch (e) {
     if (!(e instanceof ParleyError)) d.log.error('REST command failed', { route, error: String(e) })

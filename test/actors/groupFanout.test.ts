@@ -7,7 +7,7 @@
 import t from 'tap'
 import { SETTLE_MS } from '../../actors/group/fanout.js'
 import { groupTopic } from '../../actors/group/topic.js'
-import type { SendReply } from '../../actors/group/messages.js'
+import type { GroupMsg, SendReply } from '../../actors/group/messages.js'
 import type { ThreadRef, TopicInterest } from '../../actors/runtime/types.js'
 import { groupRecord } from '../store/groupStoreConformance.js'
 import { APP, groupHarness } from './fixtures/groupHarness.js'
@@ -31,7 +31,10 @@ t.test('events go to reporting threads of live nodes only', async (t) => {
   }
   t.same(await send(), [n1, n2a, n2b, n3], 'settling: every thread')
 
-  const report = (w: ThreadRef, count: number) => h.ask('room', { kind: 'interest', topic: groupTopic(APP, 'room'), node: w.node, thread: w.thread, count } satisfies TopicInterest)
+  const report = (w: ThreadRef, count: number) => {
+    const m: TopicInterest = { kind: 'interest', ifActive: true, topic: groupTopic(APP, 'room'), node: w.node, thread: w.thread, count }
+    return h.ask('room', m as unknown as GroupMsg)
+  }
   await report(n1, 3)
   await report(n2a, 5)
   await report(n3, 2)

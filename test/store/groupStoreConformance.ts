@@ -4,7 +4,10 @@
  * gives each subtest a fresh, empty store.
  */
 import type { Test } from 'tap'
-import type { GroupMessage, GroupRecord, GroupRef, GroupStore, MemberRecord } from '../../src/store/GroupStore.js'
+import {
+  type GroupMessage, type GroupRecord, type GroupRef, type GroupStore, type GroupType, groupListKey, type ListedGroup,
+  MAX_GROUP_LIST_KEY, type MemberRecord,
+} from '../../src/store/GroupStore.js'
 
 export interface GroupStoreFixture {
   store: GroupStore
@@ -48,6 +51,9 @@ export function groupStoreConformance(t: Test, name: string, factory: GroupStore
     ['destroy removes everything but keeps the seq; a new group continues above it', destroy],
     ['persistence: state and seqs survive close and reopen', persistence],
     ['recall: flags 8 and content purged, in place; unknown seqs skipped; idempotent', recall],
+    ['app listing: every group once, in (key, groupId) order, at any page size; totals; per app', listing],
+    ['app listing: filtered by type, rows and total', listingByType],
+    ['app listing: destroy unlists, re-create lists again, profile edits keep one row; durable', listingLifecycle],
   ]
   for (const [title, body] of cases) {
     t.test(`${name}: ${title}`, async (t) => {
@@ -75,6 +81,7 @@ async function empty(t: Test, store: GroupStore): Promise<void> {
   t.same(await store.readMessages(ref('none'), { limit: 10 }), [])
   t.equal(await store.getDedupe(ref('none'), 'u', 1), undefined)
   t.same(await store.joinedGroups(APP, 'nobody'), [])
+  t.same(await store.listGroups(APP, { fromKey: 0, limit: 10 }), { groups: [], next: 0, total: 0 }, 'an empty app lists nothing')
 }
 
 async function crud(t: Test, store: GroupStore): Promise<void> {
@@ -182,6 +189,100 @@ async function recall(t: Test, store: GroupStore, reopen: () => Promise<GroupSto
   await again.commit(g, { destroy: true })
   await again.commit(g, { recall: [1, 2] })
   t.same(await again.readMessages(g, { limit: 5 }), [], 'recalling destroyed messages writes nothing')
+}
+
+const ListingTypes: GroupType[] = ['Public', 'Private', 'ChatRoom', 'AVChatRoom', 'Community', 'BChatRoom']
+
+/** Creates `n` groups `prefix0..` in `app`, types cycling through ListingTypes; resolves with id → type. */
+async function createListed(store: GroupStore, prefix: string, n: number, app = APP): Promise<Map<string, GroupType>> {
+  const made = new Map<string, GroupType>()
+  for (let i = 0; i < n; i++) {
+    const id = `${prefix}${i}`
+    const type = ListingTypes[i % ListingTypes.length]!
+    await store.commit(ref(id, app), { group: groupRecord(id, { type }), members: [member('owner', { role: 'Owner' })] })
+    made.set(id, type)
+  }
+  return made
+}
+
+/** Every row of a walk from the start with `limit` per page; checks each page's `total` and size. */
+async function walk(t: Test, store: GroupStore, limit: number, total: number, type?: GroupType, app = APP): Promise<ListedGroup[]> {
+  const rows: ListedGroup[] = []
+  let fromKey = 0
+  for (let pages = 0; ; pages++) {
+    if (pages > total + 1) throw new Error(`limit ${limit}: the walk did not end`)
+    const page = await store.listGroups(app, { fromKey, limit, ...(type ? { type } : {}) })
+    t.equal(page.total, total, `limit ${limit}: total on page ${pages + 1}`)
+    t.ok(page.groups.length <= limit, `limit ${limit}: page ${pages + 1} holds at most ${limit}`)
+    rows.push(...page.groups)
+    if (page.next === 0) return rows
+    t.ok(page.next > fromKey, 'next moves forward')
+    fromKey = page.next
+  }
+}
+
+/** Whether `rows` are strictly increasing by (key, groupId), each key the group's listing key. */
+function inListingOrder(rows: ListedGroup[]): boolean {
+  return rows.every((r, i) => r.key === groupListKey(r.groupId) && r.key >= 1 && r.key <= MAX_GROUP_LIST_KEY &&
+    (i === 0 || rows[i - 1]!.key < r.key || (rows[i - 1]!.key === r.key && rows[i - 1]!.groupId < r.groupId)))
+}
+
+async function listing(t: Test, store: GroupStore): Promise<void> {
+  const made = await createListed(store, 'lst-', 13)
+  await createListed(store, 'lst-', 3, OTHER_APP)
+  await createListed(store, 'elsewhere-', 2, OTHER_APP)
+  const expected = [...made].map(([groupId, type]) => ({ groupId, type })).sort((a, b) => groupListKey(a.groupId) - groupListKey(b.groupId))
+  for (const limit of [1, 2, 3, 5, 13, 100]) {
+    const rows = await walk(t, store, limit, 13)
+    t.same(rows.map((r) => ({ groupId: r.groupId, type: r.type })), expected, `limit ${limit}: every group of the app once, with its type`)
+    t.ok(inListingOrder(rows), `limit ${limit}: ordered by (key, groupId)`)
+  }
+  const all = await store.listGroups(APP, { fromKey: 0, limit: 13 })
+  t.equal(all.next, 0, 'a page that holds the rest ends the walk')
+  const third = all.groups[2]!
+  const from = await store.listGroups(APP, { fromKey: third.key, limit: 2 })
+  t.same(from.groups, all.groups.slice(2, 4), 'a page starts at the first key ≥ fromKey')
+  t.equal(from.next, all.groups[4]!.key, 'next is the key of the first row after the page')
+  t.same(await store.listGroups(APP, { fromKey: third.key + 1, limit: 1 }).then((p) => p.groups), [all.groups[3]], 'between keys')
+  t.same(await store.listGroups(APP, { fromKey: MAX_GROUP_LIST_KEY + 1, limit: 5 }), { groups: [], next: 0, total: 13 }, 'past the last key')
+  t.same((await walk(t, store, 4, 5, undefined, OTHER_APP)).map((r) => r.groupId).sort(),
+    ['elsewhere-0', 'elsewhere-1', 'lst-0', 'lst-1', 'lst-2'], 'the other app lists only its own groups')
+  t.same(await store.listGroups(APP + 7, { fromKey: 0, limit: 10 }), { groups: [], next: 0, total: 0 }, 'an app without groups')
+}
+
+async function listingByType(t: Test, store: GroupStore): Promise<void> {
+  const made = await createListed(store, 'typed-', 14)
+  await createListed(store, 'typed-x', 6, OTHER_APP)
+  for (const type of ['Public', 'Community', 'BChatRoom'] as const) {
+    const want = [...made].filter(([, ty]) => ty === type).map(([id]) => id)
+    for (const limit of [1, 2, 10]) {
+      const rows = await walk(t, store, limit, want.length, type)
+      t.ok(rows.every((r) => r.type === type), `${type}, limit ${limit}: only ${type} rows`)
+      t.same(rows.map((r) => r.groupId).sort(), want.sort(), `${type}, limit ${limit}: each ${type} group once`)
+      t.ok(inListingOrder(rows), `${type}, limit ${limit}: in order`)
+    }
+  }
+  t.same(await store.listGroups(APP, { fromKey: 0, limit: 5, type: 'Private' }).then((p) => p.total), 3, 'Private total')
+}
+
+async function listingLifecycle(t: Test, store: GroupStore, reopen: () => Promise<GroupStore>): Promise<void> {
+  await createListed(store, 'life-', 4)
+  const ids = async (s: GroupStore) => (await s.listGroups(APP, { fromKey: 0, limit: 100 })).groups.map((r) => `${r.groupId}:${r.type}`).sort()
+  await store.commit(ref('life-0'), { group: groupRecord('life-0', { name: 'renamed', infoSeq: 2 }) })
+  await store.commit(ref('life-1'), { messages: [groupMessage(1)], members: [member('m')] })
+  t.same(await ids(store), ['life-0:Public', 'life-1:Private', 'life-2:ChatRoom', 'life-3:AVChatRoom'], 'edits keep one row per group')
+  await store.commit(ref('life-1'), { destroy: true, removeMembers: ['owner', 'm'] })
+  t.same(await ids(store), ['life-0:Public', 'life-2:ChatRoom', 'life-3:AVChatRoom'], 'a destroyed group is unlisted')
+  t.equal((await store.listGroups(APP, { fromKey: 0, limit: 1 })).total, 3, 'and uncounted')
+  t.equal((await store.listGroups(APP, { fromKey: 0, limit: 1, type: 'Private' })).total, 0, 'also per type')
+  await store.commit(ref('life-1'), { group: groupRecord('life-1', { type: 'Community' }) })
+  t.same(await ids(store), ['life-0:Public', 'life-1:Community', 'life-2:ChatRoom', 'life-3:AVChatRoom'], 're-created: listed again, new type')
+  await store.commit(ref('life-2'), { destroy: true, removeMembers: ['owner'], group: groupRecord('life-2', { type: 'Public' }) })
+  t.same(await ids(store), ['life-0:Public', 'life-1:Community', 'life-2:Public', 'life-3:AVChatRoom'], 'destroy and create in one commit leaves it listed')
+  await store.commit(ref('life-3'), { destroy: true, removeMembers: ['owner'] })
+  const again = await reopen()
+  t.same(await ids(again), ['life-0:Public', 'life-1:Community', 'life-2:Public'], 'durable across a reopen')
+  t.equal((await again.listGroups(APP, { fromKey: 0, limit: 2, type: 'Public' })).total, 2)
 }
 
 function sorted(xs: string[]): string[] {

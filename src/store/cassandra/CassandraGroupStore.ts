@@ -11,19 +11,22 @@
  *
  * Partitions are bounded: messages in buckets of 1,000 seqs, members in 16 hash buckets,
  * dedupe rows expire (TTL), the joined-group index is one partition per user.
+ * The app-wide listing is 64 partitions per app (groupListing.ts).
  * Costs: `load` is one serial head read plus 19 partition reads in parallel;
  * `readMessages` reads buckets newest first and stops at `limit`; `joinedGroups` one partition;
- * a commit with `recall` also reads each recalled row (groupApply.ts).
+ * a commit with `recall` also reads each recalled row (groupApply.ts); `listGroups` reads
+ * listing partitions in order until the page is cut, and counts all 64 (groupListing.ts).
  */
 import { ParleyError } from '../../errors.js'
 import type {
-  GroupCommit, GroupDedupeRecord, GroupMessage, GroupRecord, GroupRef, GroupSnapshot, GroupStore, JoinedGroup,
-  JoinRequest, MemberRecord,
+  GroupCommit, GroupDedupeRecord, GroupListPage, GroupMessage, GroupRecord, GroupRef, GroupSnapshot, GroupStore,
+  JoinedGroup, JoinRequest, ListGroupsQuery, MemberRecord,
 } from '../GroupStore.js'
 import { decodeBlob } from './codec.js'
 import type { CassandraHandle } from './connect.js'
 import { GroupCommitApplier } from './groupApply.js'
 import { type GroupHead, GroupHeadTable, nextGroupHead } from './groupHeads.js'
+import { GroupListingTable } from './groupListing.js'
 import { bucketOf, toNumber } from './rows.js'
 import { GROUP_MEMBER_BUCKETS, GROUP_MESSAGE_BUCKET } from './schema.js'
 
@@ -31,6 +34,7 @@ export class CassandraGroupStore implements GroupStore {
   private readonly release: () => Promise<void>
   private readonly heads: GroupHeadTable
   private readonly applier: GroupCommitApplier
+  private readonly listing: GroupListingTable
   /** Recently used heads, insertion-ordered for LRU eviction. */
   private readonly cache = new Map<string, GroupHead>()
   private readonly q: Record<'group' | 'members' | 'mutes' | 'requests' | 'messages' | 'messagesBefore' | 'dedupe' | 'joined', string>
@@ -40,6 +44,7 @@ export class CassandraGroupStore implements GroupStore {
     this.release = handle.acquire()
     this.heads = new GroupHeadTable(handle)
     this.applier = new GroupCommitApplier(handle)
+    this.listing = new GroupListingTable(handle)
     const ks = handle.keyspace
     const msgs = `SELECT msg FROM ${ks}.group_messages WHERE app = ? AND group_id = ? AND bucket = ?`
     this.q = {
@@ -120,6 +125,10 @@ export class CassandraGroupStore implements GroupStore {
 
   async joinedGroups(app: number, user: string): Promise<JoinedGroup[]> {
     return (await this.rows(this.q.joined, [app, user])).map((r) => decodeBlob<JoinedGroup>(r['rec'] as Buffer))
+  }
+
+  listGroups(app: number, q: ListGroupsQuery): Promise<GroupListPage> {
+    return this.listing.list(app, q)
   }
 
   close(): Promise<void> {

@@ -7,12 +7,16 @@
  *
  * A destroy deletes whole partitions: the record, every member bucket, mutes, requests,
  * dedupe, and every message bucket up to the head's last seq (seqs are contiguous, so the
- * buckets are known without a read). A recall is the one read: it rewrites stored message rows.
+ * buckets are known without a read); and the group's row of the app listing (groupListing.ts),
+ * which every commit with `group` upserts. A recall is the one read: it rewrites stored message rows.
  */
-import { type GroupCommit, type GroupMessage, type GroupRef, RECALLED_FLAG, recalledGroupMessage } from '../GroupStore.js'
+import {
+  type GroupCommit, type GroupMessage, type GroupRef, groupListKey, RECALLED_FLAG, recalledGroupMessage,
+} from '../GroupStore.js'
 import { decodeBlob, encodeBlob } from './codec.js'
 import { type Statement, stmt, writeStatements } from './batches.js'
 import type { CassandraHandle } from './connect.js'
+import { listBucket } from './groupListing.js'
 import { bucketOf } from './rows.js'
 import { GROUP_MEMBER_BUCKETS, GROUP_MESSAGE_BUCKET } from './schema.js'
 
@@ -45,9 +49,11 @@ export class GroupCommitApplier {
       delMessageBucket: del('group_messages', 'app = ? AND group_id = ? AND bucket = ?'),
       delMember: del('group_members', 'app = ? AND group_id = ? AND bucket = ? AND account = ?'),
       delIndex: del('groups_by_user', 'app = ? AND user_id = ? AND group_id = ?'),
+      delListed: del('groups_by_app', 'app = ? AND bucket = ? AND list_key = ? AND group_id = ?'),
       delRequest: del('group_requests', 'app = ? AND group_id = ? AND account = ?'),
       delMute: del('group_mutes', 'app = ? AND group_id = ? AND account = ?'),
       group: `INSERT INTO ${ks}.groups (app, group_id, rec) VALUES (?, ?, ?) USING TIMESTAMP ?`,
+      listed: `INSERT INTO ${ks}.groups_by_app (app, bucket, list_key, group_id, type) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`,
       member: `INSERT INTO ${ks}.group_members (app, group_id, bucket, account, rec) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`,
       index: `INSERT INTO ${ks}.groups_by_user (app, user_id, group_id, rec) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
       mute: `INSERT INTO ${ks}.group_mutes (app, group_id, account, until) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
@@ -92,7 +98,7 @@ export class GroupCommitApplier {
     const out: Statement[] = []
     if (c.destroy) {
       out.push(small(q.delGroup!, [ts, app, id]), small(q.delMutes!, [ts, app, id]), small(q.delRequests!, [ts, app, id]),
-        small(q.delDedupe!, [ts, app, id]))
+        small(q.delDedupe!, [ts, app, id]), small(q.delListed!, [ts, app, ...listingKey(id)]))
       for (let b = 0; b < GROUP_MEMBER_BUCKETS; b++) out.push(small(q.delMemberBucket!, [ts, app, id, b]))
       const keptFrom = lastSeq - (c.messages?.length ?? 0)
       for (let b = 0; b <= bucketOf(keptFrom, GROUP_MESSAGE_BUCKET); b++) out.push(small(q.delMessageBucket!, [ts, app, id, b]))
@@ -108,7 +114,10 @@ export class GroupCommitApplier {
     const { app, groupId: id } = g
     const q = this.q
     const out: Statement[] = []
-    if (c.group) out.push(blobStmt(q.group!, [app, id], encodeBlob(c.group), ts))
+    if (c.group) {
+      out.push(blobStmt(q.group!, [app, id], encodeBlob(c.group), ts))
+      out.push(small(q.listed!, [app, ...listingKey(id), c.group.type, ts]))
+    }
     for (const m of c.members ?? []) {
       out.push(blobStmt(q.member!, [app, id, memberBucket(m.account), m.account], encodeBlob(m), ts))
       out.push(blobStmt(q.index!, [app, m.account, id], encodeBlob({ groupId: id, joinTime: m.joinTime }), ts))
@@ -123,6 +132,12 @@ export class GroupCommitApplier {
     for (const d of c.dedupe ?? []) out.push(blobStmt(q.dedupe!, [app, id, d.from, d.random], encodeBlob(d.record), ts))
     return out
   }
+}
+
+/** `(bucket, list_key, group_id)` of a group's `groups_by_app` row. */
+function listingKey(groupId: string): [number, number, string] {
+  const key = groupListKey(groupId)
+  return [listBucket(key), key, groupId]
 }
 
 /** A statement of fixed-size parameters (keys, numbers). */

@@ -35,9 +35,10 @@
  * | `group_messages`  | (app, group_id, bucket = seq / 1000) | seq DESC   | GroupMessage               |
  * | `group_dedupe`    | (app, group_id)                      | sender, random | GroupDedupeRecord (TTL) |
  * | `groups_by_user`  | (app, user_id)                       | group_id   | JoinedGroup (the index)    |
+ * | `groups_by_app`   | (app, bucket = list_key >> 46)       | list_key, group_id | GroupType (the app listing) |
  *
  * Bucket sizes are part of every row's address: changing INBOX_BUCKET or MESSAGE_BUCKET
- * needs a migration that rewrites the data.
+ * needs a migration that rewrites the data (so does GROUP_LIST_BUCKETS, or the listing key).
  */
 import { randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -52,6 +53,11 @@ export const MESSAGE_BUCKET = 1000
 export const GROUP_MESSAGE_BUCKET = 1000
 /** Member partitions per group: a 100,000-member Community keeps ~6,250 rows per partition. */
 export const GROUP_MEMBER_BUCKETS = 16
+/**
+ * Partitions of an app's group listing (`groups_by_app`): the top 6 bits of the 52-bit
+ * listing key (GroupStore.ts `groupListKey`), so 1,000,000 groups keep ~15,600 rows each.
+ */
+export const GROUP_LIST_BUCKETS = 64
 
 export interface Migration {
   readonly version: number
@@ -138,13 +144,23 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: 'app-wide group listing (groups_by_app)',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.groups_by_app (
+        app bigint, bucket int, list_key bigint, group_id text, type text,
+        PRIMARY KEY ((app, bucket), list_key, group_id)
+      ) WITH CLUSTERING ORDER BY (list_key ASC, group_id ASC)`,
+    ],
+  },
 ]
 
 /** Every data table of the stores (not the schema bookkeeping), as created by MIGRATIONS. */
 export const DATA_TABLES = [
   'heads', 'inbox', 'messages', 'message_buckets', 'message_keys', 'dedupe', 'conversations', 'accounts',
   'group_heads', 'groups', 'group_members', 'group_mutes', 'group_requests', 'group_messages', 'group_dedupe',
-  'groups_by_user',
+  'groups_by_user', 'groups_by_app',
 ] as const
 
 /** The newest schema version this build writes and reads. */

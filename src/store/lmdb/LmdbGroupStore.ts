@@ -14,23 +14,35 @@
  * | `grp.messages` | `[app, groupId, seq]`        | GroupMessage                |
  * | `grp.dedupe`   | `[app, groupId, from, random]` | GroupDedupeRecord         |
  * | `grp.byUser`   | `[app, account, groupId]`    | JoinedGroup (the index)     |
+ * | `grp.byApp`    | `[app, listKey, groupId]`    | GroupType (the app listing) |
+ * | `grp.meta`     | `'listingBackfilled'`        | `true` once done            |
  *
- * `grp.heads` outlives a destroy, so a seq is never reused under one GroupId. Costs: `load`
+ * `grp.heads` outlives a destroy, so a seq is never reused under one GroupId. `grp.byApp`
+ * holds one row per existing group, keyed by `groupListKey(groupId)` (GroupStore.ts), so
+ * an app's groups are one contiguous range in listing order. An environment written before
+ * `grp.byApp` existed is backfilled once, when a store first opens it: one write transaction
+ * that lists every stored group and sets `grp.meta` `listingBackfilled` (linear in the
+ * groups; later opens cost one read). Being one transaction, it cannot interleave with a
+ * commit, so it never lists a group destroyed meanwhile. Costs: `load`
  * is one point read plus three prefix scans; `readMessages` one reverse scan of at most
  * `limit`; `joinedGroups` one prefix scan; a destroy is linear in the group's records; a
- * recall is one point read and write per seq.
+ * recall is one point read and write per seq; `listGroups` one range scan from `fromKey` plus
+ * a count over the app's whole `grp.byApp` range (a scan of its values when filtered by type).
  */
 import type { Database, Key } from 'lmdb'
 import { ParleyError } from '../../errors.js'
 import type {
-  GroupCommit, GroupDedupeRecord, GroupMessage, GroupRecord, GroupRef, GroupSnapshot, GroupStore, JoinedGroup,
-  JoinRequest, MemberRecord,
+  GroupCommit, GroupDedupeRecord, GroupListPage, GroupMessage, GroupRecord, GroupRef, GroupSnapshot, GroupStore, GroupType,
+  JoinedGroup, JoinRequest, ListedGroup, ListGroupsQuery, MemberRecord,
 } from '../GroupStore.js'
-import { RECALLED_FLAG, recalledGroupMessage } from '../GroupStore.js'
+import { GroupPageCutter, groupListKey, RECALLED_FLAG, recalledGroupMessage } from '../GroupStore.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
 
 type GroupKey = [app: number, groupId: string]
+
+/** `grp.meta` key: set once every group stored before `grp.byApp` existed is listed. */
+const LISTING_BACKFILLED = 'listingBackfilled'
 
 export class LmdbGroupStore implements GroupStore {
   private readonly heads: Database<number, Key>
@@ -41,6 +53,8 @@ export class LmdbGroupStore implements GroupStore {
   private readonly messages: Database<GroupMessage, Key>
   private readonly dedupe: Database<GroupDedupeRecord, Key>
   private readonly byUser: Database<JoinedGroup, Key>
+  private readonly byApp: Database<GroupType, Key>
+  private readonly meta: Database<boolean, Key>
 
   /** Takes ownership of `lmdb` (from `openLmdb`): `close()` closes it. */
   constructor(private readonly lmdb: LmdbHandle) {
@@ -52,6 +66,9 @@ export class LmdbGroupStore implements GroupStore {
     this.messages = lmdb.db('grp.messages')
     this.dedupe = lmdb.db('grp.dedupe')
     this.byUser = lmdb.db('grp.byUser')
+    this.byApp = lmdb.db('grp.byApp')
+    this.meta = lmdb.db('grp.meta')
+    this.backfillListing()
   }
 
   /** One child transaction of the next write batch (a throw rolls back only this commit); resolves once synced. */
@@ -93,8 +110,38 @@ export class LmdbGroupStore implements GroupStore {
     return out
   }
 
+  async listGroups(app: number, q: ListGroupsQuery): Promise<GroupListPage> {
+    const page = new GroupPageCutter(q.limit)
+    for (const row of this.listed({ start: [app, q.fromKey], end: [app, KEY_MAX] }, q.type)) if (!page.offer(row)) break
+    const whole = prefixRange([app])
+    const total = q.type === undefined ? this.byApp.getCount(whole) : count(this.listed(whole, q.type))
+    return { groups: page.groups, next: page.next, total }
+  }
+
   close(): Promise<void> {
     return this.lmdb.close()
+  }
+
+  /** Lists the groups stored before `grp.byApp` existed; once per environment (file comment). */
+  private backfillListing(): void {
+    if (this.meta.get(LISTING_BACKFILLED)) return
+    this.meta.transactionSync(() => {
+      if (this.meta.get(LISTING_BACKFILLED)) return
+      for (const { key, value } of this.groups.getRange()) {
+        const [app, groupId] = key as GroupKey
+        this.byApp.put(listingKey({ app, groupId }), value.type)
+      }
+      this.meta.put(LISTING_BACKFILLED, true)
+    })
+  }
+
+  /** The listing rows in `range`, in key order, of `type` only when given; lazy. */
+  private *listed(range: { start: Key; end: Key }, type: GroupType | undefined): Generator<ListedGroup> {
+    for (const { key, value } of this.byApp.getRange(range)) {
+      if (type !== undefined && value !== type) continue
+      const [, listKey, groupId] = key as [number, number, string]
+      yield { groupId, type: value, key: listKey }
+    }
   }
 
   /** Runs inside the write transaction: checks the seqs first, then writes. */
@@ -107,13 +154,19 @@ export class LmdbGroupStore implements GroupStore {
         throw new ParleyError('INTERNAL', `group ${g.app}/${g.groupId}: seq ${m.seq} is not the next one (expected ${last + 1 + i}); commit rejected`)
       }
     })
-    if (c.destroy) this.destroy(k)
+    if (c.destroy) {
+      this.destroy(k)
+      this.byApp.remove(listingKey(g))
+    }
     for (const a of c.removeMembers ?? []) {
       this.members.remove([...k, keyText(a, 'account')])
       this.byUser.remove([g.app, a, k[1]])
     }
     for (const a of c.removeRequests ?? []) this.requests.remove([...k, keyText(a, 'account')])
-    if (c.group) this.groups.put(k, c.group)
+    if (c.group) {
+      this.groups.put(k, c.group)
+      this.byApp.put(listingKey(g), c.group.type)
+    }
     for (const m of c.members ?? []) {
       this.members.put([...k, keyText(m.account, 'account')], m)
       this.byUser.put([g.app, m.account, k[1]], { groupId: k[1], joinTime: m.joinTime })
@@ -144,6 +197,17 @@ export class LmdbGroupStore implements GroupStore {
 
 function groupKey(g: GroupRef): GroupKey {
   return [g.app, keyText(g.groupId, 'groupId')]
+}
+
+/** The group's `grp.byApp` key. */
+function listingKey(g: GroupRef): Key {
+  return [g.app, groupListKey(g.groupId), keyText(g.groupId, 'groupId')]
+}
+
+function count(rows: Iterable<unknown>): number {
+  let n = 0
+  for (const _row of rows) n++
+  return n
 }
 
 function prefixRange(prefix: unknown[]): { start: Key; end: Key } {
