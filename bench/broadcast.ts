@@ -40,7 +40,7 @@ import { summariseProfiles } from './lib/profile.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
 import { RoomClients } from './lib/roomClients.js'
 import { PUBLISHER_ID } from './lib/roomFrames.js'
-import { describeRoomPhase, openMembers, type OpenSummary, type RoomPhaseResult, type RoomPhaseSpec, runRoomPhase } from './lib/roomPhases.js'
+import { openMembers, type OpenSummary, prepareRoom, requireAllOpen, type RoomPhaseResult, runRoomRound } from './lib/roomPhases.js'
 import type { RoomSystem, RoomTarget } from './lib/roomProtocol.js'
 import { createRoom } from './lib/roomSetup.js'
 import { benchApp, type BenchApp, type ServerProcess, startParley, startRoomBaseline } from './lib/servers.js'
@@ -132,9 +132,9 @@ async function baseline(p: Params, app: BenchApp, system: 'uws' | 'socketio'): P
   const clients = new RoomClients(procs)
   try {
     const target: RoomTarget = { system, host: '127.0.0.1', port: server.port, groupId: BASELINE_GROUP_ID, sdkAppId: app.sdkAppId, secretKey: app.secretKey }
-    await prepare(p, clients, target)
+    await prepareRoom(clients, target, p.members, p.sampleEvery)
     const login = await openMembers(clients, 'join', p.connectConcurrency, 60_000)
-    checkOpen(system, login)
+    requireAllOpen(system, login)
     log(`${system}: ${login.done} members joined over ${procs} processes in ${login.elapsedMs} ms`)
     return { system, login, ...await phases(p, clients, server, system) }
   } finally {
@@ -160,11 +160,11 @@ async function parleyRounds(p: Params, app: BenchApp, windows: number[]): Promis
       try {
         if (i === 0) groupId = await createRoom(server.port, app, PUBLISHER_ID)
         const target: RoomTarget = { system: 'parley', host: '127.0.0.1', port: server.port, groupId, sdkAppId: app.sdkAppId, secretKey: app.secretKey }
-        await prepare(p, clients, target)
+        await prepareRoom(clients, target, p.members, p.sampleEvery)
         const join = i === 0 && p.parleyJoin === 'before' ? await joinFirst(p, clients, name, groupId) : undefined
         const joinOnline = i === 0 && p.parleyJoin === 'online'
         const login = await openMembers(clients, joinOnline ? 'join' : 'login', p.connectConcurrency, 120_000)
-        checkOpen(name, login)
+        requireAllOpen(name, login)
         log(`${name}: ${login.done} members ${joinOnline ? 'logged in and joined' : 'logged in (subscribed at login)'} in ${login.elapsedMs} ms`)
         out.push({ system: 'parley', coalesceMs: w, login, join, ...await phases(p, clients, server, name) })
       } finally {
@@ -181,26 +181,12 @@ async function parleyRounds(p: Params, app: BenchApp, windows: number[]): Promis
 /** Every member logs in, joins the room and leaves again, before anyone stays online. */
 async function joinFirst(p: Params, clients: RoomClients, name: string, groupId: string): Promise<OpenSummary> {
   const join = await openMembers(clients, 'joinAndLeave', p.connectConcurrency, 60_000)
-  checkOpen(name, join)
+  requireAllOpen(name, join)
   log(`${name}: ${join.done} members joined ${groupId} (log in, join, leave) in ${join.elapsedMs} ms (${join.perSec}/s)`)
   return join
 }
 
-async function prepare(p: Params, clients: RoomClients, target: RoomTarget): Promise<void> {
-  const n = clients.size
-  await clients.all((i) => {
-    const first = Math.floor((p.members * i) / n)
-    return { type: 'prepare', target, members: { prefix: 'm', first, count: Math.floor((p.members * (i + 1)) / n) - first, sampleEvery: p.sampleEvery } }
-  })
-  await clients.pub({ type: 'prepare', target })
-}
-
-function checkOpen(name: string, o: OpenSummary): void {
-  if (o.done !== o.attempted) throw new Error(`${name}: only ${o.done}/${o.attempted} members joined: ${JSON.stringify(o.failures)}`)
-}
-
 async function phases(p: Params, clients: RoomClients, server: ServerProcess, name: string): Promise<Pick<SystemRun, 'fixed' | 'saturation' | 'saturationRuns' | 'profile'>> {
-  await clients.pub({ type: 'open', timeoutMs: 30_000 })
   const profile: NonNullable<SystemRun['profile']> = {}
   const profiler = (key: 'fixed' | 'saturation') => (p.profile && server.kind === 'parley'
     ? async (from: number, to: number) => {
@@ -211,33 +197,9 @@ async function phases(p: Params, clients: RoomClients, server: ServerProcess, na
         profile[key] = { dir, ...summariseProfiles(await server.profileStop(dir)) }
       }
     : undefined)
-  const drain = { drainMs: p.drainMs, quietMs: p.quietMs }
-  /** Runs a phase again (after waiting for quiet) while other processes disturbed it, up to `attempts` runs. */
-  const phase = async (label: string, spec: RoomPhaseSpec, during?: Parameters<typeof runRoomPhase>[3]) => {
-    const tries: RoomPhaseResult[] = []
-    for (;;) {
-      const t = await runRoomPhase(clients, server.pid, spec, tries.length === 0 ? during : undefined)
-      tries.push(t)
-      log(`${name}: ${label}: ${describeRoomPhase(t)}`)
-      if (t.cpu.otherCores <= p.quietCores || tries.length >= p.attempts) break
-      log(`${name}: ${label}: other processes used ${t.cpu.otherCores} cores meanwhile; repeating`)
-      await waitForQuiet(Math.min(120, p.quietWaitS), p.quietCores, log)
-    }
-    return { ...tries.reduce((a, b) => (b.cpu.otherCores < a.cpu.otherCores ? b : a)), attempts: tries.length }
-  }
-  const saturationRuns: RoomPhaseResult[] = []
-  for (const ahead of p.ahead.split(',').map(Number)) {
-    const satSpec: RoomPhaseSpec = { mode: 'closed', window: ahead, ratePerSec: 0, warmupMs: p.warmupMs, measureMs: p.measureMs, ...drain }
-    saturationRuns.push(await phase(`saturation (${ahead} ahead)`, satSpec, saturationRuns.length === 0 ? profiler('saturation') : undefined))
-  }
-  if (profile.saturation) logProfile(profile.saturation)
-  const saturation = saturationRuns.reduce((a, b) => (b.deliveriesPerSec > a.deliveriesPerSec ? b : a))
-  const fixedSpec: RoomPhaseSpec = { mode: 'open', window: 0, ratePerSec: p.rate, warmupMs: p.warmupMs, measureMs: p.fixedMs, ...drain }
-  const fixed = await phase(`${p.rate} msgs/s`, fixedSpec, profiler('fixed'))
-  if (profile.fixed) logProfile(profile.fixed)
-  await clients.pub({ type: 'close' })
-  await clients.all(() => ({ type: 'close' }))
-  return { fixed, saturation, saturationRuns, ...(p.profile && server.kind === 'parley' ? { profile } : {}) }
+  const after = (key: 'fixed' | 'saturation') => { const prof = profile[key]; if (prof) logProfile(prof) }
+  const round = await runRoomRound(clients, server.pid, p, name, log, { during: profiler, after })
+  return { ...round, ...(p.profile && server.kind === 'parley' ? { profile } : {}) }
 }
 
 function logProfile(prof: ProfileResult): void {

@@ -1,6 +1,7 @@
 /**
  * A member process of the broadcast benchmark (forked by RoomClients): owns a range of one
- * room's members, each one socket, and runs the parent's commands (roomProtocol.ts).
+ * room's members, each one socket (to the target's port, or spread over its `ports`: a
+ * cluster's nodes), and runs the parent's commands (roomProtocol.ts).
  *
  * Parley and the raw uWS baseline: RoomSocket (roomSocket.ts, a read-optimised wsLite)
  * speaking Parley's msgpack protocol (`login`, then `groupApply`). socket.io: socket.io-client
@@ -21,6 +22,8 @@ import { encodeFrame } from './wsLite.js'
 
 interface Member {
   userId: string
+  /** The server port this member connects to (RoomTarget `ports`). */
+  port: number
   sampled: boolean
   state: 'idle' | 'connecting' | 'live' | 'closed'
   closingByUs: boolean
@@ -57,8 +60,9 @@ const inc = (m: Record<string, number>, k: string) => { m[k] = (m[k] ?? 0) + 1 }
 
 function prepare(t: RoomTarget, spec: MemberSpec): { members: number } {
   target = t
+  const portOf = (i: number) => (t.ports && t.ports.length > 0 ? t.ports[i % t.ports.length] : t.port)
   members = Array.from({ length: spec.count }, (_, i) => ({
-    userId: `${spec.prefix}${spec.first + i}`, sampled: (spec.first + i) % spec.sampleEvery === 0,
+    userId: `${spec.prefix}${spec.first + i}`, port: portOf(spec.first + i), sampled: (spec.first + i) % spec.sampleEvery === 0,
     state: 'idle', closingByUs: false, received: 0, maxK: -1, conn: undefined,
   }))
   return { members: members.length }
@@ -107,7 +111,7 @@ function connectLite(t: RoomTarget, m: Member, mode: OpenMode, timeoutMs: number
   const settle = once(finish, timeoutMs, () => m.conn?.destroy())
   m.state = 'connecting'
   m.closingByUs = false
-  const sock = new RoomSocket(t.host, t.port, '/ws', {
+  const sock = new RoomSocket(t.host, m.port, '/ws', {
     open: () => sock.sendFrame(login),
     message: (payload) => {
       if (m.state === 'live') return onLiteFrame(m, payload)
@@ -129,7 +133,7 @@ function connectSocketIo(t: RoomTarget, m: Member, _mode: OpenMode, timeoutMs: n
   const settle = once(finish, timeoutMs, () => m.conn?.destroy())
   m.state = 'connecting'
   m.closingByUs = false
-  const sock: IoSocket = io(`http://${t.host}:${t.port}`, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: timeoutMs })
+  const sock: IoSocket = io(`http://${t.host}:${m.port}`, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: timeoutMs })
   sock.on('connect', () => sock.emit('join', () => { m.state = 'live'; settle() }))
   sock.on('connect_error', (e) => settle(`connect:${e.message}`))
   sock.on('m', (ev: { msg?: { cloudCustomData?: unknown } }) => {

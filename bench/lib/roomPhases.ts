@@ -1,18 +1,33 @@
 /**
- * The steps the broadcast benchmark repeats against each server: get every member online in
- * the room, and run one publishing phase (publish, drain, count) with its results merged over
- * the member processes and the CPU used meanwhile.
+ * The steps the broadcast benchmarks (broadcast.ts, roomCluster.ts) repeat against each server:
+ * get every member online in the room, run one publishing phase (publish, drain, count) with its
+ * results merged over the member processes and the CPU used meanwhile, and run a round of
+ * phases (saturation, then the fixed rate).
  */
 import { readFile } from 'node:fs/promises'
+import { cpuSeconds, machineBusySeconds, waitForQuiet } from './clients.js'
 import { Histogram } from './histogram.js'
-import { cpuDuring, type CpuUse, sleepUntil } from './phases.js'
+import { type CpuUse, sleepUntil } from './phases.js'
 import { round } from './report.js'
 import type { RoomClients } from './roomClients.js'
 import { monoUs } from './roomFrames.js'
-import type { CountResult, MemberCommand, MemberPhaseResult, OpenResult, PublishResult } from './roomProtocol.js'
+import type { CountResult, MemberCommand, MemberPhaseResult, OpenResult, PublishResult, RoomTarget } from './roomProtocol.js'
 
 const nowEpoch = () => performance.timeOrigin + performance.now()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Gives member process i of n the members m⌊members·i/n⌋ … m⌊members·(i+1)/n⌋−1 of `target`
+ * (each member's socket goes to its port, see RoomTarget `ports`), and the publisher the target.
+ */
+export async function prepareRoom(clients: RoomClients, target: RoomTarget, members: number, sampleEvery: number): Promise<void> {
+  const n = clients.size
+  await clients.all((i) => {
+    const first = Math.floor((members * i) / n)
+    return { type: 'prepare', target, members: { prefix: 'm', first, count: Math.floor((members * (i + 1)) / n) - first, sampleEvery } }
+  })
+  await clients.pub({ type: 'prepare', target })
+}
 
 export interface OpenSummary {
   attempted: number
@@ -32,6 +47,11 @@ export async function openMembers(clients: RoomClients, mode: Extract<MemberComm
   const elapsedMs = Math.round(performance.now() - started)
   const done = rs.reduce((a, r) => a + r.done, 0)
   return { attempted: rs.reduce((a, r) => a + r.attempted, 0), done, failures, elapsedMs, perSec: round(done / (elapsedMs / 1000), 0) }
+}
+
+/** Throws, naming the failures, unless every member attempted is open (or joined). */
+export function requireAllOpen(name: string, o: OpenSummary): void {
+  if (o.done !== o.attempted) throw new Error(`${name}: only ${o.done}/${o.attempted} members joined: ${JSON.stringify(o.failures)}`)
 }
 
 export interface RoomPhaseSpec {
@@ -90,9 +110,23 @@ export interface RoomPhaseResult {
    * Cores used during the window. The kernel's softirq time (loopback TCP delivery) is charged
    * to the processes running when it happens, so it is inside the other numbers; shown apart.
    */
-  cpu: CpuUse & { softirqCores: number }
-  /** Runs of this phase (a run disturbed by other processes is repeated; see broadcast.ts). */
+  cpu: RoomCpuUse
+  /** Runs of this phase (a run disturbed by other processes is repeated; see runRoomRound). */
   attempts?: number
+}
+
+/**
+ * CPU during a phase's window. With RoomProcesses: each server process's share (in `server`
+ * order) and the services' cores, which `otherCores` then leaves out.
+ */
+export type RoomCpuUse = CpuUse & { softirqCores: number; serverCoresEach?: number[]; serviceCores?: number }
+
+/** The processes a phase charges CPU to, when the system under test is more than one process. */
+export interface RoomProcesses {
+  /** The system under test: e.g. every node of a cluster. */
+  server: readonly number[]
+  /** Services it relies on (Cassandra, Redis): `serviceCores`, not `otherCores`. */
+  services: readonly number[]
 }
 
 let nextPhase = 1
@@ -101,8 +135,9 @@ let nextPhase = 1
  * One phase: the publisher starts 500 ms from now and sends for warmupMs + measureMs; the
  * members count what they receive, then the drain waits until each has every accepted
  * message (or drainMs passed). `during(fromEpochMs, toEpochMs)` runs alongside the window.
+ * `server`: the pid charged as `serverCores`, or RoomProcesses (e.g. a cluster's nodes and services).
  */
-export async function runRoomPhase(clients: RoomClients, serverPid: number, spec: RoomPhaseSpec,
+export async function runRoomPhase(clients: RoomClients, server: number | RoomProcesses, spec: RoomPhaseSpec,
   during?: (from: number, to: number) => Promise<void>): Promise<RoomPhaseResult> {
   await settle(clients, spec.quietMs, spec.drainMs)
   const phase = nextPhase++
@@ -117,7 +152,7 @@ export async function runRoomPhase(clients: RoomClients, serverPid: number, spec
     clients.pub<PublishResult>({
       type: 'publish', phase, mode: spec.mode, window: spec.window, ratePerSec: spec.ratePerSec, startUs, measureFromUs: fromUs, endUs: toUs, answerWaitMs: spec.drainMs,
     }),
-    cpuDuring(serverPid, clients.pids, epochOf(fromUs), epochOf(toUs)),
+    cpuDuring(server, clients.pids, epochOf(fromUs), epochOf(toUs)),
     softirqDuring(epochOf(fromUs), epochOf(toUs)),
     during?.(epochOf(fromUs), epochOf(toUs)),
   ])
@@ -126,6 +161,78 @@ export async function runRoomPhase(clients: RoomClients, serverPid: number, spec
   const drainMs = Math.round(performance.now() - drainStart)
   const rs = await clients.all<MemberPhaseResult>(() => ({ type: 'finish', expected: pub.accepted }))
   return merge(spec, pub, rs, { ...cpu, softirqCores }, drainMs, drainEnd)
+}
+
+/** The parameters of a round (the benchmarks' flags of the same names). */
+export interface RoomRoundParams {
+  /** Saturation: messages kept ahead of the slowest sampled member, comma-separated; one phase each. */
+  ahead: string
+  /** Fixed rate: messages per second into the room, for `fixedMs`. */
+  rate: number
+  fixedMs: number
+  warmupMs: number
+  measureMs: number
+  drainMs: number
+  quietMs: number
+  /** A phase during which other processes used more than `quietCores` is run again, up to `attempts` runs in all. */
+  quietCores: number
+  attempts: number
+  /** Longest wait for a quiet machine before such a repeat, s (at most 120). */
+  quietWaitS: number
+}
+
+export interface RoomRound {
+  fixed: RoomPhaseResult
+  /** The saturation phase with the most deliveries/s, and every saturation phase run. */
+  saturation: RoomPhaseResult
+  saturationRuns: RoomPhaseResult[]
+}
+
+/**
+ * `during` runs beside the window of the first run of the first saturation phase and of the
+ * fixed phase (e.g. a CPU profile); `after` once the saturation phases, and then the fixed one, are done.
+ */
+export interface RoomRoundHooks {
+  during?(key: 'saturation' | 'fixed'): ((from: number, to: number) => Promise<void>) | undefined
+  after?(key: 'saturation' | 'fixed'): void
+}
+
+/**
+ * One round against a server whose members are all online: the publisher connects, one
+ * saturation phase per value of `ahead` (closed loop; the best counts), then the fixed rate
+ * (open loop), then the publisher and every member close. Saturation comes first: its closed
+ * loop leaves no backlog, while a server that cannot sustain the fixed rate may queue for minutes.
+ * The least disturbed run of a phase counts (see RoomRoundParams `attempts`).
+ */
+export async function runRoomRound(clients: RoomClients, server: number | RoomProcesses, p: RoomRoundParams, name: string,
+  log: (m: string) => void, hooks: RoomRoundHooks = {}): Promise<RoomRound> {
+  await clients.pub({ type: 'open', timeoutMs: 30_000 })
+  const drain = { drainMs: p.drainMs, quietMs: p.quietMs }
+  const phase = async (label: string, spec: RoomPhaseSpec, during?: (from: number, to: number) => Promise<void>) => {
+    const tries: RoomPhaseResult[] = []
+    for (;;) {
+      const t = await runRoomPhase(clients, server, spec, tries.length === 0 ? during : undefined)
+      tries.push(t)
+      log(`${name}: ${label}: ${describeRoomPhase(t)}`)
+      if (t.cpu.otherCores <= p.quietCores || tries.length >= p.attempts) break
+      log(`${name}: ${label}: other processes used ${t.cpu.otherCores} cores meanwhile; repeating`)
+      await waitForQuiet(Math.min(120, p.quietWaitS), p.quietCores, log)
+    }
+    return { ...tries.reduce((a, b) => (b.cpu.otherCores < a.cpu.otherCores ? b : a)), attempts: tries.length }
+  }
+  const saturationRuns: RoomPhaseResult[] = []
+  for (const ahead of p.ahead.split(',').map(Number)) {
+    const spec: RoomPhaseSpec = { mode: 'closed', window: ahead, ratePerSec: 0, warmupMs: p.warmupMs, measureMs: p.measureMs, ...drain }
+    saturationRuns.push(await phase(`saturation (${ahead} ahead)`, spec, saturationRuns.length === 0 ? hooks.during?.('saturation') : undefined))
+  }
+  hooks.after?.('saturation')
+  const saturation = saturationRuns.reduce((a, b) => (b.deliveriesPerSec > a.deliveriesPerSec ? b : a))
+  const fixedSpec: RoomPhaseSpec = { mode: 'open', window: 0, ratePerSec: p.rate, warmupMs: p.warmupMs, measureMs: p.fixedMs, ...drain }
+  const fixed = await phase(`${p.rate} msgs/s`, fixedSpec, hooks.during?.('fixed'))
+  hooks.after?.('fixed')
+  await clients.pub({ type: 'close' })
+  await clients.all(() => ({ type: 'close' }))
+  return { fixed, saturation, saturationRuns }
 }
 
 /** Waits until every open member has `accepted` events, or none arrived for quietMs, or drainMs passed. */
@@ -159,6 +266,30 @@ async function settle(clients: RoomClients, quietMs: number, maxMs: number): Pro
     if (now - lastChange >= Math.min(quietMs, 1000) || now - start >= maxMs) return
     await sleep(200)
   }
+}
+
+/** Cores used by the server, its services and the load processes between two epoch times (sleeps until `to`). */
+async function cpuDuring(server: number | RoomProcesses, clientPids: number[], from: number, to: number): Promise<Omit<RoomCpuUse, 'softirqCores'>> {
+  const procs = typeof server === 'number' ? { server: [server], services: [] } : server
+  const pids = [...procs.server, ...procs.services, ...clientPids]
+  const snapshot = async () => {
+    const [machine, ...each] = await Promise.all([machineBusySeconds(), ...pids.map(cpuSeconds)])
+    return { machine, each, at: nowEpoch() }
+  }
+  await sleepUntil(from)
+  const a = await snapshot()
+  await sleepUntil(to)
+  const b = await snapshot()
+  const wall = (b.at - a.at) / 1000
+  const cores = b.each.map((v, i) => (v - a.each[i]) / wall)
+  const sum = (at: number, n: number) => cores.slice(at, at + n).reduce((x, y) => x + y, 0)
+  const serverCores = sum(0, procs.server.length)
+  const serviceCores = sum(procs.server.length, procs.services.length)
+  const clientCores = sum(procs.server.length + procs.services.length, clientPids.length)
+  const otherCores = Math.max(0, (b.machine - a.machine) / wall - serverCores - serviceCores - clientCores)
+  const use = { serverCores: round(serverCores, 2), clientCores: round(clientCores, 2), otherCores: round(otherCores, 2) }
+  if (typeof server === 'number') return use
+  return { ...use, serverCoresEach: cores.slice(0, procs.server.length).map((c) => round(c, 2)), serviceCores: round(serviceCores, 2) }
 }
 
 /** Cores the kernel spent in softirq (loopback TCP delivery, mostly) between two epoch times. */
@@ -214,7 +345,9 @@ export function describeRoomPhase(t: RoomPhaseResult): string {
     `${t.deliveriesPerSec} deliveries/s (${t.messagesPerSec} msgs/s × ${t.members})`,
     `p50 ${t.latencyMs.p50} ms`, `p99 ${t.latencyMs.p99} ms`, `max ${t.latencyMs.max} ms` + (t.latencyCoverage < 1 ? ` (of ${Math.round(t.latencyCoverage * 100)}% that arrived)` : ''),
     `sent ${t.sent}, accepted ${t.accepted}, dropped ${t.dropped}`, `${t.eventsPerFrame} events/frame`,
-    `cpu server ${t.cpu.serverCores} + load ${t.cpu.clientCores} + other ${t.cpu.otherCores} (softirq ${t.cpu.softirqCores}) cores`,
+    `cpu server ${t.cpu.serverCores}${t.cpu.serverCoresEach ? ` (${t.cpu.serverCoresEach.join(' + ')})` : ''}` +
+      (t.cpu.serviceCores !== undefined ? ` + services ${t.cpu.serviceCores}` : '') +
+      ` + load ${t.cpu.clientCores} + other ${t.cpu.otherCores} (softirq ${t.cpu.softirqCores}) cores`,
     `drain ${t.drainMs} ms (${t.drainEnd})`,
   ]
   if (t.duplicates > 0) parts.push(`${t.duplicates} duplicates`)

@@ -15,7 +15,14 @@ export type RoomSystem = 'parley' | 'uws' | 'socketio'
 export interface RoomTarget {
   system: RoomSystem
   host: string
+  /** The publisher's port, and every member's unless `ports` is given. */
   port: number
+  /**
+   * Several servers (a cluster's nodes): member i (global index, see MemberSpec) connects to
+   * `ports[i % ports.length]`, so each node gets an even share and every member process has
+   * sockets on every node. Absent: every member connects to `port`.
+   */
+  ports?: number[]
   /** Parley: the AVChatRoom; the baselines ignore it except in payloads. */
   groupId: string
   sdkAppId: number

@@ -4,13 +4,16 @@
  * relay (relayMain.ts), or a room baseline of the broadcast benchmark (roomUwsMain.ts,
  * roomSocketIoMain.ts). Both are forked with the thread probe preloaded and `--expose-gc`, and
  * their stdout and stderr go to this process's stderr, keeping stdout for the result line.
+ * Also a Parley cluster (several nodes over Redis and Cassandra) and the Cassandra it needs.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import cassandra from 'cassandra-driver'
+import { Redis } from 'ioredis'
 import type { ServerMessage, ServerRequest } from './serverMessages.js'
 import type { MemorySample } from './serverProbe.js'
 
@@ -77,6 +80,126 @@ export async function startParley(o: ParleyOptions): Promise<ParleyServer> {
   }
   const proc = await startProcess('parley', here('./serverMain.js'), env, o.execArgv ?? [])
   return { ...proc, dataDir, removeData: () => rmSync(dataDir, { recursive: true, force: true }) }
+}
+
+export interface ClusterOptions {
+  app: BenchApp
+  nodes: number
+  /** Worker threads per node. */
+  threads: number
+  /** PARLEY_REDIS_PREFIX: a fresh one per run keeps runs apart on the shared Redis. */
+  redisPrefix: string
+  redisUrl: string
+  cassandraPort: number
+  /** PARLEY_CASSANDRA_KEYSPACE: created by the first node; the caller drops it after. */
+  keyspace: string
+  /** More PARLEY_* settings for every node. */
+  env?: Record<string, string>
+}
+
+/**
+ * Starts `nodes` Parley nodes in cluster mode (ids bench1 … benchN, LMDB dirs unused but made):
+ * the first alone, since it creates the keyspace, then the others together. If any fails to
+ * start, those started are stopped and their data removed before the error is thrown.
+ */
+export async function startParleyCluster(o: ClusterOptions): Promise<ParleyServer[]> {
+  const env = {
+    PARLEY_REDIS_URL: o.redisUrl, PARLEY_REDIS_PREFIX: o.redisPrefix,
+    PARLEY_CASSANDRA_CONTACT_POINTS: `127.0.0.1:${o.cassandraPort}`, PARLEY_CASSANDRA_KEYSPACE: o.keyspace,
+    PARLEY_LOG_LEVEL: 'warn',
+    ...o.env,
+  }
+  const start = (i: number) => startParley({ app: o.app, threads: o.threads, env, nodeId: `bench${i}` })
+  const first = await start(1)
+  const rest = await Promise.allSettled(Array.from({ length: o.nodes - 1 }, (_, i) => start(i + 2)))
+  const started = [first, ...rest.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))]
+  const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) {
+    await stopAll(started)
+    throw failed.reason
+  }
+  return started
+}
+
+/** Stops every server (in parallel) and removes each one's data. */
+export async function stopAll(servers: ParleyServer[]): Promise<void> {
+  await Promise.all(servers.map((s) => s.stop()))
+  for (const s of servers) s.removeData()
+}
+
+const CASSANDRA_SH = fileURLToPath(new URL('../../../scripts/cassandra/cassandra.sh', import.meta.url))
+
+/** The Cassandra a benchmark uses: its pid, and whether this benchmark started it (and so stops it after). */
+export interface CassandraHandle {
+  pid: number
+  startedByBench: boolean
+  /** Stops the node if this benchmark started it; otherwise does nothing (someone else's node). */
+  release(): void
+}
+
+/**
+ * Uses the Cassandra (scripts/cassandra/cassandra.sh) that answers on `port`; when none does,
+ * fetches the jars and starts one, which `release` stops again.
+ */
+export function ensureCassandra(port: number, log: (m: string) => void): CassandraHandle {
+  const env = { ...process.env, PARLEY_CASSANDRA_PORT: String(port) }
+  const sh = (cmd: string) => execFileSync('bash', [CASSANDRA_SH, cmd], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 2] })
+  let status = ''
+  try {
+    status = sh('status') // `running: pid <pid>, …`; exit 3 when not running
+  } catch {
+    status = ''
+  }
+  let startedByBench = false
+  if (!status.startsWith('running')) {
+    log('no Cassandra answers; fetching and starting one (scripts/cassandra/cassandra.sh)')
+    sh('fetch')
+    status = sh('start') // `started <pid>`, or `running <pid>` when another start won the race
+    startedByBench = status.startsWith('started')
+  }
+  const pid = Number(/(\d+)/.exec(status)?.[1])
+  if (!Number.isInteger(pid)) throw new Error(`cassandra.sh said ${JSON.stringify(status)}, no pid`)
+  return { pid, startedByBench, release: () => { if (startedByBench) sh('stop') } }
+}
+
+/** Drops `keyspace` (logged, not thrown, when that fails). */
+export async function dropKeyspace(port: number, keyspace: string, log: (m: string) => void): Promise<void> {
+  const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1' })
+  try {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+  } catch (e) {
+    log(`could not drop keyspace ${keyspace}: ${String(e)}`)
+  } finally {
+    await client.shutdown()
+  }
+}
+
+/** Deletes every Redis key under `prefix` (`<prefix>:…`, a cluster run's PARLEY_REDIS_PREFIX); logged, not thrown, when that fails. */
+export async function deleteRedisKeys(url: string, prefix: string, log: (m: string) => void): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 })
+  try {
+    await redis.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+      if (keys.length > 0) await redis.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  } catch (e) {
+    log(`could not delete Redis keys under ${prefix}: ${String(e)}`)
+  } finally {
+    redis.disconnect()
+  }
+}
+
+/** The oldest process named exactly `name` (e.g. the machine's redis-server), if any. */
+export function pidOf(name: string): number | undefined {
+  try {
+    const out = execFileSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).trim()
+    return out ? Number(out) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export function startRelay(): Promise<ServerProcess> {
