@@ -53,7 +53,7 @@ export class Gateway implements ConnSink {
   private readonly now: () => number
 
   constructor(private readonly d: GatewayDeps) {
-    this.sockets = new SocketTable(d.config.maxBackpressureBytes)
+    this.sockets = new SocketTable(d.config.maxBackpressureBytes, { onWritten: (ws, buffered) => this.topics?.shedCheck(ws, buffered) })
     this.now = d.now ?? Date.now
   }
 
@@ -62,9 +62,11 @@ export class Gateway implements ConnSink {
     const c = this.d.config
     app.ws<SocketState>('/ws', {
       maxPayloadLength: c.hardFrameBytes,
-      // Headroom above our own limit, so the 4100 close frame still fits behind the data
-      // when SocketTable ends a slow consumer (uWS would otherwise drop it: client sees 1006).
-      maxBackpressure: c.maxBackpressureBytes + 64 * 1024,
+      // Headroom above our own limit, so the 4100 close frame still fits behind the data when
+      // a slow consumer is ended (uWS would otherwise drop it: the client sees 1006). A room
+      // member is checked before each flush once behind (TopicTable), so the headroom must
+      // hold what one flush may add: a quarter of the limit, at least 64 KiB.
+      maxBackpressure: c.maxBackpressureBytes + Math.max(64 * 1024, Math.floor(c.maxBackpressureBytes / 4)),
       idleTimeout: c.heartbeatTimeoutSeconds,
       sendPingsAutomatically: true,
       upgrade: (res, req, ctx) => {
@@ -73,11 +75,13 @@ export class Gateway implements ConnSink {
       },
       open: (ws) => this.sockets.add(ws),
       message: (ws, data, isBinary) => this.onMessage(ws, data, isBinary),
+      // A socket that drains may go back to the full tier (TopicTable, "Shedding").
+      drain: (ws) => this.topics?.shedCheck(ws),
       close: (ws) => this.onClose(ws),
     })
     this.topics = new TopicTable({
       app, sockets: this.sockets, router: this.d.router, where: { node: this.d.node, thread: this.d.thread }, log: this.d.log,
-      coalesceMs: c.roomCoalesceMs, now: this.now,
+      coalesceMs: c.roomCoalesceMs, shedLimitBytes: c.maxBackpressureBytes, now: this.now,
     })
     this.sweeper = setInterval(() => this.sweep(), 1000)
     this.sweeper.unref()
@@ -114,7 +118,11 @@ export class Gateway implements ConnSink {
   private onMessage(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
     const s = ws.getUserData()
     if (s.phase === 'closed') return
-    s.json = !isBinary
+    if (s.json === isBinary) {
+      // The client switched frame format: its rooms' frames follow (TopicTable.reformat).
+      if (s.topics?.size) this.topics?.reformat(ws, !isBinary)
+      else s.json = !isBinary
+    }
     let raw: unknown
     if (data.byteLength > this.d.config.maxFrameBytes) {
       this.sockets.send(ws, errorRes(-1, new ParleyError('FRAME_TOO_LARGE', `${data.byteLength} bytes`)))
@@ -210,7 +218,7 @@ export class Gateway implements ConnSink {
     const s = ws.getUserData()
     s.phase = 'closed'
     this.sockets.remove(s.id)
-    this.topics?.forget(s.topics)
+    this.topics?.forget(s)
     if (s.conn) this.detach(s.app, s.userId, s.conn)
   }
 
@@ -220,19 +228,18 @@ export class Gateway implements ConnSink {
   }
 
   /**
-   * Every second: ends sockets that never logged in (4102), and room members whose send
-   * buffer stays over the limit (4100) — uWS drops published frames past its own bound
-   * without closing, so a hopeless consumer is found here rather than on a write.
+   * Every second: ends sockets that never logged in (4102), and checks every room member's
+   * send buffer (TopicTable.shedCheck): over the limit it is ended (4100) — uWS drops
+   * published frames past its own bound without closing, so a hopeless consumer is found by
+   * a check rather than on a write — else its shed tier is re-checked. This is how a member
+   * that stopped reading is first seen falling behind; then it is checked before each flush.
    */
   private sweep(): void {
     const deadline = this.now() - this.d.config.loginTimeoutSeconds * 1000
-    const limit = this.d.config.maxBackpressureBytes
     for (const ws of [...this.sockets.values()]) {
       const s = ws.getUserData()
       if (s.phase === 'new' && s.openedAt < deadline) this.sockets.end(ws, CloseCodes.LOGIN_TIMEOUT, 'no login in time')
-      else if (s.topics !== undefined && (s.phase === 'live' || s.phase === 'guest') && ws.getBufferedAmount() > limit) {
-        this.sockets.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
-      }
+      else if (s.phase === 'live' || s.phase === 'guest') this.topics?.shedCheck(ws)
     }
   }
 }

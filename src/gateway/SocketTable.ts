@@ -7,11 +7,15 @@
  * `setImmediate` flush), all of one socket's frames inside one `ws.cork()`, so they go out in
  * one write instead of one system call per frame. Per socket, frames leave in call order;
  * `end` sends a socket's queued frames before the close.
+ *
+ * After each flushed write the socket's buffered bytes go to `onWritten` (the gateway
+ * re-checks its room members' shed tier there; see TopicTable, "Shedding").
  */
 import type { WebSocket } from 'uWebSockets.js'
 import type { ConnRef } from '../../actors/runtime/types.js'
 import { decode, encode } from '../protocol/codec.js'
 import { CloseCodes, type Platform, type ServerFrame } from '../protocol/frames.js'
+import type { ShedTier } from './shedding.js'
 
 export interface SocketState {
   id: number
@@ -26,9 +30,18 @@ export interface SocketState {
   conn: ConnRef | undefined
   /** The group topics this socket subscribes to (see TopicTable); undefined when none. */
   topics: Set<string> | undefined
+  /** Its shed tier in every room (0: gets everything; set by TopicTable, see shedding.ts). */
+  tier: ShedTier
 }
 
 export type Socket = WebSocket<SocketState>
+
+export interface SocketTableOptions {
+  /** Connection number of the first socket (default 1). */
+  readonly firstId?: number
+  /** Called after a flushed write that left the socket open, with its buffered bytes. */
+  readonly onWritten?: (ws: Socket, buffered: number) => void
+}
 
 /** Frames queued for one socket in this turn: strings are text frames, bytes binary ones. */
 interface Queued { ws: Socket; state: SocketState; frames: (string | Uint8Array)[] }
@@ -41,12 +54,12 @@ export class SocketTable {
   private queued = new Map<number, Queued>()
   private scheduled = false
 
-  constructor(private readonly maxBackpressureBytes: number, firstId = 1) {
-    this.nextId = firstId
+  constructor(private readonly maxBackpressureBytes: number, private readonly o: SocketTableOptions = {}) {
+    this.nextId = o.firstId ?? 1
   }
 
   newState(now: number): SocketState {
-    return { id: this.nextId++, json: false, phase: 'new', openedAt: now, app: 0, userId: '', platform: '', conn: undefined, topics: undefined }
+    return { id: this.nextId++, json: false, phase: 'new', openedAt: now, app: 0, userId: '', platform: '', conn: undefined, topics: undefined, tier: 0 }
   }
 
   add(ws: Socket): void {
@@ -157,8 +170,9 @@ export class SocketTable {
     ws.cork(() => {
       for (const f of frames) if (ws.send(f, typeof f !== 'string') === 2) dropped = true
     })
-    if (enforce && (dropped || ws.getBufferedAmount() > this.maxBackpressureBytes)) {
-      this.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
-    }
+    if (!enforce) return
+    const buffered = ws.getBufferedAmount()
+    if (dropped || buffered > this.maxBackpressureBytes) this.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
+    else this.o.onWritten?.(ws, buffered)
   }
 }

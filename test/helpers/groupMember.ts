@@ -14,13 +14,18 @@ export type Frame = Record<string, any> // eslint-disable-line @typescript-eslin
 export class GroupMember {
   readonly events: Frame[] = []
   readonly frames: Frame[] = []
+  /** The format of each `gev` frame received, in order. */
+  readonly gevFormats: ('binary' | 'text')[] = []
   private waiters: { check: () => boolean; resolve: () => void }[] = []
   private rid = 0
 
-  private constructor(readonly userId: string, readonly ws: WebSocket, private readonly json: boolean) {
+  private constructor(readonly userId: string, readonly ws: WebSocket, private json: boolean) {
     ws.on('message', (data, isBinary) => {
       const f = (isBinary ? codec.unpack(data as Buffer) : JSON.parse(String(data))) as Frame
-      if (f.op === 'gev') this.events.push(...f.evs)
+      if (f.op === 'gev') {
+        this.events.push(...f.evs)
+        this.gevFormats.push(isBinary ? 'binary' : 'text')
+      }
       else this.frames.push(f)
       this.waiters = this.waiters.filter((w) => (w.check() ? (w.resolve(), false) : true))
     })
@@ -43,6 +48,11 @@ export class GroupMember {
     const r = await m.request('login', { sdkAppId, userId, userSig, platform: opts.platform ?? 'Web' })
     if (r.ok !== true) throw new Error(`login ${userId}: ${JSON.stringify(r)}`)
     return m
+  }
+
+  /** Sends later requests as JSON text (`json`) or msgpack; the server answers in kind. */
+  useJson(json: boolean): void {
+    this.json = json
   }
 
   /** Resolves once `check` holds over what has arrived. */
