@@ -29,7 +29,9 @@
  * frame is encoded once. With no socket on a lower tier a flush costs what it did without
  * tiers. A socket's tier is re-checked from its send buffer by `shedCheck`: from Gateway's
  * once-a-second sweep, uWS's `drain`, after the socket's own direct writes, and here before
- * every flush for the sockets that were behind at their last check (`watched`); a check that
+ * every flush for the sockets that were behind at their last check (`watched`: on a lower
+ * tier, or with at least limit/16 buffered — not every socket with a byte buffered, so that
+ * a busy room's healthy members never make each flush a loop over members); a check that
  * finds the buffer over the limit closes the socket with 4100. A move
  * subscribes to the new tier's topics before leaving the old ones, which makes uWS hand the
  * socket what was already published to it first, so every socket keeps its frames in order.
@@ -80,6 +82,8 @@ export interface ShedStats {
 }
 
 const JSON_PREFIX = 'json:'
+/** A socket with at least limit/WATCH_FRACTION bytes buffered is re-checked before every flush. */
+const WATCH_FRACTION = 16
 const FULL_ONLY = [0] as const
 const ALL_TIERS = [0, ...SHED_TIERS] as const
 
@@ -94,7 +98,7 @@ export class TopicTable {
   private readonly now: () => number
   /** Room topic → its subscribers here on a tier other than 0 (absent: none). */
   private readonly tiered = new Map<string, number>()
-  /** Sockets re-checked before every flush, by id: on a lower tier, or with bytes buffered at their last check. */
+  /** Sockets re-checked before every flush, by id: on a lower tier, or with ≥ limit/WATCH_FRACTION buffered at their last check. */
   private readonly watched = new Map<number, Socket>()
   private readonly counters = { shedEvents: 0, tierDowns: 0, tierUps: 0 }
   private readonly onTier: [number, number, number, number] = [0, 0, 0, 0]
@@ -169,7 +173,7 @@ export class TopicTable {
     }
     const tier = tierForBuffer(bytes, s.tier, this.o.shedLimitBytes)
     if (tier !== s.tier) this.move(ws, s, tier, bytes)
-    if (tier !== 0 || bytes > 0) this.watched.set(s.id, ws)
+    if (tier !== 0 || bytes >= this.o.shedLimitBytes / WATCH_FRACTION) this.watched.set(s.id, ws)
     else this.watched.delete(s.id)
   }
 

@@ -198,6 +198,13 @@ t.test('watched sockets are re-checked before each flush: a move never splits a 
   h.app.asked.length = 0
   await h.flush([msg(6)])
   t.same(h.app.asked, [ROOM, `json:${ROOM}`], 'drained and on tier 0: no longer watched, flushes as before')
+
+  a.fake.buffered = 40
+  h.topics.shedCheck(a.ws)
+  a.fake.buffered = 450
+  h.calls.length = 0
+  await h.flush([msg(7)])
+  t.same(h.calls, [`publish ${ROOM}`], 'under L/16 a socket is not watched: the flush checks no socket (the sweep or drain will)')
 })
 
 t.test('over the limit a room member is closed with 4100, whatever its tier', async (t) => {
