@@ -3,10 +3,11 @@
  * The `parley` command, the only place that reads argv, handles signals and exits.
  *   parley start [--config FILE]            run a node (embedded mode by default)
  *   parley usersig <userId> [--app ID] [--expire SECONDS] [--config FILE]
- *   parley config-table | error-table       print the README config or error table
+ *   parley config-table | error-table | group-table   print a README table
  */
 import { mintUserSigV2 } from './auth/usersigV2.js'
 import { errorTableMarkdown } from './errors.js'
+import { groupTypesTableMarkdown } from '../actors/group/rulesTable.js'
 import type { AppConfig } from './config/apps.js'
 import { ensureDemoApp } from './config/demoApp.js'
 import { ConfigError, configTableMarkdown, loadConfig } from './config/load.js'
@@ -86,8 +87,11 @@ async function main(argv: string[]): Promise<void> {
     case 'error-table':
       process.stdout.write(errorTableMarkdown() + '\n')
       return
+    case 'group-table':
+      process.stdout.write(groupTypesTableMarkdown() + '\n')
+      return
     default:
-      throw new ConfigError(`unknown command ${cmd}; use start, usersig or config-table`)
+      throw new ConfigError(`unknown command ${cmd}; use start, usersig, config-table, error-table or group-table`)
   }
 }
 
