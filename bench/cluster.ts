@@ -11,22 +11,20 @@
  *   - `cluster`: three Parley nodes (cluster mode, `nodeThreads` threads each) over Redis and
  *     Cassandra; each pair's sender and receiver are logged in to different nodes, so every
  *     message crosses nodes (gateway → sequencer's node → other session's node → socket).
- * Redis: 127.0.0.1:6379 (a fresh key prefix). Cassandra: the node `scripts/cassandra/
+ * Redis: 127.0.0.1:6379 (a fresh key prefix, its keys deleted after). Cassandra: the node `scripts/cassandra/
  * cassandra.sh` runs (started, and stopped after, when none answers), a fresh keyspace
  * dropped after. Server cores = the Parley processes plus, for the cluster, Cassandra and Redis.
  *
  *   npm run build && node dist/bench/cluster.js [--pairs 300] [--rate 2500] [--measureMs 10000] …
  */
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import cassandra from 'cassandra-driver'
 import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { Target } from './lib/loadProtocol.js'
 import { openAll, type PhaseSpec, runTraffic, sustained, type TrafficSummary } from './lib/phases.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
-import { benchApp, type BenchApp, type ParleyServer, startParley } from './lib/servers.js'
+import {
+  benchApp, deleteRedisKeys, dropKeyspace, ensureCassandra, type ParleyServer, pidOf, startParley, startParleyCluster, stopAll,
+} from './lib/servers.js'
 
 const defaults = {
   pairs: 300,
@@ -47,8 +45,7 @@ type Params = typeof defaults
 
 const TARGET_DELIVERED = 5000
 const TARGET_P99_MS = 100
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const CASSANDRA_SH = `${ROOT}scripts/cassandra/cassandra.sh`
+const REDIS_URL = 'redis://127.0.0.1:6379'
 const log = (m: string) => progress('cluster', m)
 
 interface SetupRun {
@@ -60,7 +57,7 @@ interface SetupRun {
 async function run(p: Params): Promise<Record<string, unknown>> {
   const otherCoresBefore = await waitForQuiet(p.quietWaitS, p.quietCores, log)
   const app = benchApp()
-  const cas = ensureCassandra(p.cassandraPort)
+  const cas = ensureCassandra(p.cassandraPort, log)
   const redisPid = pidOf('redis-server')
   const clients = LoadClients.start(p.clientProcs)
   try {
@@ -78,13 +75,15 @@ async function run(p: Params): Promise<Record<string, unknown>> {
 
     const keyspace = `parley_bench_${randomBytes(4).toString('hex')}`
     const prefix = `parley-bench:${randomBytes(4).toString('hex')}`
-    const nodes = await startCluster(app, p, keyspace, prefix)
+    const nodes = await startParleyCluster({
+      app, nodes: 3, threads: p.nodeThreads, redisUrl: REDIS_URL, redisPrefix: prefix, cassandraPort: p.cassandraPort, keyspace,
+    })
     log(`cluster: three nodes on ports ${nodes.map((n) => n.port).join(', ')} (${p.nodeThreads} thread(s) each), keyspace ${keyspace}`)
     const pids = [...nodes.map((n) => n.pid), cas.pid, ...(redisPid ? [redisPid] : [])]
     const cluster = await measure(p, clients, 'cluster', nodes, pids).finally(async () => {
-      await Promise.all(nodes.map((n) => n.stop()))
-      for (const n of nodes) n.removeData()
-      await dropKeyspace(p.cassandraPort, keyspace)
+      await stopAll(nodes)
+      await dropKeyspace(p.cassandraPort, keyspace, log)
+      await deleteRedisKeys(REDIS_URL, prefix, log)
     })
 
     return {
@@ -92,7 +91,7 @@ async function run(p: Params): Promise<Record<string, unknown>> {
       date: new Date().toISOString(),
       machine: { ...machineInfo(), otherCoresBefore },
       code: codeVersion(),
-      params: { ...p, store: { lmdb: 'LMDB, fsync per batch', cluster: 'Cassandra 5.0 single node, LOCAL_QUORUM + LWT head fence' }, cassandraStartedByBench: cas.started },
+      params: { ...p, store: { lmdb: 'LMDB, fsync per batch', cluster: 'Cassandra 5.0 single node, LOCAL_QUORUM + LWT head fence' }, cassandraStartedByBench: cas.startedByBench },
       lmdb,
       cluster,
       targets: {
@@ -106,20 +105,8 @@ async function run(p: Params): Promise<Record<string, unknown>> {
     }
   } finally {
     await clients.stop()
-    if (cas.started) execFileSync('bash', [CASSANDRA_SH, 'stop'], { stdio: ['ignore', 2, 2] })
+    cas.release()
   }
-}
-
-async function startCluster(app: BenchApp, p: Params, keyspace: string, prefix: string): Promise<ParleyServer[]> {
-  const env = {
-    PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: prefix,
-    PARLEY_CASSANDRA_CONTACT_POINTS: `127.0.0.1:${p.cassandraPort}`, PARLEY_CASSANDRA_KEYSPACE: keyspace,
-    PARLEY_LOG_LEVEL: 'warn',
-  }
-  // The first node creates the keyspace; the others find it.
-  const first = await startParley({ app, threads: p.nodeThreads, env, nodeId: 'bench1' })
-  const rest = await Promise.all([2, 3].map((i) => startParley({ app, threads: p.nodeThreads, env, nodeId: `bench${i}` })))
-  return [first, ...rest]
 }
 
 async function measure(p: Params, clients: LoadClients, name: string, servers: ParleyServer[], pids: number[]): Promise<SetupRun> {
@@ -140,46 +127,6 @@ async function measure(p: Params, clients: LoadClients, name: string, servers: P
   const fixed = await phase(`offered ${p.rate}/s`, { mode: 'open', window: 0, totalRatePerSec: p.rate, ...common })
   await clients.all(() => ({ type: 'close', graceMs: 3000 }))
   return { login: { loggedIn: login.loggedIn, elapsedMs: login.elapsedMs }, saturation, fixed }
-}
-
-/** Uses the Cassandra that answers on `port`, else starts one with cassandra.sh (stopped after). */
-function ensureCassandra(port: number): { pid: number; started: boolean } {
-  const env = { ...process.env, PARLEY_CASSANDRA_PORT: String(port) }
-  const status = (): string => {
-    try {
-      return execFileSync('bash', [CASSANDRA_SH, 'status'], { env, encoding: 'utf8' })
-    } catch {
-      return ''
-    }
-  }
-  let started = false
-  if (!status().startsWith('running')) {
-    log('no Cassandra answers; fetching and starting one (scripts/cassandra/cassandra.sh)')
-    execFileSync('bash', [CASSANDRA_SH, 'fetch'], { env, stdio: ['ignore', 2, 2] })
-    started = execFileSync('bash', [CASSANDRA_SH, 'start'], { env, encoding: 'utf8' }).startsWith('started')
-  }
-  const pid = Number(readFileSync(`${ROOT}.cassandra/cassandra.pid`, 'utf8').trim())
-  return { pid, started }
-}
-
-function pidOf(name: string): number | undefined {
-  try {
-    const out = execFileSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).trim()
-    return out ? Number(out) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-async function dropKeyspace(port: number, keyspace: string): Promise<void> {
-  const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1' })
-  try {
-    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
-  } catch (e) {
-    log(`could not drop keyspace ${keyspace}: ${String(e)}`)
-  } finally {
-    await client.shutdown()
-  }
 }
 
 run(parseFlags(process.argv.slice(2), defaults)).then(printResult, (e: unknown) => {
