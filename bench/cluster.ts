@@ -15,12 +15,16 @@
  * cassandra.sh` runs (started, and stopped after, when none answers), a fresh keyspace
  * dropped after. Server cores = the Parley processes plus, for the cluster, Cassandra and Redis.
  *
- *   npm run build && node dist/bench/cluster.js [--pairs 300] [--rate 2500] [--measureMs 10000] …
+ *   npm run build && node dist/bench/cluster.js [--pairs 300] [--rate 2500] [--measureMs 10000] [--profile] …
  */
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { Target } from './lib/loadProtocol.js'
 import { openAll, type PhaseSpec, runTraffic, sustained, type TrafficSummary } from './lib/phases.js'
+import { summariseProfiles } from './lib/profile.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
 import {
   benchApp, deleteRedisKeys, dropKeyspace, ensureCassandra, type ParleyServer, pidOf, startParley, startParleyCluster, stopAll,
@@ -40,6 +44,8 @@ const defaults = {
   quietWaitS: 600,
   quietCores: 0.3,
   cassandraPort: 9042,
+  /** CPU profiles of every node's worker threads over the saturation phases, summarised on stderr. */
+  profile: false,
 }
 type Params = typeof defaults
 
@@ -123,7 +129,14 @@ async function measure(p: Params, clients: LoadClients, name: string, servers: P
       (Object.keys(t.sendErrors).length ? `, errors ${JSON.stringify(t.sendErrors)}` : ''))
     return t
   }
+  if (p.profile) await Promise.all(servers.map((s) => s.profileStart()))
   const saturation = await phase(`saturation (window ${p.window}/pair)`, { mode: 'closed', window: p.window, totalRatePerSec: 0, ...common })
+  if (p.profile) {
+    const dir = mkdtempSync(join(tmpdir(), `parley-prof-${name}-`))
+    const files = (await Promise.all(servers.map((s) => s.profileStop(dir)))).flat()
+    const sum = summariseProfiles(files, 30)
+    log(`${name}: CPU profile of the worker threads over saturation (${dir}): ${JSON.stringify(sum)}`)
+  }
   const fixed = await phase(`offered ${p.rate}/s`, { mode: 'open', window: 0, totalRatePerSec: p.rate, ...common })
   await clients.all(() => ({ type: 'close', graceMs: 3000 }))
   return { login: { loggedIn: login.loggedIn, elapsedMs: login.elapsedMs }, saturation, fixed }
