@@ -23,11 +23,11 @@ import { onRecall } from './group/recall.js'
 import { MessageRate } from './group/rate.js'
 import { isMemberChange, type TipContent, tipDelivery, tipMessage } from './group/tips.js'
 import {
-  onAddMembers, onApply, onChangeOwner, onCreate, onDestroy, onHandleApply, onModify, onMute, onQuit,
+  onAddMembers, onApplies, onApply, onChangeOwner, onCreate, onDestroy, onHandleApply, onModify, onMute, onQuit,
   onRemoveMembers, onSetMember,
 } from './group/management.js'
 import { GroupState } from './group/state.js'
-import { Rank } from './group/rules.js'
+import { applyOutcome, Rank } from './group/rules.js'
 import type { Actor, ActorContext, DeactivationReason, TopicInterest } from './runtime/types.js'
 import { userActor } from './ActorId.js'
 import { RoomFanout } from './group/fanout.js'
@@ -53,6 +53,9 @@ export interface GroupCtx {
    */
   commit(c: GroupCommit, tips?: readonly TipContent[]): Promise<void>
 }
+
+/** Most applications one commit serves (a join storm's batch). */
+export const MAX_JOIN_BATCH = 100
 
 export class Group implements Actor, GroupCtx {
   s!: GroupState
@@ -101,7 +104,7 @@ export class Group implements Actor, GroupCtx {
       case 'mute': return onMute(this, msg)
       case 'muted': return this.onMuted(msg)
       case 'changeOwner': return onChangeOwner(this, msg)
-      case 'apply': return onApply(this, msg)
+      case 'apply': return this.onApply(msg)
       case 'handleApply': return onHandleApply(this, msg)
       case 'requests': return this.onRequests(msg)
       case 'quit': return onQuit(this, msg)
@@ -119,6 +122,33 @@ export class Group implements Actor, GroupCtx {
 
   nowSec(): number {
     return Math.floor(this.actor.now() / 1000)
+  }
+
+  /**
+   * An application. Where applying joins at once, the applications queued right behind it
+   * join in the same commit (onApplies): a join storm into a live room costs one durable
+   * write per batch, not per member.
+   */
+  private async onApply(first: Extract<GroupMsg, { kind: 'apply' }>): Promise<unknown> {
+    const group = this.s.group
+    const joinsAtOnce = group !== undefined && applyOutcome(group.type, group.applyJoinOption) === 'join'
+    const rest = joinsAtOnce ? this.actor.takeQueued((m) => m.kind === 'apply', MAX_JOIN_BATCH - 1) : []
+    if (rest.length === 0) return onApply(this, first)
+    let outcomes: Awaited<ReturnType<typeof onApplies>>
+    try {
+      outcomes = await onApplies(this, [first, ...rest.map((r) => r.msg as Extract<GroupMsg, { kind: 'apply' }>)])
+    } catch (e) {
+      const coded = e instanceof ParleyError ? e : new ParleyError('INTERNAL', 'group commit failed')
+      for (const r of rest) r.settle(Promise.reject(coded))
+      throw e
+    }
+    rest.forEach((r, i) => {
+      const o = outcomes[i + 1]!
+      r.settle('error' in o ? Promise.reject(o.error) : Promise.resolve(o.value))
+    })
+    const o = outcomes[0]!
+    if ('error' in o) throw o.error
+    return o.value
   }
 
   async commit(change: GroupCommit, tips: readonly TipContent[] = []): Promise<void> {

@@ -241,6 +241,34 @@ export async function onApply(g: GroupCtx, m: Msg<'apply'>): Promise<{ result: '
   return { result: 'pending', notify: [{ to: g.s.approvers(), type: NoticeTypes.joinRequest, detail: { accounts: [m.user], message: m.message } }] }
 }
 
+/** One request's outcome in a batch: its reply, or its coded failure. */
+export type Outcome<T> = { value: T } | { error: ParleyError }
+
+/**
+ * Applications to a group that admits at once (ApplyJoinOption FreeAccess), served together:
+ * the joins commit once, each with its own join tip, in the order asked. Each application
+ * gets what it would have got alone: 10013 when already a member (or listed earlier in the
+ * batch), 10014 once the cap is reached.
+ */
+export async function onApplies(g: GroupCtx, ms: readonly Msg<'apply'>[]): Promise<Outcome<{ result: 'joined' } & Notices>[]> {
+  const group = requireGroup(g)
+  const joiners = new Set<string>()
+  const outcomes = ms.map((m): Outcome<{ result: 'joined' } & Notices> => {
+    if (g.s.members.has(m.user) || joiners.has(m.user)) return { error: new ParleyError('GROUP_ALREADY_MEMBER', m.user) }
+    if (!hasRoom(group.maxMemberNum, g.s.members.size, joiners.size + 1)) {
+      return { error: new ParleyError('GROUP_FULL', `${g.s.members.size + joiners.size} of ${group.maxMemberNum} members`) }
+    }
+    joiners.add(m.user)
+    return { value: { result: 'joined', notify: [] } }
+  })
+  const users = [...joiners]
+  if (users.length) {
+    const tips = users.map((u) => memberTip(TipTypes.join, { user: u, appAdmin: false }, [u]))
+    await g.commit({ members: users.map((u) => newMember(g, u, 'Member')), removeRequests: users }, tips)
+  }
+  return outcomes
+}
+
 export async function onHandleApply(g: GroupCtx, m: Msg<'handleApply'>): Promise<Notices> {
   const group = requireGroup(g)
   if (!canApprove(group.type, g.s.rank(m.by))) throw new ParleyError('GROUP_NO_PERMISSION', 'handle join requests')

@@ -12,6 +12,7 @@ import type {
   ActorFactory,
   ActorMessage,
   ActorTimers,
+  QueuedRequest,
   AskOptions,
   ConnRef,
   ThreadRef,
@@ -151,7 +152,10 @@ export class ActivationContext<S> implements ActorContext<S> {
   private readonly router: Router
   private readonly clock: () => number
 
-  constructor(scope: ContextScope<S>, a: Activation<S>, timers: ActivationTimers<S>, log: Logger) {
+  constructor(
+    scope: ContextScope<S>, a: Activation<S>, timers: ActivationTimers<S>, log: Logger,
+    private readonly taker: (pred: (msg: ActorMessage) => boolean, max: number) => QueuedRequest[],
+  ) {
     this.self = a.id
     this.node = scope.node
     this.thread = scope.thread
@@ -164,6 +168,10 @@ export class ActivationContext<S> implements ActorContext<S> {
 
   tell(to: ActorId, msg: ActorMessage): void {
     this.router.tell(to, msg)
+  }
+
+  takeQueued(pred: (msg: ActorMessage) => boolean, max: number): QueuedRequest[] {
+    return this.taker(pred, max)
   }
 
   ask<R = unknown>(to: ActorId, msg: ActorMessage, opts?: AskOptions): Promise<R> {

@@ -24,7 +24,9 @@ import { ErrorCatalogue, ParleyError, type WireError } from '../../src/errors.js
 import type { ReplyAddress, ReplyEnvelope } from '../../src/protocol/envelope.js'
 import { Activation, ActivationContext, ActivationTimers, ActorLogger, type TimerTarget } from './Activation.js'
 import { DEFAULT_MAILBOX_CAPACITY, type EnqueueResult } from './Mailbox.js'
-import { type Actor, type ActorFactory, type ActorMessage, type DeactivationReason, LaterReply, type Logger, type Router } from './types.js'
+import {
+  type Actor, type ActorFactory, type ActorMessage, type DeactivationReason, LaterReply, type Logger, type QueuedRequest, type Router,
+} from './types.js'
 
 export const DEFAULT_IDLE_MS = 300_000
 
@@ -247,7 +249,8 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
 
   /** Builds a fresh incarnation; on failure fails all queued messages and returns null. */
   private async activate(a: Activation<S>): Promise<Actor | null> {
-    const ctx = new ActivationContext<S>(this.scope, a, new ActivationTimers<S>(this, a), new ActorLogger(this.log, a.key))
+    const ctx = new ActivationContext<S>(this.scope, a, new ActivationTimers<S>(this, a), new ActorLogger(this.log, a.key),
+      (pred, max) => this.takeQueued(a, pred, max))
     try {
       const actor = a.factory(ctx)
       await actor.onActivate()
@@ -290,6 +293,25 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
     this.log.error('actor handler failed; discarding activation', { actor: a.key, kind: msg.kind, error: describe(err) })
     this.refuse(reply, INTERNAL)
     a.pendingDeactivation = 'failed'
+  }
+
+  /** ActorContext.takeQueued: the head of the slot's mailbox while `pred` holds, each answered like a LaterReply. */
+  private takeQueued(a: Activation<S>, pred: (msg: ActorMessage) => boolean, max: number): QueuedRequest[] {
+    const out: QueuedRequest[] = []
+    while (out.length < max && a.mailbox.size > 0 && pred(a.mailbox.peek() as ActorMessage)) {
+      const msg = a.mailbox.take() as ActorMessage
+      const reply = a.mailbox.takenReply
+      let settled = false
+      out.push({
+        msg,
+        settle: (p) => {
+          if (settled) throw new Error('a queued request settled twice')
+          settled = true
+          this.replyLater(a, msg, reply, p)
+        },
+      })
+    }
+    return out
   }
 
   /** Sends the reply of a LaterReply when its promise settles (see LaterReply's contract). */

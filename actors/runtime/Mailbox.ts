@@ -69,6 +69,11 @@ export class Mailbox<M, R> {
     return 'queued'
   }
 
+  /** The oldest message, left in place; undefined when empty. */
+  peek(): M | undefined {
+    return this.count === 0 ? undefined : this.msgs[this.head]
+  }
+
   /** Removes and returns the oldest message (its reply address goes to `takenReply`). */
   take(): M | undefined {
     if (this.count === 0) {

@@ -104,6 +104,20 @@ export interface ActorContext<S = unknown> extends Router {
   readonly deps: S
   /** Wall clock, ms. */
   now(): number
+  /**
+   * Takes the messages waiting at the head of this actor's mailbox while `pred` holds, at most
+   * `max`, in order, so a handler can serve several like requests with one durable write
+   * (e.g. a join storm: one commit for many joins). Each taken message must be settled
+   * exactly once with its reply's promise, as if `handle` had returned `LaterReply(promise)`
+   * for it: a ParleyError rejection is its coded failure, any other rejection a fault.
+   */
+  takeQueued(pred: (msg: ActorMessage) => boolean, max: number): QueuedRequest[]
+}
+
+/** A message taken from the mailbox by `takeQueued`, and how to answer it. */
+export interface QueuedRequest {
+  readonly msg: ActorMessage
+  settle(reply: Promise<unknown>): void
 }
 
 /**
