@@ -208,23 +208,14 @@ export function replicationCql(r: Replication): string {
  * Creates the keyspace if missing and applies every pending migration (see the file
  * comment). Resolves once the keyspace is at LATEST_SCHEMA_VERSION.
  */
-/**
- * Per-request timeout of every schema statement, ms: far above the client's request timeout
- * (which is kept short so senders hear 9012 quickly), because DDL waits for schema agreement
- * and a loaded Cassandra may take seconds to answer at start-up; a node should not refuse to
- * start over a slow answer, only over none.
- */
-const SCHEMA_READ_TIMEOUT_MS = 60_000
-const SLOW = { readTimeout: SCHEMA_READ_TIMEOUT_MS } as const
-
 export async function migrate(client: Client, ks: string, replication: Replication, cl: Consistencies): Promise<void> {
   checkKeyspaceName(ks)
-  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = ${replicationCql(replication)}`, [], SLOW)
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = ${replicationCql(replication)}`)
   await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_version (
     component text, version int, description text, applied_at timestamp,
     PRIMARY KEY (component, version)
-  ) WITH CLUSTERING ORDER BY (version DESC)`, [], SLOW)
-  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_lock (component text PRIMARY KEY, holder text)`, [], SLOW)
+  ) WITH CLUSTERING ORDER BY (version DESC)`)
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_lock (component text PRIMARY KEY, holder text)`)
 
   const deadline = Date.now() + MIGRATION_WAIT_MS
   for (;;) {
@@ -240,7 +231,7 @@ export async function migrate(client: Client, ks: string, replication: Replicati
         await applyPending(client, ks, await appliedVersion(client, ks, cl), cl)
       } finally {
         await client.execute(`DELETE FROM ${ks}.schema_lock WHERE component = ? IF holder = ?`, [COMPONENT, holder],
-          { ...SLOW, prepare: true, consistency: cl.write, serialConsistency: cl.serial })
+          { prepare: true, consistency: cl.write, serialConsistency: cl.serial })
       }
       continue
     }
@@ -253,7 +244,7 @@ export async function migrate(client: Client, ks: string, replication: Replicati
 
 async function appliedVersion(client: Client, ks: string, cl: Consistencies): Promise<number> {
   const rs = await client.execute(`SELECT version FROM ${ks}.schema_version WHERE component = ? LIMIT 1`, [COMPONENT],
-    { ...SLOW, prepare: true, consistency: cl.read })
+    { prepare: true, consistency: cl.read })
   const row = rs.first()
   return row ? Number(row['version']) : 0
 }
@@ -261,7 +252,7 @@ async function appliedVersion(client: Client, ks: string, cl: Consistencies): Pr
 async function tryLock(client: Client, ks: string, holder: string, cl: Consistencies): Promise<boolean> {
   const rs = await client.execute(
     `INSERT INTO ${ks}.schema_lock (component, holder) VALUES (?, ?) IF NOT EXISTS USING TTL ${LOCK_TTL_SECONDS}`,
-    [COMPONENT, holder], { ...SLOW, prepare: true, consistency: cl.write, serialConsistency: cl.serial })
+    [COMPONENT, holder], { prepare: true, consistency: cl.write, serialConsistency: cl.serial })
   return rs.wasApplied()
 }
 
@@ -269,9 +260,9 @@ async function applyPending(client: Client, ks: string, from: number, cl: Consis
   for (const m of MIGRATIONS) {
     if (m.version <= from) continue
     // The driver waits for schema agreement after each DDL statement before resolving.
-    for (const cql of m.statements(ks)) await client.execute(cql, [], SLOW)
+    for (const cql of m.statements(ks)) await client.execute(cql)
     await client.execute(
       `INSERT INTO ${ks}.schema_version (component, version, description, applied_at) VALUES (?, ?, ?, ?)`,
-      [COMPONENT, m.version, m.description, new Date()], { ...SLOW, prepare: true, consistency: cl.write })
+      [COMPONENT, m.version, m.description, new Date()], { prepare: true, consistency: cl.write })
   }
 }
