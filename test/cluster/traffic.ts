@@ -17,6 +17,8 @@ import { type TestClient, waitEvent, withDeadline } from '../helpers/sdkClients.
  * a millisecond each, and their number says nothing about whether the cluster recovers.
  */
 const RETRY_BUDGET_MS = 240_000
+/** Pause before resending a refused message on a connected client, ms. */
+const RETRY_BACKOFF_MS = 25
 
 export interface Acked { from: string; to: string; msgKey: string; n: number }
 
@@ -63,9 +65,13 @@ export function startTraffic(senders: TestClient[], receivers: string[], perSend
           failures.push(e)
           return
         }
-        retried.set(e.code, (retried.get(e.code) ?? 0) + 1)
-        // Resend once the client is connected (at once if it is).
+        const attempt = (retried.get(e.code) ?? 0) + 1
+        retried.set(e.code, attempt)
+        // Resend once the client is connected, after a short backoff as an app's retry policy
+        // would: refusals during a hand-off come back in about a millisecond, and resending at
+        // once would spin this process (sharing the nodes' cores) for the whole hand-off.
         if (s.client.state !== 'online') await waitEvent(s.client, 'state', (x) => x.state === 'online', 120_000)
+        else await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS))
       }
     }
   }
