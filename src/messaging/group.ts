@@ -60,6 +60,12 @@ export async function missingAccounts(router: Router, app: number, users: readon
   return users.filter((_, i) => !found[i]!.imported)
 }
 
+/** GROUP_ACCOUNT_MISSING (10019) naming every one of `users` that is not imported; each asked once. */
+export async function requireGroupAccounts(router: Router, app: number, users: readonly string[]): Promise<void> {
+  const missing = await missingAccounts(router, app, [...new Set(users)])
+  if (missing.length) throw new ParleyError('GROUP_ACCOUNT_MISSING', missing.join(','))
+}
+
 /**
  * A new group's record from the requested profile, with the type's defaults: member cap
  * (`MaxMemberCount` out of the type's range → 10004), ApplyJoinOption (a fixed type given
@@ -97,9 +103,7 @@ export interface CreateRequest {
  * when the same owner already has it).
  */
 export async function createGroup(router: Router, app: number, req: CreateRequest): Promise<{ groupId: string }> {
-  const users = [...new Set([...(req.record.owner ? [req.record.owner] : []), ...req.members.map((m) => m.account)])]
-  const missing = await missingAccounts(router, app, users)
-  if (missing.length) throw new ParleyError('GROUP_ACCOUNT_MISSING', missing.join(','))
+  await requireGroupAccounts(router, app, [...(req.record.owner ? [req.record.owner] : []), ...req.members.map((m) => m.account)])
   if (req.groupId !== undefined) checkCustomGroupId(req.record.type, req.groupId)
   for (let attempt = 0; ; attempt++) {
     const groupId = req.groupId ?? assignGroupId(req.record.type)

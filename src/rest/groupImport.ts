@@ -22,7 +22,7 @@
 import type { ImportMember, ImportMemberResult, ImportMessage, ImportMessageResult } from '../../actors/group/imports.js'
 import { randomInt } from 'node:crypto'
 import { ParleyError } from '../errors.js'
-import { askGroup, buildGroupRecord, createGroup, missingAccounts } from '../messaging/group.js'
+import { askGroup, buildGroupRecord, createGroup, requireGroupAccounts } from '../messaging/group.js'
 import { bodyBytes, validateBody } from '../protocol/elements.js'
 import { Limits } from '../protocol/limits.js'
 import { type CommandTable, type RestCtx } from './context.js'
@@ -35,11 +35,6 @@ const TOO_LONG = 80002
 
 const reader = (body: Body): BodyReader => new BodyReader(body, GroupCode)
 const nowSec = (ctx: RestCtx): number => Math.floor(ctx.nowMs / 1000)
-
-async function requireAccounts(ctx: RestCtx, accounts: string[]): Promise<void> {
-  const missing = await missingAccounts(ctx.router, ctx.app, [...new Set(accounts)])
-  if (missing.length) throw new ParleyError('GROUP_ACCOUNT_MISSING', missing.join(','))
-}
 
 async function importGroup(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
   const r = reader(body)
@@ -73,7 +68,7 @@ async function importGroupMember(ctx: RestCtx, body: Body): Promise<Record<strin
       ...(unread !== undefined ? { unread } : {}),
     }
   })
-  await requireAccounts(ctx, members.map((m) => m.account))
+  await requireGroupAccounts(ctx.router, ctx.app, members.map((m) => m.account))
   const { results } = await askGroup<{ results: ImportMemberResult[] }>(ctx.router, ctx.app, groupId, { kind: 'importMembers', members })
   return { MemberList: members.map((m, i) => ({ Member_Account: m.account, Result: results[i] })) }
 }
@@ -92,7 +87,7 @@ async function importGroupMsg(ctx: RestCtx, body: Body): Promise<Record<string, 
       ...(cloudCustomData !== undefined ? { cloudCustomData } : {}),
     }
   })
-  await requireAccounts(ctx, items.map((m) => m.from))
+  await requireGroupAccounts(ctx.router, ctx.app, items.map((m) => m.from))
   const tooLong = items.map((m) => bodyBytes(m.body, m.cloudCustomData) > Limits.messageBodyBytes)
   const asked = items.filter((_, i) => !tooLong[i])
   // Asked even when every body is too long: the group still answers 10010 / 10007.
