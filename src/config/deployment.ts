@@ -67,6 +67,8 @@ function cassandraOptions(c: ParleyConfig): CassandraStoreOptions {
     replication: parseReplication(c.cassandraReplication),
     consistency,
     connectTimeoutMs: c.serviceConnectTimeoutMs,
+    // Start-up (the node's check and each thread's stores) retries transient failures this long.
+    retryForMs: c.serviceConnectTimeoutMs,
     // Below the 10 s ask timeout, so a sender hears STORE_UNAVAILABLE (9012) rather than a
     // bare TIMEOUT (9007) when Cassandra stops answering.
     requestTimeoutMs: CASSANDRA_REQUEST_TIMEOUT_MS,

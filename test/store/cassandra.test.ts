@@ -7,12 +7,13 @@
  * One keyspace per run (random name, dropped at the end); each case empties its tables.
  */
 import t from 'tap'
-import type { Client } from 'cassandra-driver'
+import cassandra, { type Client } from 'cassandra-driver'
+import { type AddressInfo, type Socket, connect, createServer } from 'node:net'
 import { c2cConv } from '../../src/protocol/events.js'
 import type { UserCommit, UserRef } from '../../src/store/MessageStore.js'
 import { CassandraAccountStore } from '../../src/store/cassandra/CassandraAccountStore.js'
 import { CassandraMessageStore } from '../../src/store/cassandra/CassandraMessageStore.js'
-import { connectCassandra, type CassandraHandle, type CassandraStoreOptions } from '../../src/store/cassandra/connect.js'
+import { connectCassandra, isTransient, type CassandraHandle, type CassandraStoreOptions } from '../../src/store/cassandra/connect.js'
 import { resolveConsistency } from '../../src/store/cassandra/consistency.js'
 import { CassandraSchemaError, DATA_TABLES, LATEST_SCHEMA_VERSION, MIGRATIONS, type Replication } from '../../src/store/cassandra/schema.js'
 import { ensureCassandra, freshKeyspaceName, runCql } from '../helpers/cassandra.js'
@@ -220,7 +221,80 @@ t.test('cassandra: schema is created once, versioned, and shared by nodes starti
   for (const table of DATA_TABLES) t.ok(tables.includes(table), `table ${table} exists`)
 
   await client.execute(`INSERT INTO ${ks}.schema_version (component, version, description) VALUES ('parley', 99, 'future')`)
-  await t.rejects(connectCassandra(options(ks)), CassandraSchemaError, 'a keyspace from a newer build is refused')
+  await t.rejects(connectCassandra({ ...options(ks), retryForMs: 600_000 }), CassandraSchemaError,
+    'a keyspace from a newer build is refused at once, not retried')
+})
+
+/**
+ * A TCP front for Cassandra that destroys the first `refuse` connections it accepts (a
+ * node that does not answer yet) and forwards the later ones to the real contact point.
+ */
+async function flakyFront(refuse: number): Promise<{ contactPoint: string; accepted(): number; close(): void }> {
+  const [host, port] = (target.contactPoints[0] ?? '127.0.0.1:9042').split(':')
+  let accepted = 0
+  const sockets = new Set<Socket>()
+  const server = createServer((client) => {
+    sockets.add(client)
+    client.once('close', () => sockets.delete(client))
+    if (++accepted <= refuse) return void client.destroy()
+    const upstream = connect(Number(port ?? 9042), host ?? '127.0.0.1')
+    sockets.add(upstream)
+    upstream.once('close', () => { sockets.delete(upstream); client.destroy() })
+    client.once('close', () => upstream.destroy())
+    client.on('error', () => undefined)
+    upstream.on('error', () => undefined)
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    contactPoint: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    accepted: () => accepted,
+    close() {
+      server.close()
+      for (const s of sockets) s.destroy()
+    },
+  }
+}
+
+t.test('cassandra: start-up retries a Cassandra that does not answer yet, within retryForMs', async (t) => {
+  const front = await flakyFront(2)
+  t.teardown(() => front.close())
+  // A refused connection costs an attempt its request timeout (the driver awaits the answer to STARTUP).
+  const quick = { connectTimeoutMs: 1000, requestTimeoutMs: 1000 }
+  const handle = await connectCassandra({ ...options(), ...quick, contactPoints: [front.contactPoint], retryForMs: 60_000 })
+  t.teardown(() => handle.release())
+  t.ok(front.accepted() > 2, `connected after ${front.accepted() - 1} refused connection(s)`)
+  t.ok((await handle.client.execute('SELECT release_version FROM system.local')).first(), 'the client answers')
+})
+
+t.test('cassandra: start-up gives up after retryForMs with the driver\'s error, having retried', async (t) => {
+  const front = await flakyFront(Number.MAX_SAFE_INTEGER)
+  t.teardown(() => front.close())
+  const quick = { connectTimeoutMs: 300, requestTimeoutMs: 300 }
+  await t.rejects(connectCassandra({ ...options(), ...quick, contactPoints: [front.contactPoint], retryForMs: 3000 }),
+    { name: 'NoHostAvailableError' })
+  const retried = front.accepted()
+  t.ok(retried >= 2, `tried ${retried} times`)
+  await t.rejects(connectCassandra({ ...options(), ...quick, contactPoints: [front.contactPoint] }), { name: 'NoHostAvailableError' })
+  t.equal(front.accepted(), retried + 1, 'without retryForMs: one attempt')
+})
+
+t.test('cassandra: transient errors are those a later attempt may not meet', async (t) => {
+  const { errors, types } = cassandra
+  const response = (code: number) => new errors.ResponseError(code, 'x')
+  const table: Array<[unknown, boolean]> = [
+    [new errors.NoHostAvailableError({}), true],
+    [new errors.OperationTimedOutError('x'), true],
+    [response(types.responseErrorCodes.unavailableException), true],
+    [response(types.responseErrorCodes.overloaded), true],
+    [response(types.responseErrorCodes.readTimeout), true],
+    [response(types.responseErrorCodes.writeTimeout), true],
+    [response(types.responseErrorCodes.invalid), false],
+    [response(types.responseErrorCodes.syntaxError), false],
+    [new CassandraSchemaError('newer'), false],
+    [new Error('x'), false],
+  ]
+  for (const [err, transient] of table) t.equal(isTransient(err), transient, String(err))
 })
 
 t.test('cassandra: consistency settings are validated by name', async (t) => {

@@ -3,6 +3,7 @@
  * (normally one per worker thread), shared by the stores built on it, with the keyspace
  * created and migrated before any store uses it (schema.ts).
  */
+import { setTimeout as delay } from 'node:timers/promises'
 import cassandra, { type Client } from 'cassandra-driver'
 import type { AccountStore } from '../AccountStore.js'
 import type { GroupStore } from '../GroupStore.js'
@@ -33,6 +34,13 @@ export interface CassandraStoreOptions {
   connectTimeoutMs?: number
   /** Driver per-request timeout, ms. Default 12,000 (the driver's). */
   requestTimeoutMs?: number
+  /**
+   * How long `connectCassandra` keeps retrying a connect-and-migrate that failed on a
+   * transient error (no host answered, a timeout, an unavailable or overloaded replica), ms.
+   * Default 0: one attempt. A node sets its PARLEY_SERVICE_CONNECT_TIMEOUT_MS here, so a
+   * node restarting while Cassandra is busy waits for it instead of refusing to start.
+   */
+  retryForMs?: number
 }
 
 /**
@@ -50,10 +58,35 @@ export interface CassandraHandle {
   release(): Promise<void>
 }
 
-/** Connects, creates the keyspace and tables if missing, migrates, and returns the handle. */
+/**
+ * Connects, creates the keyspace and tables if missing, migrates, and returns the handle.
+ * A transient failure is retried (backoff 250 ms doubling to 2 s) until `retryForMs` has
+ * passed since the first attempt; then the last error is thrown. Other errors (a keyspace
+ * newer than this build, a bad replication option) are thrown at once.
+ */
 export async function connectCassandra(opts: CassandraStoreOptions): Promise<CassandraHandle> {
   const keyspace = checkKeyspaceName(opts.keyspace)
   const consistency = resolveConsistency(opts.consistency)
+  const giveUpAt = Date.now() + (opts.retryForMs ?? 0)
+  for (let backoff = 250; ; backoff = Math.min(backoff * 2, 2000)) {
+    try {
+      return await connectOnce(opts, keyspace, consistency)
+    } catch (err) {
+      if (!isTransient(err) || Date.now() + backoff > giveUpAt) throw err
+      await delay(backoff)
+    }
+  }
+}
+
+/** Driver errors that a later attempt may not meet: no host, timeouts, unavailable, overloaded, bootstrapping. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof cassandra.errors.NoHostAvailableError || err instanceof cassandra.errors.OperationTimedOutError) return true
+  if (!(err instanceof cassandra.errors.ResponseError)) return false
+  const c = cassandra.types.responseErrorCodes
+  return [c.unavailableException, c.overloaded, c.isBootstrapping, c.writeTimeout, c.readTimeout].includes(err.code)
+}
+
+async function connectOnce(opts: CassandraStoreOptions, keyspace: string, consistency: Consistencies): Promise<CassandraHandle> {
   const client = new cassandra.Client({
     contactPoints: opts.contactPoints,
     localDataCenter: opts.localDataCenter,

@@ -210,6 +210,9 @@ export function replicationCql(r: Replication): string {
  */
 export async function migrate(client: Client, ks: string, replication: Replication, cl: Consistencies): Promise<void> {
   checkKeyspaceName(ks)
+  // The usual start (every thread of every node, on a keyspace already migrated) is one
+  // read: no DDL, so no wait for schema agreement on a busy cluster.
+  if (await appliedVersionIfAny(client, ks, cl) === LATEST_SCHEMA_VERSION) return
   await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = ${replicationCql(replication)}`)
   await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.schema_version (
     component text, version int, description text, applied_at timestamp,
@@ -240,6 +243,21 @@ export async function migrate(client: Client, ks: string, replication: Replicati
     }
     await delay(LOCK_POLL_MS)
   }
+}
+
+/** The applied version, or undefined when the keyspace or its bookkeeping table is missing. */
+async function appliedVersionIfAny(client: Client, ks: string, cl: Consistencies): Promise<number | undefined> {
+  try {
+    return await appliedVersion(client, ks, cl)
+  } catch (err) {
+    if (isMissingSchema(err)) return undefined
+    throw err
+  }
+}
+
+/** Cassandra's "invalid query" answer (0x2200): here, an unknown keyspace or table. */
+function isMissingSchema(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 0x2200
 }
 
 async function appliedVersion(client: Client, ks: string, cl: Consistencies): Promise<number> {
