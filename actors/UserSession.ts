@@ -252,8 +252,13 @@ export class UserSession implements Actor {
       return { msgKey: draft.msgKey, time: draft.time, seq: 0, inboxSeq: 0, duplicate: false }
     }
     const scope = dedupeScope(conv, incoming)
-    const dup = await this.findDuplicate(conv, scope, draft)
-    if (dup) return { msgKey: dup.msgKey, time: dup.time, seq: dup.seq, inboxSeq: 0, duplicate: true }
+    // A seq the sequencer assigned beyond this view's last seq cannot be stored here yet (seqs
+    // only grow: every stored message raised lastSeq, and deletes and clears keep it), and a
+    // retry of the same message carries the seq the sequencer gave it first: no store reads.
+    if (givenSeq === undefined || givenSeq <= this.conv(conv).lastSeq) {
+      const dup = await this.findDuplicate(conv, scope, draft)
+      if (dup) return { msgKey: dup.msgKey, time: dup.time, seq: dup.seq, inboxSeq: 0, duplicate: true }
+    }
     const rec = this.conv(conv)
     const stored: StoredMessage = { ...draft, seq: givenSeq ?? rec.lastSeq + 1, flags: 0 }
     const expireAt = opts.lifeTime !== undefined ? draft.time + opts.lifeTime : undefined
@@ -283,9 +288,8 @@ export class UserSession implements Actor {
 
   private async findDuplicate(conv: ConvId, scope: string, draft: MessageDraft): Promise<{ msgKey: string; time: number; seq: number } | undefined> {
     const { messages } = this.ctx.deps
-    const same = await messages.findByKey(this.owner, conv, draft.msgKey)
+    const [same, d] = await Promise.all([messages.findByKey(this.owner, conv, draft.msgKey), messages.getDedupe(this.owner, scope, draft.random)])
     if (same) return { msgKey: same.msgKey, time: same.time, seq: same.seq }
-    const d = await messages.getDedupe(this.owner, scope, draft.random)
     if (!d || this.nowSec() - d.time > Limits.dedupeWindowSeconds) return undefined
     const found = await messages.findByKey(this.owner, conv, d.msgKey)
     return found && { msgKey: d.msgKey, time: found.time, seq: found.seq }
