@@ -112,7 +112,12 @@ export class TopicTable {
     return this.counts.get(topic) ?? 0
   }
 
-  /** (Un)subscribes a live socket, on its shed tier; repeated calls change nothing. */
+  /**
+   * (Un)subscribes a live socket, on its shed tier; repeated calls change nothing. A socket
+   * leaving a topic that has events queued (published before the leave, not yet flushed)
+   * gets them directly, as a leaver in `leave` does: the session's unsubscribe may reach this
+   * thread before the group's own leave event.
+   */
   subscribe(ws: Socket, topics: readonly string[], on: boolean): void {
     const s = ws.getUserData()
     if (s.phase === 'closed') return
@@ -126,6 +131,8 @@ export class TopicTable {
       } else {
         s.topics!.delete(topic)
         ws.unsubscribe(native)
+        const kept = keptByTier(this.queued.get(topic) ?? [], s.tier)
+        if (kept.length) this.o.sockets.send(ws, { op: 'gev', evs: kept })
       }
       if (s.tier !== 0) this.countTiered(topic, on ? 1 : -1)
       this.adjust(topic, on ? 1 : -1)

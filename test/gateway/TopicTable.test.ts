@@ -256,3 +256,23 @@ t.test('a tiered socket that closes takes its tier counts with it', async (t) =>
   h.topics.shedCheck(b.ws)
   t.equal(b.state.tier, 2, 'a closed socket is never touched again')
 })
+
+t.test('a socket unsubscribed before the group\'s leave arrives still gets what was queued for the room', async (t) => {
+  const h = harness()
+  const stay = h.join('stay')
+  const gone = h.join('gone')
+  h.calls.length = 0
+  h.topics.publish(ROOM, msg(1))
+  h.topics.publish(ROOM, msg(2))
+  // The leaver's session told this thread first; the group's groupLeave is still on its way.
+  h.topics.subscribe(gone.ws, [ROOM], false)
+  t.same(h.calls, [`unsub ${gone.state.id} ${ROOM}`, `send ${gone.state.id}`], 'unsubscribed, then sent the queued events directly')
+  t.same(seqs((h.sent[0]!.frame as { evs: GroupEvent[] }).evs), [1, 2])
+  await turn()
+  t.same(seqs(h.app.evs(ROOM)), [1, 2], 'the flush still publishes them to the members who stay')
+  t.same(h.app.subs.get(ROOM)?.has(stay.fake), true)
+  h.calls.length = 0
+  h.sent.length = 0
+  h.topics.subscribe(stay.ws, [ROOM], false)
+  t.same(h.calls, [`unsub ${stay.state.id} ${ROOM}`], 'nothing queued: nothing sent')
+})
