@@ -115,8 +115,11 @@ export class Traffic {
    * Returns how many are due so far.
    */
   private pace(p: Phase, due: number): number {
-    const now = Math.min(performance.now(), p.mEnd)
-    const target = Math.floor(((now - p.t0) * p.spec.ratePerSec) / 1000)
+    const now = performance.now()
+    // Message k is due at t0 + k/rate and goes out once that time has come (not one interval
+    // later: its stamp would then precede its send); only messages due before mEnd go.
+    const target = Math.min(Math.floor(((now - p.t0) * p.spec.ratePerSec) / 1000) + 1,
+      Math.ceil(((p.mEnd - p.t0) * p.spec.ratePerSec) / 1000))
     while (due < target && this.senders.length > 0) {
       if (this.totalInflight >= p.spec.maxInflight) {
         p.result.backlogged += target - due
