@@ -41,6 +41,8 @@ const c2cDefaults = {
   drainMs: 30_000,
   connectConcurrency: 100,
   profile: false,
+  /** Which phase `--profile` samples: `saturation`, or `fixed` (the offered rate: where per-message costs at low load show). */
+  profilePhase: 'saturation',
   quietWaitS: 600,
   quietCores: 0.3,
   /** Runs of a disturbed phase, at most (1 = never repeat; for quick A/B runs on a busy machine). */
@@ -155,10 +157,12 @@ async function measure(p: C2CParams, clients: LoadClients, server: ServerProcess
     const best = tries.reduce((a, b) => (b.cpu.otherCores < a.cpu.otherCores ? b : a))
     return { ...best, attempts: tries.length }
   }
-  const saturation = await phase(`saturation (window ${p.window}/pair)`, { mode: 'closed', window: p.window, totalRatePerSec: 0, ...common }, profiler)
+  const atFixed = p.profilePhase === 'fixed'
+  const saturation = await phase(`saturation (window ${p.window}/pair)`, { mode: 'closed', window: p.window, totalRatePerSec: 0, ...common }, atFixed ? undefined : profiler)
   if (prof) logProfile(prof)
 
-  const fixed = await phase(`offered ${p.rate}/s`, { mode: 'open', window: 0, totalRatePerSec: p.rate, ...common })
+  const fixed = await phase(`offered ${p.rate}/s`, { mode: 'open', window: 0, totalRatePerSec: p.rate, ...common }, atFixed ? profiler : undefined)
+  if (prof && atFixed) logProfile(prof)
 
   // If the fixed rate missed the latency target, lower rates (80%, 60%, … of the saturation
   // rate) until one is sustained with p99 under the target, or the steps run out.
