@@ -16,11 +16,15 @@
  * storms are repeated `rounds` times, each round on a fresh store; the target is judged on
  * the median of each storm and, separately, on every round.
  *
- *   npm run build && node dist/bench/login.js [--users 10000] [--concurrency 100] …
+ *   npm run build && node dist/bench/login.js [--users 10000] [--concurrency 100] [--profile] …
  */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { LoadClients, splitSessions, waitForQuiet } from './lib/clients.js'
 import type { Target } from './lib/loadProtocol.js'
 import { cpuBetween, cpuSnapshot, openAll, type CpuUse, type OpenSummary } from './lib/phases.js'
+import { summariseProfiles } from './lib/profile.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
 import { type BenchApp, benchApp, type ServerProcess, startParley, startRelay } from './lib/servers.js'
 
@@ -33,6 +37,8 @@ const defaults = {
   rounds: 3,
   quietWaitS: 600,
   quietCores: 0.3,
+  /** CPU profiles of the server's worker threads over each round's new-user storm, summarised on stderr. */
+  profile: false,
 }
 type Params = typeof defaults
 
@@ -92,7 +98,12 @@ interface ParleyRound { newUsers: Storm; reconnect: Storm; afterRestart: Storm }
 async function parleyRound(p: Params, clients: LoadClients, app: BenchApp, name: string): Promise<ParleyRound> {
   let parley = await startParley({ app, threads: p.threads })
   try {
+    if (p.profile) await parley.profileStart()
     const newUsers = await storm(p, clients, parley, `${name} new users`)
+    if (p.profile) {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-login-prof-'))
+      log(`${name} new users: worker-thread CPU profile (${dir}): ${JSON.stringify(summariseProfiles(await parley.profileStop(dir), 25))}`)
+    }
     const reconnect = await storm(p, clients, parley, `${name} reconnect`)
     await parley.stop()
     parley = await startParley({ app, threads: p.threads, dataDir: parley.dataDir })
