@@ -24,6 +24,7 @@ import { ForwardedMembership } from '../../cluster/ForwardedMembership.js'
 import { deploymentOf } from '../config/deployment.js'
 import { type ClusterLinks, openClusterLinks } from './clusterLinks.js'
 import type { WorkerData } from './messages.js'
+import { installHealth } from './health.js'
 import { openThreadStores } from './stores.js'
 
 export interface RunningThread {
@@ -85,6 +86,8 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
   gateway.install(app)
   installRest(app, { router, groupListing: stores.groups, apps, verifier, config, log })
   installWeb(app, { config })
+  let draining = false
+  installHealth(app, { node, thread, connections: () => gateway.sockets.size, draining: () => draining })
   let listenSocket: uWS.us_listen_socket | undefined
 
   return {
@@ -97,6 +100,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
     }),
     membership: (snap) => { membership.adopt(snap) },
     async stop() {
+      draining = true
       if (listenSocket) uWS.us_listen_socket_close(listenSocket)
       listenSocket = undefined
       gateway.closeAll(CloseCodes.SHUTTING_DOWN, 'server shutting down')
