@@ -55,7 +55,12 @@ interface V2Fields {
  * time (70009). A `TLS.userbuf` is accepted when the HMAC covers it; `TLS.ver` is not checked.
  */
 export function verifyUserSigV2(token: string, expect: V2Expect): SigValidity {
-  const f = readV2Fields(decodeToken(token))
+  return verifyUserSigV2Doc(decodeToken(token), expect)
+}
+
+/** `verifyUserSigV2` on a token already decoded (`decodeToken`), so a caller that peeked inflates once. */
+export function verifyUserSigV2Doc(doc: SigDoc, expect: V2Expect): SigValidity {
+  const f = readV2Fields(doc)
   if (f.sdkAppId !== expect.sdkAppId) throw new ParleyError('SIG_APP_MISMATCH')
   if (f.identifier !== expect.userId) throw new ParleyError('SIG_USER_MISMATCH')
   if (expect.nowSec > f.time + f.expire) throw new ParleyError('SIG_EXPIRED')
@@ -97,7 +102,11 @@ export function mintUserSigV2(input: MintV2Input): string {
  * (`TLS.sdkappid` → 2, `TLS.sdk_appid` → 1). Proves nothing about authenticity.
  */
 export function peekUserSig(token: string): SigPeek {
-  const doc = decodeToken(token)
+  return peekUserSigDoc(decodeToken(token))
+}
+
+/** `peekUserSig` on a token already decoded (`decodeToken`). */
+export function peekUserSigDoc(doc: SigDoc): SigPeek {
   const version = versionOf(doc)
   if (version === 2) {
     return {

@@ -3,9 +3,9 @@
  * verifies v2 inline (one HMAC, microseconds) and v1 on the sig pool (ECDSA, kept off the main thread).
  */
 import { ParleyError } from '../errors.js'
-import type { SigValidity } from './envelope.js'
 import type { SigPool } from './sigPool.js'
-import { peekUserSig, verifyUserSigV2 } from './usersigV2.js'
+import { decodeToken, type SigValidity } from './envelope.js'
+import { peekUserSigDoc, verifyUserSigV2Doc } from './usersigV2.js'
 
 /** An app's verification keys; an app may hold either or both. */
 export interface AppSigKeys {
@@ -42,10 +42,12 @@ export function createUserSigVerifier(deps: UserSigVerifierDeps): UserSigVerifie
   ): Promise<VerifiedSig> {
     const app = deps.getApp(expect.sdkAppId)
     if (app === undefined) throw new ParleyError('SIG_UNKNOWN_APP')
-    const { version } = peekUserSig(token)
+    // Decoded (base64, inflate, JSON) once: the peek and the v2 check share the document.
+    const doc = decodeToken(token)
+    const { version } = peekUserSigDoc(doc)
     if (version === 2) {
       if (app.secretKey === undefined) throw new ParleyError('SIG_BAD_SIGNATURE', 'app has no v2 secret key')
-      return { ...verifyUserSigV2(token, { ...expect, key: app.secretKey }), version }
+      return { ...verifyUserSigV2Doc(doc, { ...expect, key: app.secretKey }), version }
     }
     if (app.publicKeyPem === undefined) throw new ParleyError('SIG_BAD_SIGNATURE', 'app has no v1 public key')
     return { ...(await deps.pool.verifyV1(token, { ...expect, publicKeyPem: app.publicKeyPem })), version }
