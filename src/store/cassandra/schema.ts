@@ -42,7 +42,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
-import type { Client } from 'cassandra-driver'
+import cassandra, { type Client } from 'cassandra-driver'
 import type { Consistencies } from './consistency.js'
 
 /** Inbox events per `inbox` partition. */
@@ -255,9 +255,9 @@ async function appliedVersionIfAny(client: Client, ks: string, cl: Consistencies
   }
 }
 
-/** Cassandra's "invalid query" answer (0x2200): here, an unknown keyspace or table. */
+/** Cassandra's "invalid query" answer: here, an unknown keyspace or table. */
 function isMissingSchema(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 0x2200
+  return err instanceof cassandra.errors.ResponseError && err.code === cassandra.types.responseErrorCodes.invalid
 }
 
 async function appliedVersion(client: Client, ks: string, cl: Consistencies): Promise<number> {
