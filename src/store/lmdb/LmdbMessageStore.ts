@@ -32,7 +32,7 @@ import { ParleyError } from '../../errors.js'
 import type { ConvId, InboxEvent } from '../../protocol/events.js'
 import type { StoredMessage } from '../../protocol/message.js'
 import type {
-  ConversationRecord, DedupeRecord, HistoryQuery, MessageStore, UserCommit, UserRef,
+  ConversationRecord, DedupeRecord, HistoryQuery, MessageStore, OrderedCommit, UserCommit, UserRef,
 } from '../MessageStore.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
@@ -76,7 +76,23 @@ export class LmdbMessageStore implements MessageStore {
    * writes and callbacks in call order (openLmdb.ts), so one owner's commits apply in order.
    * Order inside a commit: clearHistory, then inbox, messages, conversations, dedupe.
    */
-  async commit(owner: UserRef, c: UserCommit): Promise<void> {
+  commit(owner: UserRef, c: UserCommit): Promise<void> {
+    return this.commitOrdered(owner, c).durable
+  }
+
+  /**
+   * `ordered` resolves once the write transaction committed (lmdb-js's write promise, before
+   * its sync under `overlappingSync`); `durable` once it is synced (see openLmdb.ts). Every
+   * thread's handle writes to the one environment, so a transaction committed after this one
+   * cannot be synced without it.
+   */
+  commitOrdered(owner: UserRef, c: UserCommit): OrderedCommit {
+    const ordered = this.apply(owner, c)
+    return { ordered, durable: ordered.then(() => this.lmdb.flushed()) }
+  }
+
+  /** Plans and queues the commit; resolves once its transaction committed (not yet synced). */
+  private async apply(owner: UserRef, c: UserCommit): Promise<void> {
     if (!hasWrites(c)) return
     const o = ownerKey(owner)
     const events = c.inbox ?? []
@@ -101,7 +117,6 @@ export class LmdbMessageStore implements MessageStore {
       throw new ParleyError('INTERNAL',
         `inbox seq ${first} for ${owner.app}/${owner.user} is not the next one; commit rejected`)
     }
-    await this.lmdb.flushed()
   }
 
   async lastInboxSeq(owner: UserRef): Promise<number> {
