@@ -9,7 +9,11 @@
  * Parley's worker threads do. Nothing else runs on those threads, so the commits/s are the
  * store's ceiling; Parley stores each delivered message twice (receiver's and sender's view).
  *
- *   npm run build && node dist/bench/store.js [--committers 500] [--threads 2] [--measureMs 8000]
+ * `--records` narrows what each commit holds (a comma list of `inbox`, `message` — the message
+ * and its msgKey index entry —, `conversation`, `dedupe`; default all four), to see what each
+ * record kind costs.
+ *
+ *   npm run build && node dist/bench/store.js [--committers 500] [--threads 2] [--measureMs 8000] [--records inbox]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,10 +26,11 @@ import { cpuSeconds } from './lib/clients.js'
 import { Histogram, type HistogramData } from './lib/histogram.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress, round } from './lib/report.js'
 
-interface Job { dir: string; committers: number; measureMs: number; tag: string }
+interface Job { dir: string; committers: number; measureMs: number; tag: string; records: string[] }
 interface JobResult { commits: number; latency: HistogramData }
 
-const defaults = { committers: 500, threads: 2, measureMs: 8000 }
+const ALL_RECORDS = 'inbox,message,conversation,dedupe'
+const defaults = { committers: 500, threads: 2, measureMs: 8000, records: ALL_RECORDS }
 const log = (m: string) => progress('store', m)
 
 /** In a worker: `committers` loops of commit-and-await for `measureMs`. */
@@ -36,16 +41,19 @@ async function runJob(job: Job): Promise<JobResult> {
   const end = performance.now() + job.measureMs
   const body: MsgElement[] = [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'benchmark message, 36 bytes of text' } }]
   const conv = 'c2c:peer' as ConvId
+  const has = (r: string) => job.records.includes(r)
   await Promise.all(Array.from({ length: job.committers }, async (_, i) => {
     const owner = { app: 1, user: `${job.tag}${i}` }
     for (let seq = 1; performance.now() < end; seq++) {
       const msg: StoredMessage = { msgKey: `${seq}_${seq}_1`, from: 'peer', to: owner.user, msgSeq: seq, random: seq, time: 1, body, seq, flags: 0 }
       const t = performance.now()
       await stores.messages.commit(owner, {
-        inbox: [{ type: 'msg', seq, conv, msg }],
-        messages: [{ conv, msg }],
-        conversations: [{ conv, lastSeq: seq, lastMsg: msg, lastTime: 1, unread: seq, readSeq: 0, pinned: false, deleted: false }],
-        dedupe: [{ conv, random: seq, record: { msgKey: msg.msgKey, time: 1 } }],
+        inbox: has('inbox') ? [{ type: 'msg', seq, conv, msg }] : undefined,
+        messages: has('message') ? [{ conv, msg }] : undefined,
+        conversations: has('conversation')
+          ? [{ conv, lastSeq: seq, lastMsg: msg, lastTime: 1, unread: seq, readSeq: 0, pinned: false, deleted: false }]
+          : undefined,
+        dedupe: has('dedupe') ? [{ conv, random: seq, record: { msgKey: msg.msgKey, time: 1 } }] : undefined,
       })
       hist.record((performance.now() - t) * 1000)
       commits++
@@ -55,12 +63,12 @@ async function runJob(job: Job): Promise<JobResult> {
   return { commits, latency: hist.toData() }
 }
 
-async function runThreads(threads: number, committers: number, measureMs: number) {
+async function runThreads(threads: number, committers: number, measureMs: number, records: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-store-'))
   try {
     const cpu0 = await cpuSeconds(process.pid)
     const results = await Promise.all(Array.from({ length: threads }, (_, t) => new Promise<JobResult>((resolve, reject) => {
-      const job: Job = { dir, committers, measureMs, tag: `t${t}u` }
+      const job: Job = { dir, committers, measureMs, tag: `t${t}u`, records }
       const w = new Worker(new URL(import.meta.url), { workerData: job })
       w.once('message', resolve)
       w.once('error', reject)
@@ -78,9 +86,12 @@ async function runThreads(threads: number, committers: number, measureMs: number
 }
 
 async function main(p: typeof defaults): Promise<void> {
-  const single = await runThreads(1, 1, p.measureMs)
-  const oneThread = await runThreads(1, p.committers, p.measureMs)
-  const allThreads = await runThreads(p.threads, p.committers, p.measureMs)
+  const records = p.records.split(',').map((r) => r.trim())
+  const unknown = records.filter((r) => !ALL_RECORDS.split(',').includes(r))
+  if (unknown.length) throw new Error(`--records: unknown record kind(s) ${unknown.join(', ')}; known: ${ALL_RECORDS}`)
+  const single = await runThreads(1, 1, p.measureMs, records)
+  const oneThread = await runThreads(1, p.committers, p.measureMs, records)
+  const allThreads = await runThreads(p.threads, p.committers, p.measureMs, records)
   printResult({
     bench: 'store', date: new Date().toISOString(), machine: machineInfo(), code: codeVersion(), params: p,
     singleCommitter: single, oneThread, allThreads,
