@@ -14,7 +14,7 @@ import { CloseCodes } from '../src/protocol/frames.js'
 import { Limits } from '../src/protocol/limits.js'
 import type { StoredMessage } from '../src/protocol/message.js'
 import type { AccountRecord } from '../src/store/AccountStore.js'
-import type { ConversationRecord, OrderedCommit, UserCommit, UserRef } from '../src/store/MessageStore.js'
+import type { ConversationRecord, UserCommit, UserRef } from '../src/store/MessageStore.js'
 import type { ActorDeps } from './deps.js'
 import { groupTopic } from './group/topic.js'
 import { type Actor, type ActorContext, type ConnRef, type DeactivationReason, LaterReply } from './runtime/types.js'
@@ -45,18 +45,13 @@ export type UserSessionMsg =
    * Store a message in this user's view: `deliver` as the receiver, `recordSent` as the
    * sender. `seq` absent: this session sequences the conversation and assigns lastSeq+1;
    * present: the pair's sequencer (see src/messaging/c2c.ts) already assigned it.
-   * `followed`: the caller next commits the same message in the other view and answers only
-   * once that commit is durable, so this step is answered once its commit is ordered (see
-   * OrderedCommit); its devices are still told only once it is durable.
    */
-  | { kind: 'deliver'; msg: MessageDraft; opts: DeliveryOptions; seq?: number; followed?: boolean }
-  | { kind: 'recordSent'; msg: MessageDraft; opts: DeliveryOptions; seq?: number; reserveOnly?: boolean; followed?: boolean }
+  | { kind: 'deliver'; msg: MessageDraft; opts: DeliveryOptions; seq?: number }
+  | { kind: 'recordSent'; msg: MessageDraft; opts: DeliveryOptions; seq?: number; reserveOnly?: boolean }
   /**
    * recordSent with `reserveOnly`: the sequencer assigns and durably reserves the next seq
    * (the conversation's lastSeq) without keeping a copy (SyncOtherMachine = 2).
    */
-  /** Resolves once every commit this session made so far is durable (see src/messaging/c2c.ts). */
-  | { kind: 'settle' }
   | { kind: 'sync'; after: number; limit: number }
   | { kind: 'history'; peer: string; before?: number; limit: number; minTime?: number; maxTime?: number }
   /**
@@ -89,8 +84,6 @@ export class UserSession implements Actor {
   private readonly devices = new Map<string, Device>()
   /** Set when a commit failed: the in-memory state may be ahead of the store. */
   private broken = false
-  /** Durability of this activation's latest commit (every earlier one is durable before it). */
-  private lastDurable: Promise<void> = Promise.resolve()
 
   constructor(private readonly ctx: ActorContext<ActorDeps>) {
     this.owner = { app: ctx.self.app, user: ctx.self.key }
@@ -134,9 +127,8 @@ export class UserSession implements Actor {
       case 'attach': return this.onAttach(msg)
       case 'detach': return this.onDetach(msg)
       case 'topics': return this.onTopics(msg)
-      case 'deliver': return this.onMessage(msg.msg, msg.opts, true, msg.seq, msg.followed)
-      case 'recordSent': return msg.reserveOnly ? this.onReserve(msg.msg, msg.followed) : this.onMessage(msg.msg, msg.opts, false, msg.seq, msg.followed)
-      case 'settle': return new LaterReply(this.lastDurable.then(() => ({})))
+      case 'deliver': return this.onMessage(msg.msg, msg.opts, true, msg.seq)
+      case 'recordSent': return msg.reserveOnly ? this.onReserve(msg.msg) : this.onMessage(msg.msg, msg.opts, false, msg.seq)
       case 'sync': return this.onSync(msg)
       case 'history': return this.onHistory(msg)
       case 'recall': return this.onRecall(msg)
@@ -176,29 +168,13 @@ export class UserSession implements Actor {
    * fault, the host discards this activation, and the next message reloads it from the store.
    */
   private persist(c: UserCommit): Promise<void> {
-    return this.persistOrdered(c).durable
-  }
-
-  /**
-   * `persist` in two steps (see OrderedCommit). A failure of either, including a failed sync
-   * after `ordered` resolved, marks the session broken; the caller may await only one of them.
-   */
-  private persistOrdered(c: UserCommit): OrderedCommit {
     for (const r of c.conversations ?? []) this.convs.set(r.conv, r)
-    const { ordered, durable } = this.ctx.deps.messages.commitOrdered(this.owner, c)
-    const failed = (e: unknown) => this.commitFailed(e)
-    const out = { ordered: ordered.catch(failed), durable: durable.catch(failed) }
-    out.ordered.catch(ignore)
-    out.durable.catch(ignore)
-    this.lastDurable = out.durable
-    return out
-  }
-
-  private commitFailed(e: unknown): never {
-    this.broken = true
-    // An unavailable store is answered as such (9012, retryable); the next message reloads.
-    if (e instanceof ParleyError && e.code === ErrorCatalogue.STORE_UNAVAILABLE.code) throw e
-    throw new Error(`store commit failed for ${this.owner.app}/${this.owner.user}: ${String(e)}`)
+    return this.ctx.deps.messages.commit(this.owner, c).catch((e: unknown) => {
+      this.broken = true
+      // An unavailable store is answered as such (9012, retryable); the next message reloads.
+      if (e instanceof ParleyError && e.code === ErrorCatalogue.STORE_UNAVAILABLE.code) throw e
+      throw new Error(`store commit failed for ${this.owner.app}/${this.owner.user}: ${String(e)}`)
+    })
   }
 
   private pushAll(ev: InboxEvent): void {
@@ -268,9 +244,7 @@ export class UserSession implements Actor {
    * Duplicates — the same MsgRandom in the same direction within the dedupe window, or the
    * same MsgKey in the conversation — answer with the stored copy and change nothing.
    */
-  private async onMessage(
-    draft: MessageDraft, opts: DeliveryOptions, incoming: boolean, givenSeq?: number, followed = false,
-  ): Promise<DeliverResult | LaterReply> {
+  private async onMessage(draft: MessageDraft, opts: DeliveryOptions, incoming: boolean, givenSeq?: number): Promise<DeliverResult | LaterReply> {
     if (!this.account) throw new ParleyError('ACCOUNT_INVALID', `${this.owner.user} is not imported`)
     const conv = c2cConv(incoming ? draft.from : draft.to)
     if (opts.onlineOnly) {
@@ -289,31 +263,26 @@ export class UserSession implements Actor {
     const stored: StoredMessage = { ...draft, seq: givenSeq ?? rec.lastSeq + 1, flags: 0 }
     const expireAt = opts.lifeTime !== undefined ? draft.time + opts.lifeTime : undefined
     const ev = this.nextEvent<Extract<InboxEvent, { type: 'msg' }>>({ type: 'msg', conv, msg: stored, expireAt })
-    const { ordered, durable } = this.persistOrdered({
+    const durable = this.persist({
       inbox: [ev],
       messages: [{ conv, msg: stored }],
       conversations: [withMessage(rec, stored, { incoming, noUnread: opts.noUnread, noLastMsg: opts.noLastMsg })],
       dedupe: [{ conv: scope, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec() } }],
     })
-    const result: DeliverResult = { msgKey: draft.msgKey, time: draft.time, seq: stored.seq, inboxSeq: ev.seq, duplicate: false }
-    // Pipelined: the next message is handled while this one is flushed. The push waits for
-    // durability; so does the reply, unless the caller waits for a later commit (`followed`).
-    const pushed = durable.then(() => {
+    // Pipelined: the next message is handled while this one is flushed; the push and the
+    // reply wait for durability.
+    return new LaterReply(durable.then(() => {
       this.pushAll(ev)
-      return result
-    })
-    if (!followed) return new LaterReply(pushed)
-    pushed.catch(ignore) // a failure marked this session broken (persistOrdered)
-    return new LaterReply(ordered.then(() => result))
+      return { msgKey: draft.msgKey, time: draft.time, seq: stored.seq, inboxSeq: ev.seq, duplicate: false }
+    }))
   }
 
-  private async onReserve(draft: MessageDraft, followed = false): Promise<DeliverResult> {
+  private async onReserve(draft: MessageDraft): Promise<DeliverResult> {
     if (!this.account) throw new ParleyError('ACCOUNT_INVALID', `${this.owner.user} is not imported`)
     const conv = c2cConv(draft.to)
     const rec = this.conv(conv)
     const seq = rec.lastSeq + 1
-    const { ordered, durable } = this.persistOrdered({ conversations: [{ ...rec, lastSeq: seq }] })
-    await (followed ? ordered : durable)
+    await this.commit({ conversations: [{ ...rec, lastSeq: seq }] })
     return { msgKey: draft.msgKey, time: draft.time, seq, inboxSeq: 0, duplicate: false }
   }
 
@@ -490,5 +459,3 @@ function connKey(c: ConnRef): string {
 function assertNever(x: never): never {
   throw new TypeError(`unhandled message kind: ${(x as { kind: string }).kind}`)
 }
-
-function ignore(): void {}

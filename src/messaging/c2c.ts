@@ -19,11 +19,6 @@ function ask<R>(router: Router, app: number, user: string, msg: UserSessionMsg):
  * Sends `req` from `from`. Resolves once the message is durable in the receiver's view and
  * (unless syncOtherMachine = 2 or it is online-only) in the sender's view.
  *
- * Two views, one wait for the disk: the first view answers once its commit is ordered
- * (`followed`, see OrderedCommit), the second once its own commit is durable, which implies
- * the first's. When the second view finds the message already stored (a retry), it commits
- * nothing, so the first view is asked to `settle` (wait for its own commits) before the answer.
- *
  * One sequence per conversation: the session of the smaller UserID of the pair is the
  * conversation's sequencer. It stores the message first and assigns its seq; the other
  * view stores it at that same seq. So both participants' views, and every device of each,
@@ -46,18 +41,16 @@ export async function sendC2C(router: Router, app: number, from: string, req: C2
   const keepSenderCopy = req.syncOtherMachine !== 2 && from !== req.to
   if (opts.onlineOnly || req.to <= from) {
     // The receiver sequences (also self-sends); online-only messages take no seq at all.
-    const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: draft, opts, followed: keepSenderCopy })
+    const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: draft, opts })
     if (!keepSenderCopy) return result(r, from === req.to ? r : undefined)
     const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: canonical(draft, r), opts: sentOpts, seq: r.seq || undefined })
-    if (s.duplicate && !r.duplicate) await ask(router, app, req.to, { kind: 'settle' })
     return result(r, s)
   }
   // The sender sequences: check the receiver, assign (and keep or only reserve) the seq, deliver.
   const exists = await ask<{ imported: boolean }>(router, app, req.to, { kind: 'checkAccount' })
   if (!exists.imported) throw new ParleyError('ACCOUNT_INVALID', `${req.to} is not imported`)
-  const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: draft, opts: sentOpts, reserveOnly: !keepSenderCopy, followed: true })
+  const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: draft, opts: sentOpts, reserveOnly: !keepSenderCopy })
   const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: canonical(draft, s), opts, seq: s.seq })
-  if (r.duplicate && !s.duplicate) await ask(router, app, from, { kind: 'settle' })
   return result(r, keepSenderCopy ? s : undefined)
 }
 

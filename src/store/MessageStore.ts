@@ -71,27 +71,8 @@ export interface HistoryQuery {
   limit: number
 }
 
-/**
- * A commit in two steps. `ordered`: the commit is applied and readable, and every commit
- * started later through any MessageStore of this deployment can become durable only together
- * with it or after it (LMDB: one environment has one linear history of transactions, and a
- * sync covers every earlier one; Cassandra has no such order across partitions, so there it
- * resolves with `durable`). `durable`: as `commit`. If `ordered` rejects, `durable` rejects too
- * and nothing was applied; `durable` may also reject after `ordered` resolved (a failed sync).
- */
-export interface OrderedCommit {
-  readonly ordered: Promise<void>
-  readonly durable: Promise<void>
-}
-
 export interface MessageStore {
   commit(owner: UserRef, c: UserCommit): Promise<void>
-  /**
-   * `commit`, telling also when it became ordered (see OrderedCommit). A caller that answers
-   * only after a later commit is durable may answer its own step once this one is ordered:
-   * the later commit's durability then implies this one's.
-   */
-  commitOrdered(owner: UserRef, c: UserCommit): OrderedCommit
 
   /**
    * Highest inbox seq stored for the owner; 0 when none. Also the activation barrier: once it

@@ -31,7 +31,6 @@ export function messageStoreConformance(t: Test, name: string, factory: MessageS
     ['inbox: a gap or duplicate seq is rejected and writes nothing', inboxGuard],
     ['commit: pipelined commits of one owner apply in call order', pipelined],
     ['commit: a rejected commit leaves no partial writes', atomicity],
-    ['commitOrdered: readable once ordered, durable after; a rejection rejects both', ordered],
     ['messages: upsert replaces; history newest first with beforeSeq, time bounds, limit', history],
     ['findByKey: per conversation, gone after clearHistory', findByKey],
     ['dedupe: put and get by (conv, random)', dedupe],
@@ -161,32 +160,6 @@ async function atomicity(t: Test, { store }: MessageStoreFixture): Promise<void>
   t.equal(await store.getConversation(alice, carol), undefined)
   t.same(await store.getDedupe(alice, bob, m1.random), { msgKey: m1.msgKey, time: 1001 }, 'dedupe unchanged')
   t.equal(await store.lastInboxSeq(alice), 2)
-}
-
-/** The two steps of commitOrdered (see OrderedCommit in src/store/MessageStore.ts). */
-async function ordered(t: Test, { store, reopen }: MessageStoreFixture): Promise<void> {
-  const m1 = message(1, 'bob', 1001)
-  const first = store.commitOrdered(alice, {
-    inbox: [msgEvent(1, bob, m1)], messages: [{ conv: bob, msg: m1 }], conversations: [convRecord(bob, 1)],
-  })
-  const steps: string[] = []
-  const watched = [first.ordered.then(() => steps.push('ordered')), first.durable.then(() => steps.push('durable'))]
-  await first.ordered
-  t.same(await store.getMessage(alice, bob, 1), m1, 'the message is readable once the commit is ordered')
-  t.equal(await store.lastInboxSeq(alice), 1, 'and the inbox head counts it')
-  // A later commit of another owner, started once the first is ordered (as the second view of a send).
-  const second = store.commitOrdered(carolRef, { inbox: [msgEvent(1, bob, m1)] })
-  await Promise.all([second.durable, ...watched])
-  t.same(steps, ['ordered', 'durable'], 'ordered resolves no later than durable')
-
-  const gap = store.commitOrdered(alice, { inbox: [msgEvent(3, bob)], conversations: [convRecord(bob, 3)] })
-  await t.rejects(gap.ordered, 'a commit the inbox guard refuses rejects ordered')
-  await t.rejects(gap.durable, 'and durable')
-  t.same(await store.getConversation(alice, bob), convRecord(bob, 1), 'and wrote nothing')
-
-  const again = await reopen()
-  t.equal(await again.lastInboxSeq(alice), 1, 'the ordered commit is durable: it survives a reopen')
-  t.equal(await again.lastInboxSeq(carolRef), 1)
 }
 
 async function history(t: Test, { store }: MessageStoreFixture): Promise<void> {

@@ -28,7 +28,7 @@ import { ParleyError } from '../../errors.js'
 import type { ConvId, InboxEvent } from '../../protocol/events.js'
 import type { StoredMessage } from '../../protocol/message.js'
 import type {
-  ConversationRecord, DedupeRecord, HistoryQuery, MessageStore, OrderedCommit, UserCommit, UserRef,
+  ConversationRecord, DedupeRecord, HistoryQuery, MessageStore, UserCommit, UserRef,
 } from '../MessageStore.js'
 import { CommitApplier } from './applyCommit.js'
 import { decodeBlob } from './codec.js'
@@ -84,12 +84,6 @@ export class CassandraMessageStore implements MessageStore {
   commit(owner: UserRef, c: UserCommit): Promise<void> {
     if (!hasWrites(c)) return Promise.resolve()
     return this.queue.submit(cacheKey(owner), c, (merged) => this.commitNow(owner, merged))
-  }
-
-  /** No order across partitions here: a commit is ordered only once it is durable. */
-  commitOrdered(owner: UserRef, c: UserCommit): OrderedCommit {
-    const durable = this.commit(owner, c)
-    return { ordered: durable, durable }
   }
 
   private async commitNow(owner: UserRef, c: UserCommit): Promise<void> {

@@ -22,8 +22,8 @@ export class LmdbAccountStore implements AccountStore {
   }
 
   async put(app: number, rec: AccountRecord): Promise<void> {
+    // Resolves once synced (openLmdb.ts, "Durability").
     await this.accounts.put([app, keyText(rec.userId, 'userId')], rec)
-    await this.lmdb.flushed()
   }
 
   async delete(app: number, userId: string): Promise<boolean> {
@@ -33,7 +33,6 @@ export class LmdbAccountStore implements AccountStore {
       this.accounts.remove(key)
       return true
     })
-    if (existed) await this.lmdb.flushed()
     return existed
   }
 

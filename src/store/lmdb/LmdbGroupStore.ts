@@ -71,10 +71,12 @@ export class LmdbGroupStore implements GroupStore {
     this.backfillListing()
   }
 
-  /** One child transaction of the next write batch (a throw rolls back only this commit); resolves once synced. */
+  /**
+   * One child transaction of the next write batch (a throw rolls back only this commit);
+   * resolves once synced (its write promise; openLmdb.ts, "Durability").
+   */
   async commit(g: GroupRef, c: GroupCommit): Promise<void> {
     await this.groups.childTransaction(() => this.apply(g, c))
-    await this.lmdb.flushed()
   }
 
   async load(g: GroupRef): Promise<GroupSnapshot> {

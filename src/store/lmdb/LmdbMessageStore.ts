@@ -32,7 +32,7 @@ import { ParleyError } from '../../errors.js'
 import type { ConvId, InboxEvent } from '../../protocol/events.js'
 import type { StoredMessage } from '../../protocol/message.js'
 import type {
-  ConversationRecord, DedupeRecord, HistoryQuery, MessageStore, OrderedCommit, UserCommit, UserRef,
+  ConversationRecord, DedupeRecord, HistoryQuery, MessageStore, UserCommit, UserRef,
 } from '../MessageStore.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
@@ -62,7 +62,8 @@ export class LmdbMessageStore implements MessageStore {
 
   /**
    * Applies the commit atomically in lmdb-js's next write batch and resolves once the batch
-   * is committed and synced to disk. Every key and value is built before anything is queued,
+   * is committed and synced to disk (its write promise; see openLmdb.ts, "Durability").
+   * Every key and value is built before anything is queued,
    * so a bad key (INVALID_PARAMS) or a seq gap in the commit itself writes nothing.
    *
    * Inbox guard: the first event's seq must be one above the owner's stored last seq,
@@ -76,23 +77,7 @@ export class LmdbMessageStore implements MessageStore {
    * writes and callbacks in call order (openLmdb.ts), so one owner's commits apply in order.
    * Order inside a commit: clearHistory, then inbox, messages, conversations, dedupe.
    */
-  commit(owner: UserRef, c: UserCommit): Promise<void> {
-    return this.commitOrdered(owner, c).durable
-  }
-
-  /**
-   * `ordered` resolves once the write transaction committed (lmdb-js's write promise, before
-   * its sync under `overlappingSync`); `durable` once it is synced (see openLmdb.ts). Every
-   * thread's handle writes to the one environment, so a transaction committed after this one
-   * cannot be synced without it.
-   */
-  commitOrdered(owner: UserRef, c: UserCommit): OrderedCommit {
-    const ordered = this.apply(owner, c)
-    return { ordered, durable: ordered.then(() => this.lmdb.flushed()) }
-  }
-
-  /** Plans and queues the commit; resolves once its transaction committed (not yet synced). */
-  private async apply(owner: UserRef, c: UserCommit): Promise<void> {
+  async commit(owner: UserRef, c: UserCommit): Promise<void> {
     if (!hasWrites(c)) return
     const o = ownerKey(owner)
     const events = c.inbox ?? []

@@ -2,10 +2,18 @@
  * Opens the embedded LMDB environment that backs every Lmdb* store: one environment at
  * `<dataDir>/lmdb` (files `data.mdb` and `lock.mdb`), holding named sub-databases.
  *
- * Durability: the environment syncs on commit (no `noSync`, no `noMetaSync`). lmdb-js enables
- * `overlappingSync` on Linux, so a write's own promise resolves once the transaction is
- * committed and visible, possibly before its fsync; `flushed()` resolves once every write made
- * through this handle so far is synced to disk. Stores acknowledge a write only after both.
+ * Durability: the environment syncs on commit (no `noSync`, no `noMetaSync`), and a write's
+ * own promise (put, remove, batch, ifVersion, transaction, childTransaction) resolves only
+ * once its transaction is synced to disk. lmdb-js (3.5, `src/writer.cpp`) resolves a write
+ * when `mdb_txn_commit` has returned for its batch; with `overlappingSync` (the default on
+ * Linux) that call releases the write lock, so the next batch can start, and then takes the
+ * sync lock and syncs, unless a sync that began after this transaction already covered it
+ * (its `mdb.c`, the end of `mdb_txn_commit`). Without `overlappingSync` the commit syncs
+ * before it returns. So stores acknowledge a write when its promise resolves. `flushed()`
+ * waits for every write made through the handle so far, later batches included; it is for
+ * `close()`, not for acknowledging one write (under load it would also wait for the batches
+ * queued after that write). That reading of lmdb-js was checked against 3.5.6, which is why
+ * package.json allows patch releases of 3.5 only: check it again before moving on.
  *
  * Sharing: each worker thread (and each process) calls `openLmdb` for itself; lmdb-js shares
  * the one native environment between the threads of a process, and LMDB's lock file (robust
