@@ -167,9 +167,9 @@ export class InboxTracker {
   }
 
   /**
-   * The send failed or timed out. Returns its echo if one was already seen (the message was
-   * then stored: the echo is proof), else undefined; either way it is no longer pending, so
-   * an echo arriving later surfaces as a normal message.
+   * The send failed or timed out. Returns its echo if one was already seen (this user's copy
+   * was then stored; see ParleyClient.send for what that proves), else undefined; either way
+   * it is no longer pending, so an echo arriving later surfaces as a normal message.
    */
   echoAbandoned(to: string, random: number): MsgEvent | undefined {
     const k = echoKey(to, random)

@@ -33,7 +33,7 @@ import {
 import { InboxTracker } from './InboxTracker.js'
 import { type BackoffOptions, backoffDelay, classifyClose, DefaultBackoff } from './reconnect.js'
 import { RequestTable } from './RequestTable.js'
-import { randomU32, sentFromEcho, sentFromResult } from './sent.js'
+import { randomU32, sentFromResult } from './sent.js'
 import { surfaceOf } from './surface.js'
 import { FrameCodec, resolveWebSocket, type WebSocketConstructor } from './transport.js'
 import type {
@@ -164,21 +164,28 @@ export class ParleyClient {
   /**
    * Sends `body` to user `to`. Assigns `random` and `msgSeq` (random u32s) unless given; pass
    * the same `random` to retry a send idempotently (the server dedupes it for 24 h). Resolves
-   * once the message is durable, with the server's result and the stored message.
+   * once the message is durable, with the server's result and the stored message. A send that
+   * failed after its echo arrived is sent once more (see `sendOnce`).
    */
   async send(to: string, body: MsgElement[], opts: SendOptions = {}): Promise<SentMessage> {
-    const random = opts.random ?? randomU32()
-    const msgSeq = opts.msgSeq ?? randomU32()
+    return this.sendOnce(to, body, opts, opts.random ?? randomU32(), opts.msgSeq ?? randomU32(), true)
+  }
+
+  private async sendOnce(
+    to: string, body: MsgElement[], opts: SendOptions, random: number, msgSeq: number, mayResend: boolean,
+  ): Promise<SentMessage> {
     this.tracker.expectEcho(to, random)
     try {
       const r = await this.request<SendResult>({ ...opts, op: 'send', to, body, random, msgSeq })
       this.tracker.echoSettled(to, random, r.msgKey)
       return sentFromResult(r, { from: this.opts.userId, to, random, body, opts })
     } catch (e) {
-      // The echo reaches this user's devices only after the message is durable in both
-      // views, so an echo seen before the failure (a lost ack) proves the send succeeded.
-      const echo = this.tracker.echoAbandoned(to, random)
-      if (echo) return sentFromEcho(echo)
+      // An echo proves the message is stored in this user's view, not that the receiver has
+      // it: when this user's session sequences the conversation, its copy is stored (and
+      // echoed) before the receiver's. So a send that failed after its echo is sent once more,
+      // with the same random and msgSeq: the server answers from the stored copy and completes
+      // a step that is missing, or the send fails.
+      if (this.tracker.echoAbandoned(to, random) && mayResend) return this.sendOnce(to, body, opts, random, msgSeq, false)
       throw e
     }
   }

@@ -1,7 +1,6 @@
-/** How a send's outcome becomes a SentMessage, from the server's result or from the echo. */
+/** How a send's outcome becomes a SentMessage, from the server's result. */
 import type { SendResult } from '../protocol/frames.js'
 import type { MsgElement, StoredMessage } from '../protocol/message.js'
-import type { MsgEvent } from './InboxTracker.js'
 import type { SendOptions, SentMessage } from './types.js'
 
 /** A random u32 from the platform CSPRNG (Web Crypto: browsers and Node ≥ 19). */
@@ -25,7 +24,3 @@ export function sentFromResult(
   return { ...r, message }
 }
 
-/** The send's outcome taken from its echo (the stored copy in this user's view). */
-export function sentFromEcho(ev: MsgEvent): SentMessage {
-  return { msgKey: ev.msg.msgKey, msgTime: ev.msg.time, seq: ev.msg.seq, inboxSeq: ev.seq, message: ev.msg }
-}
