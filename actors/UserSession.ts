@@ -12,7 +12,7 @@ import { c2cConv, type ConvId, type InboxEvent } from '../src/protocol/events.js
 import type { ConvsResult, HistoryResult, Platform, SyncResult } from '../src/protocol/frames.js'
 import { CloseCodes } from '../src/protocol/frames.js'
 import { Limits } from '../src/protocol/limits.js'
-import type { StoredMessage } from '../src/protocol/message.js'
+import { isReservedUserId, MsgFlags, type StoredMessage } from '../src/protocol/message.js'
 import type { AccountRecord } from '../src/store/AccountStore.js'
 import type { ConversationRecord, UserCommit, UserRef } from '../src/store/MessageStore.js'
 import type { ActorDeps } from './deps.js'
@@ -72,7 +72,11 @@ export type UserSessionMsg =
   | { kind: 'unread'; peers?: string[] }
 
 /** Reply of deliver / recordSent: the canonical message identity and its seq in this view. */
-export interface DeliverResult { msgKey: string; time: number; seq: number; inboxSeq: number; duplicate: boolean }
+/**
+ * `recalled`: a duplicate whose stored copy was recalled since; the pair's other view must
+ * not be given the message (src/messaging/c2c.ts).
+ */
+export interface DeliverResult { msgKey: string; time: number; seq: number; inboxSeq: number; duplicate: boolean; recalled?: boolean }
 
 interface Device { conn: ConnRef; platform: Platform; since: number }
 
@@ -222,6 +226,7 @@ export class UserSession implements Actor {
 
   private async ensureImported(): Promise<void> {
     if (this.account) return
+    refuseReserved(this.owner.user)
     const rec: AccountRecord = { userId: this.owner.user, createdAt: this.nowSec(), kickedAt: 0 }
     await this.ctx.deps.accounts.put(this.owner.app, rec)
     this.account = rec
@@ -257,17 +262,22 @@ export class UserSession implements Actor {
     // retry of the same message carries the seq the sequencer gave it first: no store reads.
     if (givenSeq === undefined || givenSeq <= this.conv(conv).lastSeq) {
       const dup = await this.findDuplicate(conv, scope, draft)
-      if (dup) return { msgKey: dup.msgKey, time: dup.time, seq: dup.seq, inboxSeq: 0, duplicate: true }
+      if (dup) return { ...dup, inboxSeq: 0, duplicate: true }
     }
     const rec = this.conv(conv)
     const stored: StoredMessage = { ...draft, seq: givenSeq ?? rec.lastSeq + 1, flags: 0 }
     const expireAt = opts.lifeTime !== undefined ? draft.time + opts.lifeTime : undefined
     const ev = this.nextEvent<Extract<InboxEvent, { type: 'msg' }>>({ type: 'msg', conv, msg: stored, expireAt })
+    // Only the view that sequences keeps a MsgRandom record: it alone sees a retry's fresh
+    // msgKey (a new time); the other view is given the first copy's msgKey, which findByKey finds.
+    const first = { seq: stored.seq, msgTime: draft.time }
     const durable = this.persist({
       inbox: [ev],
       messages: [{ conv, msg: stored }],
       conversations: [withMessage(rec, stored, { incoming, noUnread: opts.noUnread, noLastMsg: opts.noLastMsg })],
-      dedupe: [{ conv: scope, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec() } }],
+      dedupe: givenSeq === undefined
+        ? [{ conv: scope, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec(), first } }]
+        : undefined,
     })
     // Pipelined: the next message is handled while this one is flushed; the push and the
     // reply wait for durability.
@@ -277,22 +287,44 @@ export class UserSession implements Actor {
     }))
   }
 
+  /**
+   * The sequencer reserves the next seq for a message it keeps no copy of. The MsgRandom
+   * record remembers the reservation, so a retry gets the same key, time and seq, and the
+   * receiver's view, given a seq it already holds, finds its copy instead of storing another.
+   */
   private async onReserve(draft: MessageDraft): Promise<DeliverResult> {
     if (!this.account) throw new ParleyError('ACCOUNT_INVALID', `${this.owner.user} is not imported`)
     const conv = c2cConv(draft.to)
+    const scope = dedupeScope(conv, false)
+    const dup = await this.findDuplicate(conv, scope, draft)
+    if (dup) return { ...dup, inboxSeq: 0, duplicate: true }
     const rec = this.conv(conv)
     const seq = rec.lastSeq + 1
-    await this.commit({ conversations: [{ ...rec, lastSeq: seq }] })
+    await this.commit({
+      conversations: [{ ...rec, lastSeq: seq }],
+      dedupe: [{ conv: scope, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec(), first: { seq, msgTime: draft.time } } }],
+    })
     return { msgKey: draft.msgKey, time: draft.time, seq, inboxSeq: 0, duplicate: false }
   }
 
-  private async findDuplicate(conv: ConvId, scope: string, draft: MessageDraft): Promise<{ msgKey: string; time: number; seq: number } | undefined> {
+  /**
+   * The first copy of `draft` in this view: by its MsgKey, or by its MsgRandom within the
+   * dedupe window. A copy still held answers (and tells whether it was recalled); else the
+   * sequencer's MsgRandom record answers with the seq and time the message first got, so a
+   * retry after this view cleared the conversation (or kept no copy) takes no new seq.
+   */
+  private async findDuplicate(conv: ConvId, scope: string, draft: MessageDraft): Promise<Omit<DeliverResult, 'inboxSeq' | 'duplicate'> | undefined> {
     const { messages } = this.ctx.deps
+    const fromCopy = (m: StoredMessage) => {
+      const base = { msgKey: m.msgKey, time: m.time, seq: m.seq }
+      return m.flags === MsgFlags.recalled ? { ...base, recalled: true } : base
+    }
     const [same, d] = await Promise.all([messages.findByKey(this.owner, conv, draft.msgKey), messages.getDedupe(this.owner, scope, draft.random)])
-    if (same) return { msgKey: same.msgKey, time: same.time, seq: same.seq }
+    if (same) return fromCopy(same)
     if (!d || this.nowSec() - d.time > Limits.dedupeWindowSeconds) return undefined
     const found = await messages.findByKey(this.owner, conv, d.msgKey)
-    return found && { msgKey: d.msgKey, time: found.time, seq: found.seq }
+    if (found) return fromCopy(found)
+    return d.first && { msgKey: d.msgKey, time: d.first.msgTime, seq: d.first.seq }
   }
 
   private async onSync(m: Extract<UserSessionMsg, { kind: 'sync' }>): Promise<SyncResult> {
@@ -423,6 +455,7 @@ export class UserSession implements Actor {
   }
 
   private async onImportAccount(m: Extract<UserSessionMsg, { kind: 'importAccount' }>): Promise<void> {
+    refuseReserved(this.owner.user)
     const base = this.account ?? { userId: this.owner.user, createdAt: this.nowSec(), kickedAt: 0 }
     const rec: AccountRecord = { ...base, nick: m.nick ?? base.nick, faceUrl: m.faceUrl ?? base.faceUrl }
     await this.ctx.deps.accounts.put(this.owner.app, rec)
@@ -450,6 +483,11 @@ export class UserSession implements Actor {
  */
 function dedupeScope(conv: ConvId, incoming: boolean): string {
   return incoming ? conv : `${conv}\u0001sent`
+}
+
+/** No account is created under a server-reserved UserID (INVALID_PARAMS, 70402). */
+function refuseReserved(user: string): void {
+  if (isReservedUserId(user)) throw new ParleyError('INVALID_PARAMS', `UserID ${user} is reserved for the server`)
 }
 
 function connKey(c: ConnRef): string {

@@ -165,7 +165,7 @@ export class ParleyClient {
    * Sends `body` to user `to`. Assigns `random` and `msgSeq` (random u32s) unless given; pass
    * the same `random` to retry a send idempotently (the server dedupes it for 24 h). Resolves
    * once the message is durable, with the server's result and the stored message. A send that
-   * failed after its echo arrived is sent once more (see `sendOnce`).
+   * failed after its echo arrived, or with a retryable code, is sent once more (see `sendOnce`).
    */
   async send(to: string, body: MsgElement[], opts: SendOptions = {}): Promise<SentMessage> {
     return this.sendOnce(to, body, opts, opts.random ?? randomU32(), opts.msgSeq ?? randomU32(), true)
@@ -180,12 +180,14 @@ export class ParleyClient {
       this.tracker.echoSettled(to, random, r.msgKey)
       return sentFromResult(r, { from: this.opts.userId, to, random, body, opts })
     } catch (e) {
-      // An echo proves the message is stored in this user's view, not that the receiver has
-      // it: when this user's session sequences the conversation, its copy is stored (and
-      // echoed) before the receiver's. So a send that failed after its echo is sent once more,
-      // with the same random and msgSeq: the server answers from the stored copy and completes
-      // a step that is missing, or the send fails.
-      if (this.tracker.echoAbandoned(to, random) && mayResend) return this.sendOnce(to, body, opts, random, msgSeq, false)
+      // A failed send may have stored the message in one view but not the other: the pair's
+      // sequencer stores first (and, when that is this user, echoes). So a send that failed
+      // after its echo, or with a retryable code, is sent once more with the same random and
+      // msgSeq: the server answers from the stored copy and completes the missing step, or
+      // the send fails. An echo alone proves only this user's copy.
+      const echoed = this.tracker.echoAbandoned(to, random)
+      const retryable = e instanceof ParleyClientError && e.retryable
+      if ((echoed || retryable) && mayResend) return this.sendOnce(to, body, opts, random, msgSeq, false)
       throw e
     }
   }

@@ -9,7 +9,7 @@ import type { Router } from '../../actors/runtime/types.js'
 import type { DeliverResult, DeliveryOptions, MessageDraft, UserSessionMsg } from '../../actors/UserSession.js'
 import { ParleyError } from '../errors.js'
 import type { SendResult } from '../protocol/frames.js'
-import { type C2CSendRequest, makeMsgKey } from '../protocol/message.js'
+import { type C2CSendRequest, isReservedUserId, makeMsgKey } from '../protocol/message.js'
 
 function ask<R>(router: Router, app: number, user: string, msg: UserSessionMsg): Promise<R> {
   return router.ask<R>(userActor(app, user), msg)
@@ -25,8 +25,15 @@ function ask<R>(router: Router, app: number, user: string, msg: UserSessionMsg):
  * number and order the conversation alike, even when both sides send at once. When the
  * sender sequences, the receiver's account is checked first, so a send to an unknown user
  * stores nothing (20003).
+ *
+ * A retry is answered by the first view from its first copy (or its MsgRandom record), with
+ * that copy's key, time and seq, and the second step is redone with them. If that copy was
+ * recalled in the meantime, the second step is skipped: the recall already covered the pair.
  */
 export async function sendC2C(router: Router, app: number, from: string, req: C2CSendRequest, nowMs: number): Promise<SendResult> {
+  for (const id of [from, req.to]) {
+    if (isReservedUserId(id)) throw new ParleyError('ACCOUNT_INVALID', `${id} is reserved for the server; it sends notices, not one-to-one messages`)
+  }
   const time = req.time ?? Math.floor(nowMs / 1000)
   const draft: MessageDraft = {
     msgKey: makeMsgKey(req.msgSeq, req.random, time), from, to: req.to, msgSeq: req.msgSeq,
@@ -42,7 +49,8 @@ export async function sendC2C(router: Router, app: number, from: string, req: C2
   if (opts.onlineOnly || req.to <= from) {
     // The receiver sequences (also self-sends); online-only messages take no seq at all.
     const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: draft, opts })
-    if (!keepSenderCopy) return result(r, from === req.to ? r : undefined)
+    // A retry of a message recalled since: the recall stands, the other view is not given it.
+    if (!keepSenderCopy || r.recalled) return result(r, from === req.to ? r : undefined)
     const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: canonical(draft, r), opts: sentOpts, seq: r.seq || undefined })
     return result(r, s)
   }
@@ -50,6 +58,7 @@ export async function sendC2C(router: Router, app: number, from: string, req: C2
   const exists = await ask<{ imported: boolean }>(router, app, req.to, { kind: 'checkAccount' })
   if (!exists.imported) throw new ParleyError('ACCOUNT_INVALID', `${req.to} is not imported`)
   const s = await ask<DeliverResult>(router, app, from, { kind: 'recordSent', msg: draft, opts: sentOpts, reserveOnly: !keepSenderCopy })
+  if (s.recalled) return result(s, s)
   const r = await ask<DeliverResult>(router, app, req.to, { kind: 'deliver', msg: canonical(draft, s), opts, seq: s.seq })
   return result(r, keepSenderCopy ? s : undefined)
 }

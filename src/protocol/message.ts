@@ -23,6 +23,16 @@ export interface MsgElement {
 /** The sender of server-generated messages: group system notices and group tips. */
 export const SYSTEM_ACCOUNT = '@TIM#SYSTEM'
 
+/**
+ * UserIDs starting `@TIM#` belong to the server (SYSTEM_ACCOUNT): no account may be created
+ * under one and no one-to-one message goes to or from one. A user's conversation with
+ * SYSTEM_ACCOUNT is numbered by that user's own session alone (notices are delivered without
+ * a seq), so a second sequencer there would overwrite notices.
+ */
+export function isReservedUserId(id: string): boolean {
+  return id.startsWith('@TIM#')
+}
+
 /** A group mention of every member (`GroupAtInfo` with `GroupAtAllFlag` 1), as stored in `atAccounts`. */
 export const AT_ALL = '@ALL'
 

@@ -42,6 +42,9 @@ async function sendMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown
 /**
  * One message to up to 500 targets (duplicates are sent once). Every copy has the same MsgSeq,
  * MsgRandom and time, hence the one `MsgKey` of the reply; `MsgTimeStamp` is not accepted here.
+ * A repeated batch (same MsgRandom) is deduped per target, and a target that already had the
+ * message keeps its first key: the reply gives the key stored for the first target that
+ * succeeded, so a repeat of a whole batch answers with the first batch's key.
  */
 async function batchSendMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
   const r = new BodyReader(body, MsgCode)
@@ -57,10 +60,11 @@ async function batchSendMsg(ctx: RestCtx, body: Body): Promise<Record<string, un
   const sender = await prepareSender(ctx, from)
   const time = nowSec(ctx)
   const unique = [...new Set(targets)]
-  const codes = await mapLimit(unique, ItemConcurrency, async (to) => {
+  const keys: (string | undefined)[] = []
+  const codes = await mapLimit(unique, ItemConcurrency, async (to, i) => {
     if (!isUserId(to)) return ErrorCatalogue.ACCOUNT_NOT_IMPORTED.code
     try {
-      await sendC2C(ctx.router, ctx.app, sender, { to, msgSeq, random, ...content, ...opts, time }, ctx.nowMs)
+      keys[i] = (await sendC2C(ctx.router, ctx.app, sender, { to, msgSeq, random, ...content, ...opts, time }, ctx.nowMs)).msgKey
       return 0
     } catch (e) {
       if (!(e instanceof ParleyError)) ctx.log.error('batchsendmsg target failed', { to, error: String(e) })
@@ -69,14 +73,15 @@ async function batchSendMsg(ctx: RestCtx, body: Body): Promise<Record<string, un
     }
   })
   const ErrorList = unique.flatMap((to, i) => (codes[i] === 0 ? [] : [{ To_Account: to, ErrorCode: codes[i] }]))
-  return { MsgKey: makeMsgKey(msgSeq, random, time), ErrorList }
+  return { MsgKey: keys.find((k) => k !== undefined) ?? makeMsgKey(msgSeq, random, time), ErrorList }
 }
 
 /**
  * Imports a message with its original time. `SyncFromOldSystem` 2 = history (no unread count;
  * Parley has no offline push to suppress), 1 or 5 = realtime (counts as unread). Both views
- * store it. A repeat of the same MsgRandom in the conversation, in either direction, is a
- * duplicate and is acknowledged without storing again (the first import wins).
+ * store it. A repeat with the same From_Account, To_Account and MsgRandom (within the 24 h
+ * dedupe window), or with the same MsgKey (MsgSeq, MsgRandom, MsgTimeStamp) in either
+ * direction, is a duplicate and is acknowledged without storing again (the first import wins).
  */
 async function importMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
   const r = new BodyReader(body, MsgCode)

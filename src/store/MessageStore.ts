@@ -42,6 +42,12 @@ export interface DedupeRecord {
   msgKey: string
   /** Unix seconds when first seen; entries older than the dedupe window are ignored. */
   time: number
+  /**
+   * Written by the view that sequences the conversation: the seq it stored (or, when the
+   * sender keeps no copy, reserved) the message at, and the message's time. A retry is
+   * answered with them when that view no longer holds the copy (cleared, or never kept).
+   */
+  first?: { seq: number; msgTime: number }
 }
 
 /**

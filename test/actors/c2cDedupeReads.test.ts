@@ -2,8 +2,9 @@
  * One-to-one sends through `sendC2C` on a real ActorHost with two UserSession actors over a
  * real LMDB store, counting the store's duplicate lookups (findByKey, getDedupe). The view
  * that receives a seq already assigned by the pair's sequencer skips the lookups when that
- * seq is beyond its last one; a retry (same message, same seq) still finds the stored copy
- * and changes nothing.
+ * seq is beyond its last one, and keeps no MsgRandom record (the sequencer's catches a
+ * retry); a retry (same message, same seq) still finds the stored copy and changes nothing,
+ * also when the sender keeps no copy (SyncOtherMachine = 2).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,9 +13,9 @@ import t, { type Test } from 'tap'
 import { userActor } from '../../actors/ActorId.js'
 import { LocalConnectionRegistry } from '../../actors/connections.js'
 import type { ActorDeps } from '../../actors/deps.js'
-import { UserSession } from '../../actors/UserSession.js'
+import { UserSession, type UserSessionMsg } from '../../actors/UserSession.js'
 import { createAppRegistry } from '../../src/config/apps.js'
-import { sendC2C } from '../../src/messaging/c2c.js'
+import { recallC2C, sendC2C } from '../../src/messaging/c2c.js'
 import { c2cConv } from '../../src/protocol/events.js'
 import type { C2CSendRequest } from '../../src/protocol/message.js'
 import { openLmdbStores } from '../../src/store/lmdb/openLmdb.js'
@@ -58,6 +59,8 @@ t.test('the view given a new seq reads nothing; a retry is still found in both v
   t.equal(first.seq, 1)
   t.same(lookups.filter((l) => l.endsWith('bob')), [], 'bob, given seq 1 beyond his last seq 0, looked nothing up')
   t.ok(lookups.some((l) => l.endsWith('alice')), 'the sequencer looked for a duplicate')
+  t.ok(await stores.messages.getDedupe({ app: APP, user: 'alice' }, c2cConv('bob') + '\u0001sent', 1001), 'the sequencer keeps a MsgRandom record')
+  t.equal(await stores.messages.getDedupe({ app: APP, user: 'bob' }, c2cConv('alice'), 1001), undefined, 'the view given the seq keeps none')
 
   // bob → alice: bob delivers to alice (the sequencer), then bob's copy is given the seq.
   lookups.length = 0
@@ -75,4 +78,60 @@ t.test('the view given a new seq reads nothing; a retry is still found in both v
     t.same(history.map((m) => m.seq).sort(), [1, 2], `${user} holds each message once`)
     t.equal(await stores.messages.lastInboxSeq({ app: APP, user }), 2, `${user}'s inbox has two events`)
   }
+})
+
+t.test('SyncOtherMachine 2 from the sequencer: a retry reaches the receiver once', async (t) => {
+  const { h, stores } = await setup(t)
+  // alice < bob: alice sequences, but keeps no copy; only the seq is reserved in her view.
+  const quiet = (n: number): C2CSendRequest => ({ ...request('bob', n), time: undefined, syncOtherMachine: 2 })
+  const first = await sendC2C(h, APP, 'alice', quiet(1), 1_700_000_000_000)
+  // A client retry after a lost ack, a few seconds later: same MsgRandom and MsgSeq, new server time.
+  const retry = await sendC2C(h, APP, 'alice', quiet(1), 1_700_000_005_000)
+  t.same(retry, first, 'the retry answers with the first send\'s key and time')
+  const bob = { app: APP, user: 'bob' }
+  const history = await stores.messages.readHistory(bob, c2cConv('alice'), { limit: 10 })
+  t.same(history.map((m) => m.msgKey), [first.msgKey], 'bob holds the message once')
+  t.equal(await stores.messages.lastInboxSeq(bob), 1, 'bob\'s inbox has one event')
+  t.same(await stores.messages.readHistory({ app: APP, user: 'alice' }, c2cConv('bob'), { limit: 10 }), [], 'alice keeps no copy')
+
+  // A new message (new MsgRandom) still gets the next seq.
+  const next = await sendC2C(h, APP, 'alice', quiet(2), 1_700_000_006_000)
+  t.ok(next.msgKey !== first.msgKey, 'a new message is not taken for the retried one')
+  t.same((await stores.messages.readHistory(bob, c2cConv('alice'), { limit: 10 })).map((m) => m.seq), [2, 1], 'bob holds both, in seq order')
+})
+
+const keysOf = async (stores: Awaited<ReturnType<typeof setup>>['stores'], user: string, peer: string) =>
+  (await stores.messages.readHistory({ app: APP, user }, c2cConv(peer), { limit: 10 })).map((m) => `${m.seq} ${m.msgKey} ${m.flags}`)
+
+t.test('a retry after the sequencer cleared the conversation takes no new seq in either view', async (t) => {
+  for (const [from, to] of [['alice', 'bob'], ['bob', 'alice']] as const) {
+    const { h, stores } = await setup(t)
+    // alice sequences either way: her view is the first one, and she clears it before the retry.
+    const first = await sendC2C(h, APP, from, { ...request(to, 1), time: undefined }, 1_700_000_000_000)
+    const clear: UserSessionMsg = { kind: 'deleteConv', peer: 'bob', clearHistory: true }
+    await h.ask(userActor(APP, 'alice'), clear)
+    const retry = await sendC2C(h, APP, from, { ...request(to, 1), time: undefined }, 1_700_000_005_000)
+    t.same(retry, { ...first, inboxSeq: retry.inboxSeq }, `${from} → ${to}: the retry answers with the first key, time and seq`)
+    t.same(await keysOf(stores, 'bob', 'alice'), [`1 ${first.msgKey} 0`], `${from} → ${to}: bob holds the message once`)
+    t.same(await keysOf(stores, 'alice', 'bob'), [], `${from} → ${to}: alice's cleared view stays cleared`)
+  }
+})
+
+t.test('a retry of a message recalled since is not given to the view that lacked it', async (t) => {
+  const { h, stores } = await setup(t)
+  const commit = stores.messages.commit.bind(stores.messages)
+  let failBob = true
+  // bob's store step fails once: alice (the sequencer) holds the message, bob does not.
+  stores.messages.commit = (o, c) => failBob && o.user === 'bob' && c.messages?.length ? Promise.reject(new Error('disk full')) : commit(o, c)
+  // Real time: a user's recall is checked against the actor's clock.
+  const now = Date.now()
+  const fresh = { ...request('bob', 1), time: undefined }
+  await t.rejects(sendC2C(h, APP, 'alice', fresh, now), 'the first attempt fails at bob')
+  failBob = false
+  const [mine] = await stores.messages.readHistory({ app: APP, user: 'alice' }, c2cConv('bob'), { limit: 1 })
+  await recallC2C(h, APP, 'alice', 'bob', mine!.msgKey, false)
+  const retry = await sendC2C(h, APP, 'alice', fresh, now + 1000)
+  t.equal(retry.msgKey, mine!.msgKey, 'the retry answers with the recalled copy')
+  t.same(await keysOf(stores, 'alice', 'bob'), [`1 ${mine!.msgKey} 8`], 'alice holds it recalled')
+  t.same(await keysOf(stores, 'bob', 'alice'), [], 'bob never gets the recalled message')
 })

@@ -153,6 +153,32 @@ t.test('a send that fails after its echo, and again when sent once more, rejects
   t.equal(server.frames.filter((f) => f.op === 'send').length, 2, 'one resend, no more')
 })
 
+t.test('a send that fails with a retryable code before any echo is sent once more and completes', async (t) => {
+  // The receiver sequenced and stored it; the sender's own step failed, so no echo came.
+  const { server, client, log } = setup(t)
+  await client.connect()
+  server.failSenderStep = 1
+  const sent = await client.sendText('bob', 'half stored')
+  const [first, second] = sends(server)
+  t.ok(second, 'sent once more')
+  t.match(second, { random: first!.random, msgSeq: first!.msgSeq }, 'with the same random and msgSeq')
+  t.equal(server.inbox('bob').length, 1, 'the receiver holds it once')
+  t.equal(server.inbox(ME).length, 1, 'the sender\'s copy is now stored')
+  t.equal(sent.msgKey, (server.inbox('bob')[0] as ReturnType<typeof msgEv>).msg.msgKey, 'resolved with the receiver\'s key')
+  t.same(log.filter((l) => l.startsWith('message')), [], 'the echo is not a new message')
+})
+
+t.test('a retryable failure is resent once only; a refusal is not resent', async (t) => {
+  const { server, client } = setup(t)
+  await client.connect()
+  server.failSenderStep = 2
+  await t.rejects(client.sendText('bob', 'twice failed'), { code: 20005 }, 'a retryable failure twice rejects')
+  t.equal(sends(server).length, 2, 'one resend, no more')
+  server.refuseNextSend = 20003
+  await t.rejects(client.sendText('bob', 'to no one'), { code: 20003, retryable: false }, 'a refused send rejects')
+  t.equal(sends(server).length, 3, 'and is not sent again')
+})
+
 t.test('another device of the same user sees this device\'s send as a message', async (t) => {
   const { server, client } = setup(t)
   const other = new ParleyClient({ url: 'ws://fake/ws', sdkAppId: 1400000001, userId: ME, userSig: 'sig', WebSocketImpl: server.WebSocketImpl })

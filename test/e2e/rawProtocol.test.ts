@@ -74,3 +74,10 @@ t.test('a bad token is refused with its code and the socket closed 4003', async 
   const closed = await c.closed
   t.equal(closed.code, 4003)
 })
+
+t.test('the server\'s own @TIM#SYSTEM cannot log in, even with a valid token', async (t) => {
+  const c = await RawClient.open(server.wsUrl)
+  t.teardown(() => c.ws.close())
+  const res = await c.request('login', { sdkAppId: server.app.sdkAppId, userId: '@TIM#SYSTEM', userSig: server.userSig('@TIM#SYSTEM'), platform: 'Web' })
+  t.equal(res.code, 70402, 'a reserved UserID → 70402')
+})

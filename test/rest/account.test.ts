@@ -34,6 +34,7 @@ t.test('account_import: bad fields → 70402, nothing imported', async (t) => {
     ['UserID a number', { UserID: 42 }],
     ['UserID too long', { UserID: 'x'.repeat(33) }],
     ['UserID with a space', { UserID: 'a b' }],
+    ['UserID reserved for the server', { UserID: '@TIM#SYSTEM' }],
     ['Nick a number', { UserID: a, Nick: 7 }],
     ['Nick above 500 bytes', { UserID: a, Nick: 'é'.repeat(251) }],
     ['FaceUrl an object', { UserID: a, FaceUrl: {} }],
@@ -44,9 +45,10 @@ t.test('account_import: bad fields → 70402, nothing imported', async (t) => {
 
 t.test('multiaccount_import: FailAccounts lists ids that cannot be imported', async (t) => {
   const ids = [uid(), uid(), uid()]
-  const r = await rest.call(svc('multiaccount_import'), { Accounts: [...ids, 'bad id'] })
-  t.match(r, { ActionStatus: 'OK', ErrorCode: 0, FailAccounts: ['bad id'] })
+  const r = await rest.call(svc('multiaccount_import'), { Accounts: [...ids, 'bad id', '@TIM#SYSTEM'] })
+  t.match(r, { ActionStatus: 'OK', ErrorCode: 0, FailAccounts: ['bad id', '@TIM#SYSTEM'] })
   for (const id of ids) t.ok(await rest.isImported(id))
+  t.notOk(await rest.isImported('@TIM#SYSTEM'), 'the server\'s own UserID is not imported')
 })
 
 t.test('multiaccount_import: batch size and types', async (t) => {

@@ -44,6 +44,18 @@ t.test('sendmsg without From_Account is sent as the admin (imported on first use
   t.ok(await rest.isImported(admin()))
 })
 
+t.test('sendmsg to or from the server\'s @TIM#SYSTEM → 20003, nothing stored', async (t) => {
+  const a = uid()
+  await rest.importUsers(a)
+  const sys = '@TIM#SYSTEM'
+  t.match(await rest.call('openim/sendmsg', { From_Account: a, To_Account: sys, MsgRandom: 5, MsgBody: textBody('to system') }), { ActionStatus: 'FAIL', ErrorCode: 20003 })
+  t.match(await rest.call('openim/sendmsg', { From_Account: sys, To_Account: a, MsgRandom: 6, MsgBody: textBody('as system') }), { ActionStatus: 'FAIL', ErrorCode: 20003 })
+  t.match(await rest.unread(a), { AllC2CUnreadMsgNum: 0 }, 'nothing reached the user')
+  const list = await rest.call('recentcontact/get_list', { From_Account: a, TimeStamp: 0, StartIndex: 0, TopTimeStamp: 0, TopStartIndex: 0 })
+  t.same([list.ActionStatus, list.SessionItem], ['OK', []], 'and no conversation was started')
+  t.notOk(await rest.isImported(sys), 'no account was created for it')
+})
+
 t.test('sendmsg options', async (t) => {
   const [a, b] = [uid(), uid()]
   await rest.importUsers(a, b)
@@ -115,6 +127,19 @@ t.test('batchsendmsg: one MsgKey, ErrorList per failed target', async (t) => {
   for (const x of [b, c]) t.match(await rest.roam(x, a), [{ MsgKey: r.MsgKey, MsgBody: textBody('all') }])
   t.equal((await rest.roam(b, a)).length, 1, 'a duplicated target gets it once')
   t.notOk(await rest.isImported(ghost))
+})
+
+t.test('batchsendmsg repeated in a later second answers with the first batch\'s MsgKey', async (t) => {
+  const [a, b, c] = [uid(), uid(), uid()]
+  await rest.importUsers(a, b, c)
+  const batch = { From_Account: a, To_Account: [b, c], MsgRandom: 4242, MsgSeq: 9, MsgBody: textBody('once') }
+  const first = await rest.ok('openim/batchsendmsg', batch)
+  // The server's clock must move on, so that a new key would differ (MsgTime is in seconds).
+  const second = Math.floor(Date.now() / 1000)
+  await new Promise((resolve) => setTimeout(resolve, (second + 1) * 1000 - Date.now() + 5))
+  const repeat = await rest.ok('openim/batchsendmsg', batch)
+  t.equal(repeat.MsgKey, first.MsgKey, 'the repeat answers with the stored key')
+  for (const x of [b, c]) t.same((await rest.roam(x, a)).map((m) => m.MsgKey), [first.MsgKey], 'each target holds it once')
 })
 
 t.test('batchsendmsg without From_Account is sent as the admin', async (t) => {

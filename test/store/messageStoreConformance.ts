@@ -226,6 +226,9 @@ async function dedupe(t: Test, { store }: MessageStoreFixture): Promise<void> {
   t.equal(await store.getDedupe(alice, carol, 42), undefined, 'same random in another conversation')
   await store.commit(alice, { dedupe: [{ conv: bob, random: 42, record: { msgKey: '2_42_2000', time: 2000 } }] })
   t.same(await store.getDedupe(alice, bob, 42), { msgKey: '2_42_2000', time: 2000 }, 'upsert replaces')
+  const withSeq = { msgKey: '3_44_3000', time: 3001, first: { seq: 9, msgTime: 3000 } }
+  await store.commit(alice, { dedupe: [{ conv: bob, random: 44, record: withSeq }] })
+  t.same(await store.getDedupe(alice, bob, 44), withSeq, 'a record with its first seq is kept whole')
 }
 
 async function conversations(t: Test, { store }: MessageStoreFixture): Promise<void> {
