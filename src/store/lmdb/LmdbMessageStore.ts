@@ -36,7 +36,7 @@ import type {
 } from '../MessageStore.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
-import { decodeValue, encodeValue, encodeWith, SharedEncodings } from './records.js'
+import { decodeValue, encodeUint, encodeValue, encodeWith, SharedEncodings } from './records.js'
 
 type Raw = Database<Uint8Array, Key>
 type OwnerKey = [app: number, user: string]
@@ -198,7 +198,7 @@ export class LmdbMessageStore implements MessageStore {
     for (const { conv, msg } of c.messages ?? []) {
       const cv = keyText(conv, 'conv')
       writes.push({ db: this.messages, key: [app, user, cv, msg.seq], value: shared.of(msg) })
-      writes.push({ db: this.msgKeys, key: [app, user, cv, keyText(msg.msgKey, 'msgKey')], value: encodeValue(msg.seq) })
+      writes.push({ db: this.msgKeys, key: [app, user, cv, keyText(msg.msgKey, 'msgKey')], value: encodeUint(msg.seq) })
     }
     for (const rec of c.conversations ?? []) {
       const value = encodeWith(rec, 'lastMsg', rec.lastMsg && shared.of(rec.lastMsg))

@@ -35,7 +35,7 @@ export function encodeWith(record: object, field: string, inner: Uint8Array | un
   const head = encode(rest)
   if (inner === undefined) return head
   const { count, headerBytes } = mapHeader(head)
-  const name = encode(field)
+  const name = fieldName(field)
   const header = mapHeaderBytes(count + 1)
   const out = new Uint8Array(header.length + head.length - headerBytes + name.length + inner.length)
   out.set(header, 0)
@@ -49,6 +49,30 @@ export function encodeWith(record: object, field: string, inner: Uint8Array | un
 
 export function encodeValue(value: unknown): Uint8Array {
   return encode(value)
+}
+
+/** A non-negative safe integer as msgpack, without a codec call (the msgKey index's values). */
+export function encodeUint(n: number): Uint8Array {
+  if (n < 0x80) return Uint8Array.of(n)
+  if (n < 0x100) return Uint8Array.of(0xcc, n)
+  if (n < 0x10000) return Uint8Array.of(0xcd, n >> 8, n & 0xff)
+  if (n < 0x100000000) return Uint8Array.of(0xce, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
+  const out = new Uint8Array(9)
+  out[0] = 0xcb
+  new DataView(out.buffer).setFloat64(1, n)
+  return out
+}
+
+/** Encoded field names of `encodeWith`, kept: a store uses a handful of them. */
+const fieldNames = new Map<string, Uint8Array>()
+
+function fieldName(field: string): Uint8Array {
+  let bytes = fieldNames.get(field)
+  if (bytes === undefined) {
+    bytes = encode(field)
+    fieldNames.set(field, bytes)
+  }
+  return bytes
 }
 
 export function decodeValue<V>(bytes: Uint8Array): V {
