@@ -71,8 +71,8 @@ export type UserSessionMsg =
   | { kind: 'checkAccount' }
   | { kind: 'unread'; peers?: string[] }
 
-/** Reply of deliver / recordSent: the canonical message identity and its seq in this view. */
 /**
+ * Reply of deliver / recordSent: the canonical message identity and its seq in this view.
  * `recalled`: a duplicate whose stored copy was recalled since; the pair's other view must
  * not be given the message (src/messaging/c2c.ts).
  */
@@ -270,13 +270,12 @@ export class UserSession implements Actor {
     const ev = this.nextEvent<Extract<InboxEvent, { type: 'msg' }>>({ type: 'msg', conv, msg: stored, expireAt })
     // Only the view that sequences keeps a MsgRandom record: it alone sees a retry's fresh
     // msgKey (a new time); the other view is given the first copy's msgKey, which findByKey finds.
-    const first = { seq: stored.seq, msgTime: draft.time }
     const durable = this.persist({
       inbox: [ev],
       messages: [{ conv, msg: stored }],
       conversations: [withMessage(rec, stored, { incoming, noUnread: opts.noUnread, noLastMsg: opts.noLastMsg })],
       dedupe: givenSeq === undefined
-        ? [{ conv: scope, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec(), first } }]
+        ? [{ conv: scope, random: draft.random, record: { msgKey: draft.msgKey, time: this.nowSec(), first: { seq: stored.seq, msgTime: draft.time } } }]
         : undefined,
     })
     // Pipelined: the next message is handled while this one is flushed; the push and the
