@@ -8,6 +8,7 @@
  */
 import { ErrorCatalogue, ParleyError } from '../src/errors.js'
 import { encode } from '../src/protocol/codec.js'
+import { eventFrame } from '../src/protocol/eventBytes.js'
 import { c2cConv, type ConvId, type InboxEvent } from '../src/protocol/events.js'
 import type { ConvsResult, HistoryResult, Platform, SyncResult } from '../src/protocol/frames.js'
 import { CloseCodes } from '../src/protocol/frames.js'
@@ -183,7 +184,8 @@ export class UserSession implements Actor {
 
   private pushAll(ev: InboxEvent): void {
     if (this.devices.size === 0) return
-    const bytes = encode({ op: 'ev', ev })
+    // The store already encoded this event for the disk (eventBytes.ts): the frame reuses it.
+    const bytes = eventFrame(ev)
     for (const d of this.devices.values()) this.ctx.push(d.conn, bytes)
   }
 

@@ -4,7 +4,8 @@
  */
 import t from 'tap'
 import { decode, encode } from '../../src/protocol/codec.js'
-import { encodeUint, encodeWith } from '../../src/store/lmdb/records.js'
+import { encodeWith } from '../../src/protocol/splice.js'
+import { encodeUint } from '../../src/store/lmdb/records.js'
 
 t.test('encodeUint: every msgpack width, up to the largest safe integer', async (t) => {
   const edges = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]

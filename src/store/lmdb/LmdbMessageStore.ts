@@ -29,6 +29,8 @@
  */
 import { asBinary, type Database, IF_EXISTS, type Key } from 'lmdb'
 import { ParleyError } from '../../errors.js'
+import { eventBytes } from '../../protocol/eventBytes.js'
+import { encodeWith } from '../../protocol/splice.js'
 import type { ConvId, InboxEvent } from '../../protocol/events.js'
 import type { StoredMessage } from '../../protocol/message.js'
 import type {
@@ -36,7 +38,7 @@ import type {
 } from '../MessageStore.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
-import { decodeValue, encodeUint, encodeValue, encodeWith, SharedEncodings } from './records.js'
+import { decodeValue, encodeUint, encodeValue, SharedEncodings } from './records.js'
 
 type Raw = Database<Uint8Array, Key>
 type OwnerKey = [app: number, user: string]
@@ -192,7 +194,7 @@ export class LmdbMessageStore implements MessageStore {
     const shared = new SharedEncodings()
     const writes: Write[] = []
     for (const ev of c.inbox ?? []) {
-      const value = ev.type === 'msg' ? encodeWith(ev, 'msg', shared.of(ev.msg)) : encodeValue(ev)
+      const value = eventBytes(ev, ev.type === 'msg' ? shared.of(ev.msg) : undefined)
       writes.push({ db: this.inbox, key: [app, user, ev.seq], value })
     }
     for (const { conv, msg } of c.messages ?? []) {

@@ -3,7 +3,8 @@
  * protocol's codec: maps, no records extension), stored as raw bytes. A message is encoded
  * once per commit and its bytes are spliced into every record that holds it (the inbox
  * event, the message record, the conversation's `lastMsg`), so a stored message costs one
- * encode, not three. The result is byte-for-byte a msgpack map any msgpack decoder reads.
+ * encode, not three (the splicing: src/protocol/splice.ts). An inbox event's bytes are also
+ * remembered for the push to the owner's devices (src/protocol/eventBytes.ts).
  *
  * The codec's results are views into its buffers that later encodes never overwrite, so they
  * may be handed to LMDB as they are (lmdb-js reads a value's bytes when the batch is written).
@@ -24,29 +25,6 @@ export class SharedEncodings {
   }
 }
 
-/**
- * Encodes `record` as a msgpack map whose field `field` holds the already-encoded `inner`
- * bytes (when `inner` is undefined the field is left out). `record`'s own `field`, if any,
- * is ignored.
- */
-export function encodeWith(record: object, field: string, inner: Uint8Array | undefined): Uint8Array {
-  const rest: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(record)) if (k !== field) rest[k] = v
-  const head = encode(rest)
-  if (inner === undefined) return head
-  const { count, headerBytes } = mapHeader(head)
-  const name = fieldName(field)
-  const header = mapHeaderBytes(count + 1)
-  const out = new Uint8Array(header.length + head.length - headerBytes + name.length + inner.length)
-  out.set(header, 0)
-  let at = header.length
-  out.set(head.subarray(headerBytes), at)
-  at += head.length - headerBytes
-  out.set(name, at)
-  out.set(inner, header.length + head.length - headerBytes + name.length)
-  return out
-}
-
 export function encodeValue(value: unknown): Uint8Array {
   return encode(value)
 }
@@ -63,32 +41,6 @@ export function encodeUint(n: number): Uint8Array {
   return out
 }
 
-/** Encoded field names of `encodeWith`, kept: a store uses a handful of them. */
-const fieldNames = new Map<string, Uint8Array>()
-
-function fieldName(field: string): Uint8Array {
-  let bytes = fieldNames.get(field)
-  if (bytes === undefined) {
-    bytes = encode(field)
-    fieldNames.set(field, bytes)
-  }
-  return bytes
-}
-
 export function decodeValue<V>(bytes: Uint8Array): V {
   return decode(bytes) as V
-}
-
-function mapHeader(b: Uint8Array): { count: number; headerBytes: number } {
-  const first = b[0]!
-  if (first >= 0x80 && first <= 0x8f) return { count: first & 0x0f, headerBytes: 1 }
-  if (first === 0xde) return { count: (b[1]! << 8) | b[2]!, headerBytes: 3 }
-  if (first === 0xdf) return { count: ((b[1]! << 24) >>> 0) + ((b[2]! << 16) | (b[3]! << 8) | b[4]!), headerBytes: 5 }
-  throw new TypeError(`record did not encode as a msgpack map (first byte 0x${first.toString(16)})`)
-}
-
-function mapHeaderBytes(count: number): Uint8Array {
-  if (count < 16) return Uint8Array.of(0x80 | count)
-  if (count < 0x10000) return Uint8Array.of(0xde, count >> 8, count & 0xff)
-  return Uint8Array.of(0xdf, (count >>> 24) & 0xff, (count >> 16) & 0xff, (count >> 8) & 0xff, count & 0xff)
 }
