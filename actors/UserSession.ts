@@ -22,6 +22,7 @@ import { type Actor, type ActorContext, type ConnRef, type DeactivationReason, L
 import {
   emptyConversation, isPeerRead, recalled, sortedViews, withMessage,
 } from './user/conversations.js'
+import { RecentRandoms } from './user/recentRandoms.js'
 
 /** A message as it travels between sessions: everything but the per-view fields. */
 export type MessageDraft = Omit<StoredMessage, 'seq' | 'flags' | 'peerRead'>
@@ -87,6 +88,8 @@ export class UserSession implements Actor {
   private inboxSeq = 0
   private readonly convs = new Map<ConvId, ConversationRecord>()
   private readonly devices = new Map<string, Device>()
+  /** Online-only messages pushed lately, by MsgRandom: a retry is answered, not pushed again. */
+  private readonly onlineOnlySent = new RecentRandoms<{ msgKey: string; time: number }>()
   /** Set when a commit failed: the in-memory state may be ahead of the store. */
   private broken = false
 
@@ -254,11 +257,16 @@ export class UserSession implements Actor {
   private async onMessage(draft: MessageDraft, opts: DeliveryOptions, incoming: boolean, givenSeq?: number): Promise<DeliverResult | LaterReply> {
     if (!this.account) throw new ParleyError('ACCOUNT_INVALID', `${this.owner.user} is not imported`)
     const conv = c2cConv(incoming ? draft.from : draft.to)
+    const scope = dedupeScope(conv, incoming)
     if (opts.onlineOnly) {
+      // A retry (same MsgRandom, same direction) answers with the first key and is not pushed
+      // again; remembered for this activation only, as the message itself is not stored.
+      const first = this.onlineOnlySent.get(scope, draft.random, this.ctx.now())
+      if (first) return { ...first, seq: 0, inboxSeq: 0, duplicate: true }
+      this.onlineOnlySent.remember(scope, draft.random, { msgKey: draft.msgKey, time: draft.time }, this.ctx.now())
       this.pushAll({ type: 'msg', seq: 0, conv, msg: { ...draft, seq: 0, flags: 0 } })
       return { msgKey: draft.msgKey, time: draft.time, seq: 0, inboxSeq: 0, duplicate: false }
     }
-    const scope = dedupeScope(conv, incoming)
     // A seq the sequencer assigned beyond this view's last seq cannot be stored here yet (seqs
     // only grow: every stored message raised lastSeq, and deletes and clears keep it), and a
     // retry of the same message carries the seq the sequencer gave it first: no store reads.

@@ -16,6 +16,7 @@ import type { ActorDeps } from '../../actors/deps.js'
 import { UserSession, type UserSessionMsg } from '../../actors/UserSession.js'
 import { createAppRegistry } from '../../src/config/apps.js'
 import { recallC2C, sendC2C } from '../../src/messaging/c2c.js'
+import { decode } from '../../src/protocol/codec.js'
 import { c2cConv } from '../../src/protocol/events.js'
 import type { C2CSendRequest } from '../../src/protocol/message.js'
 import { openLmdbStores } from '../../src/store/lmdb/openLmdb.js'
@@ -134,4 +135,26 @@ t.test('a retry of a message recalled since is not given to the view that lacked
   t.equal(retry.msgKey, mine!.msgKey, 'the retry answers with the recalled copy')
   t.same(await keysOf(stores, 'alice', 'bob'), [`1 ${mine!.msgKey} 8`], 'alice holds it recalled')
   t.same(await keysOf(stores, 'bob', 'alice'), [], 'bob never gets the recalled message')
+})
+
+t.test('an online-only retry answers with the first key and is not pushed again', async (t) => {
+  const { h, stores } = await setup(t)
+  const bobDevice = { node: 'n1', thread: 0, conn: 7 }
+  const aliceOther = { node: 'n1', thread: 0, conn: 8 }
+  await h.ask(userActor(APP, 'bob'), { kind: 'attach', conn: bobDevice, platform: 'Web', sigTime: 0 })
+  await h.ask(userActor(APP, 'alice'), { kind: 'attach', conn: aliceOther, platform: 'iOS', sigTime: 0 })
+  const ping = (n: number): C2CSendRequest => ({ ...request('bob', n), time: undefined, onlineOnly: true })
+  const keysPushedTo = (conn: number) => h.pushes.filter((p) => p.conn.conn === conn)
+    .map((p) => (decode(p.frame) as { ev: { msg: { msgKey: string } } }).ev.msg.msgKey)
+
+  const first = await sendC2C(h, APP, 'alice', ping(1), 1_700_000_000_000)
+  // The client retries after a lost ack, seconds later: same MsgRandom, new server time.
+  const retry = await sendC2C(h, APP, 'alice', ping(1), 1_700_000_005_000)
+  t.equal(retry.msgKey, first.msgKey, 'the retry answers with the first key')
+  t.equal(retry.msgTime, first.msgTime, 'and the first time')
+  const next = await sendC2C(h, APP, 'alice', ping(2), 1_700_000_006_000)
+  t.not(next.msgKey, first.msgKey, 'a new MsgRandom is a new message')
+  t.same(keysPushedTo(7), [first.msgKey, next.msgKey], 'bob\'s device got each message once')
+  t.same(keysPushedTo(8), [first.msgKey, next.msgKey], 'alice\'s other device got each message once')
+  t.equal(await stores.messages.lastInboxSeq({ app: APP, user: 'bob' }), 0, 'nothing was stored')
 })
