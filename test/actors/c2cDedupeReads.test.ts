@@ -156,5 +156,9 @@ t.test('an online-only retry answers with the first key and is not pushed again'
   t.not(next.msgKey, first.msgKey, 'a new MsgRandom is a new message')
   t.same(keysPushedTo(7), [first.msgKey, next.msgKey], 'bob\'s device got each message once')
   t.same(keysPushedTo(8), [first.msgKey, next.msgKey], 'alice\'s other device got each message once')
-  t.equal(await stores.messages.lastInboxSeq({ app: APP, user: 'bob' }), 0, 'nothing was stored')
+  // The same MsgRandom in the other direction is another message.
+  const back = await sendC2C(h, APP, 'bob', { ...request('alice', 1), time: undefined, onlineOnly: true }, 1_700_000_007_000)
+  t.not(back.msgKey, first.msgKey, 'bob → alice with the same MsgRandom is not taken for alice\'s message')
+  t.same(keysPushedTo(8), [first.msgKey, next.msgKey, back.msgKey], 'and reaches alice\'s device')
+  for (const user of ['alice', 'bob']) t.equal(await stores.messages.lastInboxSeq({ app: APP, user }), 0, `nothing was stored for ${user}`)
 })
