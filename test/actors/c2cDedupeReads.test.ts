@@ -141,8 +141,10 @@ t.test('an online-only retry answers with the first key and is not pushed again'
   const { h, stores } = await setup(t)
   const bobDevice = { node: 'n1', thread: 0, conn: 7 }
   const aliceOther = { node: 'n1', thread: 0, conn: 8 }
-  await h.ask(userActor(APP, 'bob'), { kind: 'attach', conn: bobDevice, platform: 'Web', sigTime: 0 })
-  await h.ask(userActor(APP, 'alice'), { kind: 'attach', conn: aliceOther, platform: 'iOS', sigTime: 0 })
+  const bobAttach: UserSessionMsg = { kind: 'attach', conn: bobDevice, platform: 'Web', sigTime: 0 }
+  const aliceAttach: UserSessionMsg = { kind: 'attach', conn: aliceOther, platform: 'iOS', sigTime: 0 }
+  await h.ask(userActor(APP, 'bob'), bobAttach)
+  await h.ask(userActor(APP, 'alice'), aliceAttach)
   const ping = (n: number): C2CSendRequest => ({ ...request('bob', n), time: undefined, onlineOnly: true })
   const keysPushedTo = (conn: number) => h.pushes.filter((p) => p.conn.conn === conn)
     .map((p) => (decode(p.frame) as { ev: { msg: { msgKey: string } } }).ev.msg.msgKey)
