@@ -261,9 +261,10 @@ export class UserSession implements Actor {
     if (opts.onlineOnly) {
       // A retry (same MsgRandom, same direction) answers with the first key and is not pushed
       // again; remembered for this activation only, as the message itself is not stored.
-      const first = this.onlineOnlySent.get(scope, draft.random, this.ctx.now())
+      const now = this.ctx.now()
+      const first = this.onlineOnlySent.get(scope, draft.random, now)
       if (first) return { ...first, seq: 0, inboxSeq: 0, duplicate: true }
-      this.onlineOnlySent.remember(scope, draft.random, { msgKey: draft.msgKey, time: draft.time }, this.ctx.now())
+      this.onlineOnlySent.remember(scope, draft.random, { msgKey: draft.msgKey, time: draft.time }, now)
       this.pushAll({ type: 'msg', seq: 0, conv, msg: { ...draft, seq: 0, flags: 0 } })
       return { msgKey: draft.msgKey, time: draft.time, seq: 0, inboxSeq: 0, duplicate: false }
     }

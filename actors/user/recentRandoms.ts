@@ -1,17 +1,20 @@
 /**
  * What a session remembers of messages it does not store (online-only ones), by dedupe scope
- * and MsgRandom: at most `capacity` entries (the oldest forgotten first), each for
- * `Limits.dedupeWindowSeconds`, and only for the life of the activation. A retry that comes
- * after either bound, or after the session moved or restarted, is taken for a new message.
+ * and MsgRandom: at most `capacity` entries (the least recently used forgotten first), each
+ * for `Limits.dedupeWindowSeconds`, and only for the life of the activation. A retry that
+ * comes after either bound, or after the session moved or restarted, is taken for a new message.
  */
+import { Lru } from '../../src/lru.js'
 import { Limits } from '../../src/protocol/limits.js'
 
 export const RECENT_RANDOMS = 256
 
 export class RecentRandoms<V> {
-  private readonly entries = new Map<string, { value: V; atMs: number }>()
+  private readonly entries: Lru<{ value: V; atMs: number }>
 
-  constructor(private readonly capacity = RECENT_RANDOMS) {}
+  constructor(capacity = RECENT_RANDOMS) {
+    this.entries = new Lru(capacity)
+  }
 
   get(scope: string, random: number, nowMs: number): V | undefined {
     const e = this.entries.get(`${random}\u0000${scope}`)
@@ -19,12 +22,6 @@ export class RecentRandoms<V> {
   }
 
   remember(scope: string, random: number, value: V, nowMs: number): void {
-    const key = `${random}\u0000${scope}`
-    this.entries.delete(key)
-    this.entries.set(key, { value, atMs: nowMs })
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next()
-      if (!oldest.done) this.entries.delete(oldest.value)
-    }
+    this.entries.set(`${random}\u0000${scope}`, { value, atMs: nowMs })
   }
 }

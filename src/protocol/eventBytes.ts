@@ -7,7 +7,7 @@
  */
 import { encode } from './codec.js'
 import type { InboxEvent } from './events.js'
-import { concatBytes, encodeWith } from './splice.js'
+import { encodeWith } from './splice.js'
 
 const known = new WeakMap<InboxEvent, Uint8Array>()
 
@@ -29,5 +29,9 @@ const EV_FRAME_PREFIX = new Uint8Array(encode({ op: 'ev', ev: 0 }).subarray(0, -
 
 /** The socket frame `{ op: 'ev', ev }`, built around `eventBytes(ev)`. */
 export function eventFrame(ev: InboxEvent): Uint8Array {
-  return concatBytes(EV_FRAME_PREFIX, eventBytes(ev))
+  const body = eventBytes(ev)
+  const out = new Uint8Array(EV_FRAME_PREFIX.length + body.length)
+  out.set(EV_FRAME_PREFIX, 0)
+  out.set(body, EV_FRAME_PREFIX.length)
+  return out
 }

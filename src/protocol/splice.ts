@@ -29,14 +29,6 @@ export function encodeWith(record: object, field: string, inner: Uint8Array | un
   return out
 }
 
-/** `prefix` (a map header and complete key/value pairs, then one key) followed by the key's value `inner`. */
-export function concatBytes(prefix: Uint8Array, inner: Uint8Array): Uint8Array {
-  const out = new Uint8Array(prefix.length + inner.length)
-  out.set(prefix, 0)
-  out.set(inner, prefix.length)
-  return out
-}
-
 /** Encoded field names of `encodeWith`, kept: a handful are ever used. */
 const fieldNames = new Map<string, Uint8Array>()
 

@@ -18,6 +18,7 @@
  * listing partitions in order until the page is cut, and counts all 64 (groupListing.ts).
  */
 import { ParleyError } from '../../errors.js'
+import { Lru } from '../../lru.js'
 import type {
   GroupCommit, GroupDedupeRecord, GroupListPage, GroupMessage, GroupRecord, GroupRef, GroupSnapshot, GroupStore,
   JoinedGroup, JoinRequest, ListGroupsQuery, MemberRecord,
@@ -35,12 +36,13 @@ export class CassandraGroupStore implements GroupStore {
   private readonly heads: GroupHeadTable
   private readonly applier: GroupCommitApplier
   private readonly listing: GroupListingTable
-  /** Recently used heads, insertion-ordered for LRU eviction. */
-  private readonly cache = new Map<string, GroupHead>()
+  /** The most recently used heads (`headCacheSize` groups). */
+  private readonly cache: Lru<GroupHead>
   private readonly q: Record<'group' | 'members' | 'mutes' | 'requests' | 'messages' | 'messagesBefore' | 'dedupe' | 'joined', string>
 
   /** Acquires `handle` (from `connectCassandra`); `close()` releases it. */
   constructor(private readonly handle: CassandraHandle, private readonly now: () => number = Date.now) {
+    this.cache = new Lru<GroupHead>(handle.headCacheSize)
     this.release = handle.acquire()
     this.heads = new GroupHeadTable(handle)
     this.applier = new GroupCommitApplier(handle)
@@ -85,12 +87,12 @@ export class CassandraGroupStore implements GroupStore {
       this.cache.delete(key)
       throw storeError(`commit ${next.version} of group ${key} is decided but not fully written; the next head read applies it`, err)
     }
-    this.remember(key, next)
+    this.cache.set(key, next)
   }
 
   async load(g: GroupRef): Promise<GroupSnapshot> {
     const head = await this.settle(g, await this.heads.read(g))
-    this.remember(cacheKey(g), head)
+    this.cache.set(cacheKey(g), head)
     const k = [g.app, g.groupId]
     const buckets = Array.from({ length: GROUP_MEMBER_BUCKETS }, (_, b) => this.rows(this.q.members, [...k, b]))
     const [groupRows, mutes, requests, ...memberRows] = await Promise.all([
@@ -145,15 +147,6 @@ export class CassandraGroupStore implements GroupStore {
     }
     const { pending: _applied, ...settled } = head
     return settled
-  }
-
-  private remember(key: string, head: GroupHead): void {
-    this.cache.delete(key)
-    this.cache.set(key, head)
-    if (this.cache.size > this.handle.headCacheSize) {
-      const oldest = this.cache.keys().next()
-      if (!oldest.done) this.cache.delete(oldest.value)
-    }
   }
 
   /** Every row of a query at the read consistency (paged through by the driver). */

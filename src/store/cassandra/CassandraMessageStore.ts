@@ -34,7 +34,8 @@ import { CommitApplier } from './applyCommit.js'
 import { decodeBlob } from './codec.js'
 import { CommitQueue } from './commitQueue.js'
 import type { CassandraHandle } from './connect.js'
-import { HeadCache, HeadTable, nextHead, type Head } from './heads.js'
+import { Lru } from '../../lru.js'
+import { HeadTable, nextHead, type Head } from './heads.js'
 import { bucketOf, toNumber } from './rows.js'
 import { INBOX_BUCKET, MESSAGE_BUCKET } from './schema.js'
 
@@ -49,7 +50,8 @@ type Queries = Record<'inbox' | 'history' | 'historyLimit' | 'historyBefore' | '
 export class CassandraMessageStore implements MessageStore {
   private readonly release: () => Promise<void>
   private readonly heads: HeadTable
-  private readonly cache: HeadCache
+  /** The most recently used heads (`headCacheSize` owners). */
+  private readonly cache: Lru<Head>
   private readonly queue = new CommitQueue()
   private readonly applier: CommitApplier
   private readonly q: Queries
@@ -58,7 +60,7 @@ export class CassandraMessageStore implements MessageStore {
   constructor(private readonly handle: CassandraHandle, private readonly now: () => number = Date.now) {
     this.release = handle.acquire()
     this.heads = new HeadTable(handle)
-    this.cache = new HeadCache(handle.headCacheSize)
+    this.cache = new Lru<Head>(handle.headCacheSize)
     this.applier = new CommitApplier(handle)
     const ks = handle.keyspace
     const hist = `SELECT msg FROM ${ks}.messages WHERE app = ? AND user_id = ? AND conv = ? AND bucket = ?`

@@ -95,32 +95,3 @@ export class HeadTable {
     return rs.wasApplied()
   }
 }
-
-/** The most recently used heads, at most `capacity` owners. */
-export class HeadCache {
-  private readonly heads = new Map<string, Head>()
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: string): Head | undefined {
-    const h = this.heads.get(key)
-    if (h) {
-      this.heads.delete(key)
-      this.heads.set(key, h)
-    }
-    return h
-  }
-
-  set(key: string, h: Head): void {
-    this.heads.delete(key)
-    this.heads.set(key, h)
-    if (this.heads.size > this.capacity) {
-      const oldest = this.heads.keys().next()
-      if (!oldest.done) this.heads.delete(oldest.value)
-    }
-  }
-
-  delete(key: string): void {
-    this.heads.delete(key)
-  }
-}
