@@ -17,4 +17,7 @@ export const Limits = {
   batchSendTargets: 500,
   accountBatch: 100,
   queryOnlineStatusBatch: 500,
+  /** Entries of one user's friend list, and of one user's blacklist (reference §8). */
+  friendsPerUser: 3000,
+  blacklistPerUser: 1000,
 } as const

@@ -1,6 +1,6 @@
 /**
  * The Cassandra stores against a real Cassandra 5.0 (test/helpers/cassandra.ts starts one
- * when none answers): both conformance suites, plus what only this backend promises — the
+ * when none answers): the conformance suites (messages, accounts, profiles, friends), plus what only this backend promises — the
  * per-owner head fences concurrent writers, a decided commit survives its writer's failure,
  * partitions are bucketed by seq, and the schema is created and versioned at start.
  *
@@ -12,13 +12,17 @@ import { type AddressInfo, type Socket, connect, createServer } from 'node:net'
 import { c2cConv } from '../../src/protocol/events.js'
 import type { UserCommit, UserRef } from '../../src/store/MessageStore.js'
 import { CassandraAccountStore } from '../../src/store/cassandra/CassandraAccountStore.js'
+import { CassandraFriendStore } from '../../src/store/cassandra/CassandraFriendStore.js'
 import { CassandraMessageStore } from '../../src/store/cassandra/CassandraMessageStore.js'
+import { CassandraProfileStore } from '../../src/store/cassandra/CassandraProfileStore.js'
 import { connectCassandra, isTransient, type CassandraHandle, type CassandraStoreOptions } from '../../src/store/cassandra/connect.js'
 import { resolveConsistency } from '../../src/store/cassandra/consistency.js'
 import { CassandraSchemaError, DATA_TABLES, LATEST_SCHEMA_VERSION, MIGRATIONS, type Replication } from '../../src/store/cassandra/schema.js'
 import { ensureCassandra, freshKeyspaceName, runCql } from '../helpers/cassandra.js'
 import { accountStoreConformance } from './accountStoreConformance.js'
+import { friendStoreConformance } from './friendStoreConformance.js'
 import { message, messageStoreConformance, msgEvent } from './messageStoreConformance.js'
+import { profileStoreConformance } from './profileStoreConformance.js'
 
 // A cold first run fetches the jars and boots the node before any case starts.
 t.setTimeout(600_000)
@@ -49,6 +53,18 @@ messageStoreConformance(t, 'cassandra', async () => {
 accountStoreConformance(t, 'cassandra', async () => {
   await emptyTables()
   const open = async () => new CassandraAccountStore(await connectCassandra(options()))
+  return { store: await open(), reopen: open, cleanup: async () => undefined }
+})
+
+profileStoreConformance(t, 'cassandra', async () => {
+  await emptyTables()
+  const open = async () => new CassandraProfileStore(await connectCassandra(options()))
+  return { store: await open(), reopen: open, cleanup: async () => undefined }
+})
+
+friendStoreConformance(t, 'cassandra', async () => {
+  await emptyTables()
+  const open = async () => new CassandraFriendStore(await connectCassandra(options()))
   return { store: await open(), reopen: open, cleanup: async () => undefined }
 })
 

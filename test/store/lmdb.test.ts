@@ -1,7 +1,7 @@
 /**
- * The LMDB stores: both conformance suites, plus what only the embedded store promises —
- * several threads of one process sharing the environment, and every acknowledged commit
- * surviving `kill -9` of the process.
+ * The LMDB stores: the conformance suites (messages, accounts, profiles, friends), plus what
+ * only the embedded store promises — several threads of one process sharing the environment,
+ * and every acknowledged commit surviving `kill -9` of the process.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -14,11 +14,15 @@ import { Worker } from 'node:worker_threads'
 import { open } from 'lmdb'
 import t from 'tap'
 import { LmdbAccountStore } from '../../src/store/lmdb/LmdbAccountStore.js'
+import { LmdbFriendStore } from '../../src/store/lmdb/LmdbFriendStore.js'
 import { LmdbMessageStore } from '../../src/store/lmdb/LmdbMessageStore.js'
+import { LmdbProfileStore } from '../../src/store/lmdb/LmdbProfileStore.js'
 import { openLmdb, openLmdbStores } from '../../src/store/lmdb/openLmdb.js'
 import { accountStoreConformance } from './accountStoreConformance.js'
+import { friendStoreConformance } from './friendStoreConformance.js'
 import { killTestCommit, killTestConv, killTestMessage, killTestOwners } from './fixtures/killTestData.js'
 import { messageStoreConformance, msgEvent } from './messageStoreConformance.js'
+import { profileStoreConformance } from './profileStoreConformance.js'
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 
@@ -44,6 +48,24 @@ accountStoreConformance(t, 'lmdb', async () => {
   return {
     store: new LmdbAccountStore(openLmdb(dir)),
     reopen: async () => new LmdbAccountStore(openLmdb(dir)),
+    cleanup: () => removeDir(dir),
+  }
+})
+
+profileStoreConformance(t, 'lmdb', async () => {
+  const dir = await tempDir()
+  return {
+    store: new LmdbProfileStore(openLmdb(dir)),
+    reopen: async () => new LmdbProfileStore(openLmdb(dir)),
+    cleanup: () => removeDir(dir),
+  }
+})
+
+friendStoreConformance(t, 'lmdb', async () => {
+  const dir = await tempDir()
+  return {
+    store: new LmdbFriendStore(openLmdb(dir)),
+    reopen: async () => new LmdbFriendStore(openLmdb(dir)),
     cleanup: () => removeDir(dir),
   }
 })

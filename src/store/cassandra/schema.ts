@@ -36,6 +36,9 @@
  * | `group_dedupe`    | (app, group_id)                      | sender, random | GroupDedupeRecord (TTL) |
  * | `groups_by_user`  | (app, user_id)                       | group_id   | JoinedGroup (the index)    |
  * | `groups_by_app`   | (app, bucket = list_key >> 46)       | list_key, group_id | GroupType (the app listing) |
+ * | `profiles`        | (app, user_id)                       | tag        | a profile tag's value      |
+ * | `friends`         | (app, user_id)                       | friend_id  | FriendRecord (≤ 3,000 per user) |
+ * | `blacklist`       | (app, user_id)                       | blocked_id | block time (≤ 1,000 per user) |
  *
  * Bucket sizes are part of every row's address: changing INBOX_BUCKET or MESSAGE_BUCKET
  * needs a migration that rewrites the data (so does GROUP_LIST_BUCKETS, or the listing key).
@@ -154,13 +157,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITH CLUSTERING ORDER BY (list_key ASC, group_id ASC)`,
     ],
   },
+  {
+    version: 4,
+    description: 'profiles, friend lists and blacklists',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.profiles (
+        app bigint, user_id text, tag text, value blob,
+        PRIMARY KEY ((app, user_id), tag)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.friends (
+        app bigint, user_id text, friend_id text, rec blob,
+        PRIMARY KEY ((app, user_id), friend_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.blacklist (
+        app bigint, user_id text, blocked_id text, added_at bigint,
+        PRIMARY KEY ((app, user_id), blocked_id)
+      )`,
+    ],
+  },
 ]
 
 /** Every data table of the stores (not the schema bookkeeping), as created by MIGRATIONS. */
 export const DATA_TABLES = [
   'heads', 'inbox', 'messages', 'message_buckets', 'message_keys', 'dedupe', 'conversations', 'accounts',
   'group_heads', 'groups', 'group_members', 'group_mutes', 'group_requests', 'group_messages', 'group_dedupe',
-  'groups_by_user', 'groups_by_app',
+  'groups_by_user', 'groups_by_app', 'profiles', 'friends', 'blacklist',
 ] as const
 
 /** The newest schema version this build writes and reads. */

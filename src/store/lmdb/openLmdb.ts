@@ -29,11 +29,15 @@
 import { open, type Database, type Key, type RootDatabase } from 'lmdb'
 import { join } from 'node:path'
 import type { AccountStore } from '../AccountStore.js'
+import type { FriendStore } from '../FriendStore.js'
 import type { GroupStore } from '../GroupStore.js'
 import type { MessageStore } from '../MessageStore.js'
+import type { ProfileStore } from '../ProfileStore.js'
 import { LmdbAccountStore } from './LmdbAccountStore.js'
+import { LmdbFriendStore } from './LmdbFriendStore.js'
 import { LmdbGroupStore } from './LmdbGroupStore.js'
 import { LmdbMessageStore } from './LmdbMessageStore.js'
+import { LmdbProfileStore } from './LmdbProfileStore.js'
 
 /** Sub-directory of the data directory that holds the environment. */
 export const LMDB_SUBDIR = 'lmdb'
@@ -135,6 +139,8 @@ export interface LmdbStores {
   readonly messages: MessageStore
   readonly accounts: AccountStore
   readonly groups: GroupStore
+  readonly profiles: ProfileStore
+  readonly friends: FriendStore
   /** Flushes and closes every store. */
   close(): Promise<void>
 }
@@ -145,16 +151,20 @@ export interface LmdbStores {
  * when the last store closes.
  */
 export async function openLmdbStores(dataDir: string, opts: OpenLmdbOptions = {}): Promise<LmdbStores> {
-  const shared = shareLmdb(openLmdb(dataDir, opts), 3)
+  const shared = shareLmdb(openLmdb(dataDir, opts), 5)
   const messages = new LmdbMessageStore(shared())
   const accounts = new LmdbAccountStore(shared())
   const groups = new LmdbGroupStore(shared())
+  const profiles = new LmdbProfileStore(shared())
+  const friends = new LmdbFriendStore(shared())
   return {
     messages,
     accounts,
     groups,
+    profiles,
+    friends,
     async close() {
-      await Promise.all([messages.close(), accounts.close(), groups.close()])
+      await Promise.all([messages.close(), accounts.close(), groups.close(), profiles.close(), friends.close()])
     },
   }
 }

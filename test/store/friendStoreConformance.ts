@@ -1,0 +1,150 @@
+/**
+ * The FriendStore conformance suite (friend lists and blacklists): every implementation runs
+ * it through its own `*.test.ts` with a factory that gives each subtest a fresh, empty store.
+ */
+import type { Test } from 'tap'
+import type { BlockRecord, FriendRecord, FriendStore } from '../../src/store/FriendStore.js'
+
+export interface FriendStoreFixture {
+  /** An empty store. */
+  store: FriendStore
+  /** Opens another store over the same data; the suite has closed the previous store first. */
+  reopen(): Promise<FriendStore>
+  /** Removes the data; called after the suite closed every store it opened. */
+  cleanup(): Promise<void>
+}
+
+export type FriendStoreFactory = () => Promise<FriendStoreFixture>
+
+const APP = 1400000001
+const OTHER_APP = 1400000002
+
+export function friendStoreConformance(t: Test, name: string, factory: FriendStoreFactory): void {
+  const cases: [string, (t: Test, store: FriendStore, reopen: () => Promise<FriendStore>) => Promise<void>][] = [
+    ['put, get, replace, remove, remove all', friendsCrud],
+    ['lists page in UTF-8 byte order after a cursor', paging],
+    ['blacklist: add keeps the first time, get, remove, page, count', blacklist],
+    ['owners and apps are isolated; friends and blocks are separate lists', isolation],
+    ['persistence: entries and removals survive close and reopen', persistence],
+  ]
+  for (const [title, body] of cases) {
+    t.test(`${name}: friends: ${title}`, async (t) => {
+      const f = await factory()
+      let open: FriendStore | undefined = f.store
+      t.teardown(async () => {
+        await open?.close()
+        await f.cleanup()
+      })
+      const reopen = async (): Promise<FriendStore> => {
+        await open?.close()
+        open = undefined
+        open = await f.reopen()
+        return open
+      }
+      await body(t, f.store, reopen)
+    })
+  }
+}
+
+function friend(userId: string, extra: Partial<FriendRecord> = {}): FriendRecord {
+  return { userId, addSource: 'AddSource_Type_Test', addTime: 1700000000, ...extra }
+}
+
+async function friendsCrud(t: Test, store: FriendStore): Promise<void> {
+  t.same(await store.getFriends(APP, 'alice', ['bob']), [], 'an empty list')
+  t.equal(await store.countFriends(APP, 'alice'), 0)
+  const bob = friend('bob', { remark: 'Bobby', remarkTime: 1700000100, groups: ['work', '同学'], addWording: 'hi', custom: { Tag_SNS_Custom_Color: 'red', Tag_SNS_Custom_Rank: 7 } })
+  await store.putFriends(APP, 'alice', [bob, friend('carol'), friend('dave')])
+  t.same(await store.getFriends(APP, 'alice', ['dave', 'nobody', 'bob', 'dave']), [friend('dave'), bob],
+    'entries in the order asked, each once, absent ones left out; every field kept')
+  t.equal(await store.countFriends(APP, 'alice'), 3)
+
+  const renamed = { ...bob, remark: 'Robert', groups: [] }
+  await store.putFriends(APP, 'alice', [renamed])
+  t.same(await store.getFriends(APP, 'alice', ['bob']), [renamed], 'put replaces the whole entry')
+  t.equal(await store.countFriends(APP, 'alice'), 3)
+
+  t.same(await store.removeFriends(APP, 'alice', ['nobody', 'dave', 'bob', 'dave']), ['dave', 'bob'],
+    'remove reports the entries that were there, in the order asked, each once')
+  t.same(await store.getFriends(APP, 'alice', ['bob', 'carol', 'dave']), [friend('carol')])
+  t.same(await store.removeFriends(APP, 'alice', []), [])
+  await store.putFriends(APP, 'alice', [])
+
+  await store.putFriends(APP, 'alice', [friend('erin'), friend('frank')])
+  t.equal(await store.removeAllFriends(APP, 'alice'), 3, 'remove all reports how many there were')
+  t.equal(await store.countFriends(APP, 'alice'), 0)
+  t.same(await store.listFriends(APP, 'alice', { limit: 10 }), [])
+  t.equal(await store.removeAllFriends(APP, 'alice'), 0)
+}
+
+/** The ids in UTF-8 byte order, which both backends promise. */
+function byteOrder(ids: string[]): string[] {
+  return [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+}
+
+async function paging(t: Test, store: FriendStore): Promise<void> {
+  const ids = ['b', 'B', 'a1', 'a', 'é', '中文', 'al', 'alice', 'Z', '0']
+  await store.putFriends(APP, 'owner', ids.map((id) => friend(id)))
+  const order = byteOrder(ids)
+  t.same((await store.listFriends(APP, 'owner', { limit: 100 })).map((f) => f.userId), order, 'one page holds all, in order')
+
+  const seen: string[] = []
+  let after: string | undefined
+  for (;;) {
+    const page = await store.listFriends(APP, 'owner', { after, limit: 3 })
+    t.ok(page.length <= 3)
+    if (page.length === 0) break
+    seen.push(...page.map((f) => f.userId))
+    after = page[page.length - 1]!.userId
+  }
+  t.same(seen, order, 'pages of 3 after the last id of each page: every entry once, in order')
+  t.same((await store.listFriends(APP, 'owner', { after: 'ab', limit: 2 })).map((f) => f.userId), ['al', 'alice'],
+    'a cursor need not be in the list')
+  t.same(await store.listFriends(APP, 'owner', { limit: 0 }), [], 'limit 0 is an empty page')
+  t.same(await store.listFriends(APP, 'owner', { after: '中文', limit: 5 }), [], 'nothing after the last')
+  t.equal(await store.countFriends(APP, 'owner'), ids.length)
+}
+
+async function blacklist(t: Test, store: FriendStore): Promise<void> {
+  const b = (userId: string, time: number): BlockRecord => ({ userId, time })
+  t.same(await store.addBlocks(APP, 'alice', [b('mallory', 100), b('eve', 200), b('mallory', 300)]), ['mallory', 'eve'],
+    'add reports the entries it added, each once')
+  t.same(await store.addBlocks(APP, 'alice', [b('eve', 999), b('trent', 400)]), ['trent'], 'an entry already there is not added again')
+  t.same(await store.getBlocks(APP, 'alice', ['trent', 'nobody', 'eve', 'mallory']), [b('trent', 400), b('eve', 200), b('mallory', 100)],
+    'in the order asked; an entry keeps its first time')
+  t.equal(await store.countBlocks(APP, 'alice'), 3)
+  t.same(await store.listBlocks(APP, 'alice', { limit: 2 }), [b('eve', 200), b('mallory', 100)])
+  t.same(await store.listBlocks(APP, 'alice', { after: 'mallory', limit: 2 }), [b('trent', 400)])
+  t.same(await store.removeBlocks(APP, 'alice', ['trent', 'nobody', 'eve']), ['trent', 'eve'])
+  t.same(await store.getBlocks(APP, 'alice', ['trent', 'eve', 'mallory']), [b('mallory', 100)])
+  t.equal(await store.countBlocks(APP, 'alice'), 1)
+  t.same(await store.addBlocks(APP, 'alice', []), [])
+  t.same(await store.addBlocks(APP, 'alice', [b('eve', 500)]), ['eve'], 'a removed entry can be added again, with its new time')
+  t.same(await store.getBlocks(APP, 'alice', ['eve']), [b('eve', 500)])
+}
+
+async function isolation(t: Test, store: FriendStore): Promise<void> {
+  await store.putFriends(APP, 'al', [friend('x')])
+  await store.putFriends(APP, 'alice', [friend('y')])
+  await store.putFriends(OTHER_APP, 'alice', [friend('z')])
+  await store.addBlocks(APP, 'alice', [{ userId: 'x', time: 1 }])
+  t.same((await store.listFriends(APP, 'al', { limit: 10 })).map((f) => f.userId), ['x'], 'a prefix owner has its own list')
+  t.same((await store.listFriends(APP, 'alice', { limit: 10 })).map((f) => f.userId), ['y'])
+  t.same((await store.listFriends(OTHER_APP, 'alice', { limit: 10 })).map((f) => f.userId), ['z'], 'apps are separate')
+  t.same(await store.getFriends(APP, 'alice', ['x']), [], 'a block is not a friend')
+  t.same(await store.getBlocks(APP, 'alice', ['y']), [], 'a friend is not a block')
+  t.equal(await store.removeAllFriends(APP, 'alice'), 1)
+  t.same((await store.listFriends(APP, 'al', { limit: 10 })).map((f) => f.userId), ['x'], 'remove all leaves the prefix owner')
+  t.same((await store.listFriends(OTHER_APP, 'alice', { limit: 10 })).map((f) => f.userId), ['z'], 'and the other app')
+  t.equal(await store.countBlocks(APP, 'alice'), 1, 'and the owner\'s blacklist')
+}
+
+async function persistence(t: Test, store: FriendStore, reopen: () => Promise<FriendStore>): Promise<void> {
+  await store.putFriends(APP, 'alice', [friend('bob', { remark: 'B' }), friend('carol')])
+  await store.removeFriends(APP, 'alice', ['carol'])
+  await store.addBlocks(APP, 'alice', [{ userId: 'eve', time: 5 }, { userId: 'mallory', time: 6 }])
+  await store.removeBlocks(APP, 'alice', ['mallory'])
+  const again = await reopen()
+  t.same(await again.listFriends(APP, 'alice', { limit: 10 }), [friend('bob', { remark: 'B' })])
+  t.same(await again.listBlocks(APP, 'alice', { limit: 10 }), [{ userId: 'eve', time: 5 }])
+}
