@@ -71,6 +71,10 @@ export const ErrorCatalogue = {
   GROUP_MSG_NOT_RECALLABLE: { code: 10032, retryable: false, message: 'this message cannot be recalled (a group tip)' },
   GROUP_TYPE_NO_RECALL: { code: 10033, retryable: false, message: 'this group type keeps no messages to recall' },
 
+  // Relationship chain (reference §7, 30xxx)
+  FRIENDS_FULL: { code: 30010, retryable: false, message: 'the friend list is full (3,000 entries)' },
+  BLACKLIST_FULL: { code: 30013, retryable: false, message: 'the blacklist is full (1,000 entries)' },
+
   // Gateway (Parley-only)
   NOT_LOGGED_IN: { code: 9001, retryable: false, message: 'log in first' },
   UNKNOWN_OP: { code: 9002, retryable: false, message: 'unknown op' },

@@ -5,6 +5,9 @@
  * overwrite each other. What a tag may hold (types, lengths, which tags exist) is the
  * profile feature's to check; the store keeps any tag name that is a valid key element.
  *
+ * Keys: UserIDs and tags are key elements; the LMDB store refuses one with a NUL character or
+ * longer than 256 characters (INVALID_PARAMS).
+ *
  * One implementation per backend; test/store/profileStoreConformance.ts runs against each.
  * Writes resolve once durable. Each user's profile is written by one writer at a time (the
  * user's session), as every per-user record is.
@@ -22,8 +25,10 @@ export interface ProfileStore {
   /** The profiles of `userIds` that have any tag stored; users without one are absent. */
   getMany(app: number, userIds: readonly string[]): Promise<Map<string, Profile>>
   /**
-   * Sets the tags of `set` (creating the profile) and removes the tags named in `remove`,
-   * atomically on LMDB; on Cassandra each tag is its own row (one unlogged batch per call).
+   * Sets the tags of `set` (creating the profile) and removes the tags named in `remove`; a
+   * tag named in both is set. Atomic on LMDB. On Cassandra each tag is its own row, written
+   * in unlogged batches of one partition: a call of more than 64 tags (or 32 KiB) is several
+   * batches, which a concurrent reader may see half-applied.
    */
   update(app: number, userId: string, set: Profile, remove?: readonly string[]): Promise<void>
   /** Removes every tag of the user; resolves true if any existed. */

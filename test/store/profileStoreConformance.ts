@@ -48,15 +48,15 @@ export function profileStoreConformance(t: Test, name: string, factory: ProfileS
 async function merge(t: Test, store: ProfileStore): Promise<void> {
   t.equal(await store.get(APP, 'alice'), undefined, 'no profile before any update')
   await store.update(APP, 'alice', { Tag_Profile_IM_Nick: 'Alice', Tag_Profile_IM_BirthDay: 19800101 })
-  t.same(await store.get(APP, 'alice'), { Tag_Profile_IM_Nick: 'Alice', Tag_Profile_IM_BirthDay: 19800101 })
+  t.strictSame(await store.get(APP, 'alice'), { Tag_Profile_IM_Nick: 'Alice', Tag_Profile_IM_BirthDay: 19800101 })
 
   await store.update(APP, 'alice', { Tag_Profile_IM_Gender: 'Gender_Type_Female', Tag_Profile_IM_Nick: 'Alicia' })
-  t.same(await store.get(APP, 'alice'), {
+  t.strictSame(await store.get(APP, 'alice'), {
     Tag_Profile_IM_Nick: 'Alicia', Tag_Profile_IM_BirthDay: 19800101, Tag_Profile_IM_Gender: 'Gender_Type_Female',
   }, 'an update replaces the tags it names and keeps the others')
 
   await store.update(APP, 'alice', { Tag_Profile_Custom_Hobby: '登山 ⛰' }, ['Tag_Profile_IM_BirthDay', 'Tag_Profile_IM_Level'])
-  t.same(await store.get(APP, 'alice'), {
+  t.strictSame(await store.get(APP, 'alice'), {
     Tag_Profile_IM_Nick: 'Alicia', Tag_Profile_IM_Gender: 'Gender_Type_Female', Tag_Profile_Custom_Hobby: '登山 ⛰',
   }, 'removing a tag that exists drops it; removing one that does not is no error')
 
@@ -74,22 +74,22 @@ async function many(t: Test, store: ProfileStore): Promise<void> {
   await store.update(APP, 'a', { Tag_Profile_IM_Nick: 'A' })
   await store.update(APP, 'c', { Tag_Profile_IM_Nick: 'C', Tag_Profile_IM_Level: 3 })
   const got = await store.getMany(APP, ['c', 'b', 'a', 'c'])
-  t.same([...got.keys()].sort(), ['a', 'c'], 'users without tags are absent; a repeated id once')
-  t.same(got.get('c'), { Tag_Profile_IM_Nick: 'C', Tag_Profile_IM_Level: 3 })
-  t.same(await store.getMany(APP, []), new Map())
+  t.strictSame([...got.keys()].sort(), ['a', 'c'], 'users without tags are absent; a repeated id once')
+  t.strictSame(got.get('c'), { Tag_Profile_IM_Nick: 'C', Tag_Profile_IM_Level: 3 })
+  t.strictSame(await store.getMany(APP, []), new Map())
 }
 
 async function isolation(t: Test, store: ProfileStore): Promise<void> {
   await store.update(APP, 'al', { Tag_Profile_IM_Nick: 'short' })
   await store.update(APP, 'alice', { Tag_Profile_IM_Nick: 'long' })
   await store.update(OTHER_APP, 'alice', { Tag_Profile_IM_Nick: 'other app' })
-  t.same(await store.get(APP, 'al'), { Tag_Profile_IM_Nick: 'short' }, 'a UserID that prefixes another keeps its own tags')
-  t.same(await store.get(OTHER_APP, 'alice'), { Tag_Profile_IM_Nick: 'other app' })
+  t.strictSame(await store.get(APP, 'al'), { Tag_Profile_IM_Nick: 'short' }, 'a UserID that prefixes another keeps its own tags')
+  t.strictSame(await store.get(OTHER_APP, 'alice'), { Tag_Profile_IM_Nick: 'other app' })
   t.equal(await store.delete(APP, 'alice'), true, 'delete of a stored profile resolves true')
   t.equal(await store.get(APP, 'alice'), undefined)
   t.equal(await store.delete(APP, 'alice'), false, 'delete of a missing profile resolves false')
-  t.same(await store.get(APP, 'al'), { Tag_Profile_IM_Nick: 'short' }, 'the prefix user is untouched')
-  t.same(await store.get(OTHER_APP, 'alice'), { Tag_Profile_IM_Nick: 'other app' }, 'the other app is untouched')
+  t.strictSame(await store.get(APP, 'al'), { Tag_Profile_IM_Nick: 'short' }, 'the prefix user is untouched')
+  t.strictSame(await store.get(OTHER_APP, 'alice'), { Tag_Profile_IM_Nick: 'other app' }, 'the other app is untouched')
 }
 
 async function persistence(t: Test, store: ProfileStore, reopen: () => Promise<ProfileStore>): Promise<void> {
@@ -98,6 +98,6 @@ async function persistence(t: Test, store: ProfileStore, reopen: () => Promise<P
   await store.update(APP, 'bob', { Tag_Profile_IM_Nick: 'Bob' })
   t.equal(await store.delete(APP, 'bob'), true)
   const again = await reopen()
-  t.same(await again.get(APP, 'alice'), { Tag_Profile_IM_Nick: 'Alice', Tag_Profile_IM_Image: 'https://example.com/a.png' })
+  t.strictSame(await again.get(APP, 'alice'), { Tag_Profile_IM_Nick: 'Alice', Tag_Profile_IM_Image: 'https://example.com/a.png' })
   t.equal(await again.get(APP, 'bob'), undefined, 'a delete is durable too')
 }

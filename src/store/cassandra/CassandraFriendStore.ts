@@ -5,21 +5,23 @@
  * `friend_id`, value the FriendRecord as a msgpack blob (codec.ts); table `blacklist`,
  * partition `(app, user_id)`, clustering `blocked_id`, value the block time. Text clustering
  * sorts by UTF-8 bytes, the order FriendStore.ts promises. Partitions are bounded by the
- * caps the feature enforces (3,000 friends, 1,000 blocks per user).
+ * caps the store enforces (3,000 friends, 1,000 blocks per user; a `COUNT` of the partition
+ * before a write that adds entries).
  *
  * Reads at the `read` consistency; writes are plain upserts and deletes at the `write`
  * consistency, never lightweight transactions: each owner's lists have one writer at a time
  * (the owner's session). The calls that report what existed (`removeFriends`, `addBlocks`,
- * …) read, then write, so that report assumes that single writer.
+ * …) and the cap checks read, then write, so they assume that single writer.
  */
-import type { BlockRecord, FriendRecord, FriendStore, PageQuery } from '../FriendStore.js'
+import { Limits } from '../../protocol/limits.js'
+import { type BlockRecord, type FriendRecord, type FriendStore, listFull, type PageQuery } from '../FriendStore.js'
 import { stmt, writeStatements } from './batches.js'
 import { decodeBlob, encodeBlob } from './codec.js'
 import type { CassandraHandle } from './connect.js'
 import { toNumber } from './rows.js'
 
 /** One owned list: its table and clustering column. */
-interface List { table: string; col: string; value: string }
+interface List { table: string; col: string; value: string; cap: number }
 
 export class CassandraFriendStore implements FriendStore {
   private readonly release: () => Promise<void>
@@ -30,8 +32,8 @@ export class CassandraFriendStore implements FriendStore {
   constructor(private readonly handle: CassandraHandle) {
     this.release = handle.acquire()
     const ks = handle.keyspace
-    this.friends = { table: `${ks}.friends`, col: 'friend_id', value: 'rec' }
-    this.blocks = { table: `${ks}.blacklist`, col: 'blocked_id', value: 'added_at' }
+    this.friends = { table: `${ks}.friends`, col: 'friend_id', value: 'rec', cap: Limits.friendsPerUser }
+    this.blocks = { table: `${ks}.blacklist`, col: 'blocked_id', value: 'added_at', cap: Limits.blacklistPerUser }
   }
 
   async getFriends(app: number, owner: string, userIds: readonly string[]): Promise<FriendRecord[]> {
@@ -40,9 +42,15 @@ export class CassandraFriendStore implements FriendStore {
   }
 
   async putFriends(app: number, owner: string, friends: readonly FriendRecord[]): Promise<void> {
+    // One entry per UserID, the last: statements of one batch share a timestamp, and
+    // Cassandra would keep the larger of two values written at the same timestamp.
+    const last = [...new Map(friends.map((f) => [f.userId, f])).values()]
+    if (last.length === 0) return
+    const existing = new Set((await this.select(this.friends, app, owner, last.map((f) => f.userId))).map((r) => r.id))
+    await this.checkCap(this.friends, app, owner, last.filter((f) => !existing.has(f.userId)).length)
     const { table, col, value } = this.friends
     const q = `INSERT INTO ${table} (app, user_id, ${col}, ${value}) VALUES (?, ?, ?, ?)`
-    await writeStatements(this.handle, friends.map((f) => {
+    await writeStatements(this.handle, last.map((f) => {
       const blob = encodeBlob(f)
       return stmt(q, [app, owner, f.userId, blob], f.userId.length + blob.length)
     }))
@@ -79,6 +87,8 @@ export class CassandraFriendStore implements FriendStore {
     const existing = new Set((await this.select(this.blocks, app, owner, blocks.map((b) => b.userId))).map((r) => r.id))
     const fresh = new Map<string, BlockRecord>()
     for (const b of blocks) if (!existing.has(b.userId) && !fresh.has(b.userId)) fresh.set(b.userId, b)
+    if (fresh.size === 0) return []
+    await this.checkCap(this.blocks, app, owner, fresh.size)
     const { table, col, value } = this.blocks
     const q = `INSERT INTO ${table} (app, user_id, ${col}, ${value}) VALUES (?, ?, ?, ?)`
     await writeStatements(this.handle, [...fresh.values()].map((b) => stmt(q, [app, owner, b.userId, b.time], b.userId.length + 8)))
@@ -126,6 +136,13 @@ export class CassandraFriendStore implements FriendStore {
     const rs = await this.handle.client.execute(`SELECT COUNT(*) AS n FROM ${list.table} WHERE app = ? AND user_id = ?`,
       [app, owner], { prepare: true, consistency: this.handle.consistency.read })
     return toNumber(rs.first()?.['n'] ?? 0)
+  }
+
+  /** Rejects (FRIENDS_FULL / BLACKLIST_FULL) when `adding` new entries would pass the list's cap. */
+  private async checkCap(list: List, app: number, owner: string, adding: number): Promise<void> {
+    if (adding === 0) return
+    const size = (await this.count(list, app, owner)) + adding
+    if (size > list.cap) throw listFull(list === this.friends ? 'FRIENDS_FULL' : 'BLACKLIST_FULL', owner, size, list.cap)
   }
 
   private async removeExisting(list: List, app: number, owner: string, userIds: readonly string[]): Promise<string[]> {

@@ -46,9 +46,9 @@ export class CassandraProfileStore implements ProfileStore {
   }
 
   /**
-   * A tag both set and removed is set. The statements of one call are unlogged batches of
-   * one partition, so each batch applies atomically; a call larger than one batch (dozens of
-   * long values) may be seen half-applied by a concurrent reader.
+   * A tag both set and removed is only set: a delete and an insert of one cell at the same
+   * timestamp (one batch) would leave the delete. Each batch is one partition, so it applies
+   * atomically; a call larger than one batch may be seen half-applied (ProfileStore.ts).
    */
   async update(app: number, userId: string, set: Profile, remove: readonly string[] = []): Promise<void> {
     const puts = Object.entries(set).map(([tag, value]) => {

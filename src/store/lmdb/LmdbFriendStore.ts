@@ -5,10 +5,11 @@
  * sub-database `blacklist`, key `[app, owner, blockedId]`, value the block time. One owner's
  * list is one contiguous key range, ordered by the other UserID's UTF-8 bytes
  * (ordered-binary strings). Each write call is one write transaction and resolves once
- * synced to disk; counts scan the owner's keys (lists are capped, see FriendStore.ts).
+ * synced to disk; the caps are checked inside it, and counts scan the owner's keys.
  */
 import type { Database, Key } from 'lmdb'
-import type { BlockRecord, FriendRecord, FriendStore, PageQuery } from '../FriendStore.js'
+import { Limits } from '../../protocol/limits.js'
+import { type BlockRecord, type FriendRecord, type FriendStore, listFull, type PageQuery } from '../FriendStore.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
 
@@ -33,9 +34,14 @@ export class LmdbFriendStore implements FriendStore {
     const o = ownerOf(app, owner)
     const puts = friends.map((f) => [keyOf(o, f.userId), f] as const)
     if (puts.length === 0) return
-    await this.friends.batch(() => {
+    const size = await this.friends.transaction(() => {
+      const fresh = new Set(friends.filter((f, i) => !this.friends.doesExist(puts[i]![0])).map((f) => f.userId))
+      const size = countOf(this.friends, o) + fresh.size
+      if (size > Limits.friendsPerUser) return size
       for (const [key, rec] of puts) void this.friends.put(key, rec)
+      return 0
     })
+    if (size > 0) throw listFull('FRIENDS_FULL', owner, size, Limits.friendsPerUser)
   }
 
   removeFriends(app: number, owner: string, userIds: readonly string[]): Promise<string[]> {
@@ -72,15 +78,16 @@ export class LmdbFriendStore implements FriendStore {
     const o = ownerOf(app, owner)
     const entries = blocks.map((b) => [keyOf(o, b.userId), b] as const)
     if (entries.length === 0) return []
-    return this.blocks.transaction(() => {
-      const added: string[] = []
-      for (const [key, b] of entries) {
-        if (this.blocks.doesExist(key)) continue
-        void this.blocks.put(key, b.time)
-        added.push(b.userId)
-      }
-      return added
+    const added = await this.blocks.transaction(() => {
+      const fresh = new Map<string, readonly [Key, BlockRecord]>()
+      for (const e of entries) if (!fresh.has(e[1].userId) && !this.blocks.doesExist(e[0])) fresh.set(e[1].userId, e)
+      const size = countOf(this.blocks, o) + fresh.size
+      if (size > Limits.blacklistPerUser) return size
+      for (const [key, b] of fresh.values()) void this.blocks.put(key, b.time)
+      return [...fresh.keys()]
     })
+    if (typeof added === 'number') throw listFull('BLACKLIST_FULL', owner, added, Limits.blacklistPerUser)
+    return added
   }
 
   removeBlocks(app: number, owner: string, userIds: readonly string[]): Promise<string[]> {
