@@ -3,45 +3,21 @@
  * `*.test.ts` with a factory that gives each subtest a fresh, empty store.
  */
 import type { Test } from 'tap'
+import { type ConformanceCase, runConformance, type StoreFactory } from './conformance.js'
 import type { AccountRecord, AccountStore } from '../../src/store/AccountStore.js'
 
-export interface AccountStoreFixture {
-  /** An empty store. */
-  store: AccountStore
-  /** Opens another store over the same data; the suite has closed the previous store first. */
-  reopen(): Promise<AccountStore>
-  /** Removes the data; called after the suite closed every store it opened. */
-  cleanup(): Promise<void>
-}
-
-export type AccountStoreFactory = () => Promise<AccountStoreFixture>
+export type AccountStoreFactory = StoreFactory<AccountStore>
 
 const APP = 1400000001
 const OTHER_APP = 1400000002
 
 export function accountStoreConformance(t: Test, name: string, factory: AccountStoreFactory): void {
-  const cases: [string, (t: Test, store: AccountStore, reopen: () => Promise<AccountStore>) => Promise<void>][] = [
+  const cases: [string, ConformanceCase<AccountStore>][] = [
     ['put, get, replace, delete', crud],
     ['apps are isolated', isolation],
     ['persistence: records survive close and reopen', persistence],
   ]
-  for (const [title, body] of cases) {
-    t.test(`${name}: ${title}`, async (t) => {
-      const f = await factory()
-      let open: AccountStore | undefined = f.store
-      t.teardown(async () => {
-        await open?.close()
-        await f.cleanup()
-      })
-      const reopen = async (): Promise<AccountStore> => {
-        await open?.close()
-        open = undefined
-        open = await f.reopen()
-        return open
-      }
-      await body(t, f.store, reopen)
-    })
-  }
+  runConformance(t, name, factory, cases)
 }
 
 async function crud(t: Test, store: AccountStore): Promise<void> {

@@ -20,6 +20,7 @@ import { resolveConsistency } from '../../src/store/cassandra/consistency.js'
 import { CassandraSchemaError, DATA_TABLES, LATEST_SCHEMA_VERSION, MIGRATIONS, type Replication } from '../../src/store/cassandra/schema.js'
 import { ensureCassandra, freshKeyspaceName, runCql } from '../helpers/cassandra.js'
 import { accountStoreConformance } from './accountStoreConformance.js'
+import type { StoreFactory } from './conformance.js'
 import { friendStoreConformance } from './friendStoreConformance.js'
 import { message, messageStoreConformance, msgEvent } from './messageStoreConformance.js'
 import { profileStoreConformance } from './profileStoreConformance.js'
@@ -45,28 +46,22 @@ async function messageStore(): Promise<CassandraMessageStore> {
   return new CassandraMessageStore(await connectCassandra(options()))
 }
 
-messageStoreConformance(t, 'cassandra', async () => {
-  await emptyTables()
-  return { store: await messageStore(), reopen: messageStore, cleanup: async () => undefined }
-})
+/** Each case's store: `make` over a new connection to the emptied tables (a new one on reopen). */
+function cassandraFactory<S>(make: (handle: CassandraHandle) => S): StoreFactory<S> {
+  return async () => {
+    await emptyTables()
+    const open = async () => make(await connectCassandra(options()))
+    return { store: await open(), reopen: open, cleanup: async () => undefined }
+  }
+}
 
-accountStoreConformance(t, 'cassandra', async () => {
-  await emptyTables()
-  const open = async () => new CassandraAccountStore(await connectCassandra(options()))
-  return { store: await open(), reopen: open, cleanup: async () => undefined }
-})
+messageStoreConformance(t, 'cassandra', cassandraFactory((h) => new CassandraMessageStore(h)))
 
-profileStoreConformance(t, 'cassandra', async () => {
-  await emptyTables()
-  const open = async () => new CassandraProfileStore(await connectCassandra(options()))
-  return { store: await open(), reopen: open, cleanup: async () => undefined }
-})
+accountStoreConformance(t, 'cassandra', cassandraFactory((h) => new CassandraAccountStore(h)))
 
-friendStoreConformance(t, 'cassandra', async () => {
-  await emptyTables()
-  const open = async () => new CassandraFriendStore(await connectCassandra(options()))
-  return { store: await open(), reopen: open, cleanup: async () => undefined }
-})
+profileStoreConformance(t, 'cassandra', cassandraFactory((h) => new CassandraProfileStore(h)))
+
+friendStoreConformance(t, 'cassandra', cassandraFactory((h) => new CassandraFriendStore(h)))
 
 const APP = 1400000001
 const conv = c2cConv('peer')

@@ -3,25 +3,17 @@
  * it through its own `*.test.ts` with a factory that gives each subtest a fresh, empty store.
  */
 import type { Test } from 'tap'
+import { type ConformanceCase, runConformance, type StoreFactory } from './conformance.js'
 import { Limits } from '../../src/protocol/limits.js'
 import type { BlockRecord, FriendRecord, FriendStore } from '../../src/store/FriendStore.js'
 
-export interface FriendStoreFixture {
-  /** An empty store. */
-  store: FriendStore
-  /** Opens another store over the same data; the suite has closed the previous store first. */
-  reopen(): Promise<FriendStore>
-  /** Removes the data; called after the suite closed every store it opened. */
-  cleanup(): Promise<void>
-}
-
-export type FriendStoreFactory = () => Promise<FriendStoreFixture>
+export type FriendStoreFactory = StoreFactory<FriendStore>
 
 const APP = 1400000001
 const OTHER_APP = 1400000002
 
 export function friendStoreConformance(t: Test, name: string, factory: FriendStoreFactory): void {
-  const cases: [string, (t: Test, store: FriendStore, reopen: () => Promise<FriendStore>) => Promise<void>][] = [
+  const cases: [string, ConformanceCase<FriendStore>][] = [
     ['put, get, replace, remove, remove all', friendsCrud],
     ['lists page in UTF-8 byte order after a cursor', paging],
     ['blacklist: add keeps the first time, get, remove, page, count', blacklist],
@@ -29,23 +21,7 @@ export function friendStoreConformance(t: Test, name: string, factory: FriendSto
     ['caps: a write past 3,000 friends or 1,000 blocks is refused and writes nothing', caps],
     ['persistence: entries and removals survive close and reopen', persistence],
   ]
-  for (const [title, body] of cases) {
-    t.test(`${name}: friends: ${title}`, async (t) => {
-      const f = await factory()
-      let open: FriendStore | undefined = f.store
-      t.teardown(async () => {
-        await open?.close()
-        await f.cleanup()
-      })
-      const reopen = async (): Promise<FriendStore> => {
-        await open?.close()
-        open = undefined
-        open = await f.reopen()
-        return open
-      }
-      await body(t, f.store, reopen)
-    })
-  }
+  runConformance(t, `${name}: friends`, factory, cases)
 }
 
 function friend(userId: string, extra: Partial<FriendRecord> = {}): FriendRecord {

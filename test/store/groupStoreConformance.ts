@@ -4,19 +4,13 @@
  * gives each subtest a fresh, empty store.
  */
 import type { Test } from 'tap'
+import { type ConformanceCase, runConformance, type StoreFactory } from './conformance.js'
 import {
   type GroupMessage, type GroupRecord, type GroupRef, type GroupStore, type GroupType, groupListKey, type ListedGroup,
   MAX_GROUP_LIST_KEY, type MemberRecord,
 } from '../../src/store/GroupStore.js'
 
-export interface GroupStoreFixture {
-  store: GroupStore
-  /** Opens another store over the same data; the suite has closed the previous store first. */
-  reopen(): Promise<GroupStore>
-  cleanup(): Promise<void>
-}
-
-export type GroupStoreFactory = () => Promise<GroupStoreFixture>
+export type GroupStoreFactory = StoreFactory<GroupStore>
 
 const APP = 1400000001
 const OTHER_APP = 1400000002
@@ -40,7 +34,7 @@ export function groupMessage(seq: number, from = 'owner', time = 1700000000 + se
   return { seq, from, random: 1000 + seq, time, body: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${seq}` } }], flags: 0 }
 }
 
-type Case = (t: Test, store: GroupStore, reopen: () => Promise<GroupStore>) => Promise<void>
+type Case = ConformanceCase<GroupStore>
 
 export function groupStoreConformance(t: Test, name: string, factory: GroupStoreFactory): void {
   const cases: [string, Case][] = [
@@ -55,23 +49,7 @@ export function groupStoreConformance(t: Test, name: string, factory: GroupStore
     ['app listing: filtered by type, rows and total', listingByType],
     ['app listing: destroy unlists, re-create lists again, profile edits keep one row; durable', listingLifecycle],
   ]
-  for (const [title, body] of cases) {
-    t.test(`${name}: ${title}`, async (t) => {
-      const f = await factory()
-      let open: GroupStore | undefined = f.store
-      t.teardown(async () => {
-        await open?.close()
-        await f.cleanup()
-      })
-      const reopen = async (): Promise<GroupStore> => {
-        await open?.close()
-        open = undefined
-        open = await f.reopen()
-        return open
-      }
-      await body(t, f.store, reopen)
-    })
-  }
+  runConformance(t, name, factory, cases)
 }
 
 const ref = (groupId: string, app = APP): GroupRef => ({ app, groupId })

@@ -17,8 +17,9 @@ import { LmdbAccountStore } from '../../src/store/lmdb/LmdbAccountStore.js'
 import { LmdbFriendStore } from '../../src/store/lmdb/LmdbFriendStore.js'
 import { LmdbMessageStore } from '../../src/store/lmdb/LmdbMessageStore.js'
 import { LmdbProfileStore } from '../../src/store/lmdb/LmdbProfileStore.js'
-import { openLmdb, openLmdbStores } from '../../src/store/lmdb/openLmdb.js'
+import { type LmdbHandle, openLmdb, openLmdbStores } from '../../src/store/lmdb/openLmdb.js'
 import { accountStoreConformance } from './accountStoreConformance.js'
+import type { StoreFactory } from './conformance.js'
 import { friendStoreConformance } from './friendStoreConformance.js'
 import { killTestCommit, killTestConv, killTestMessage, killTestOwners } from './fixtures/killTestData.js'
 import { messageStoreConformance, msgEvent } from './messageStoreConformance.js'
@@ -34,41 +35,21 @@ function removeDir(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true })
 }
 
-messageStoreConformance(t, 'lmdb', async () => {
-  const dir = await tempDir()
-  return {
-    store: new LmdbMessageStore(openLmdb(dir)),
-    reopen: async () => new LmdbMessageStore(openLmdb(dir)),
-    cleanup: () => removeDir(dir),
+/** Each case's store: `make` over a fresh environment in a temp dir (again over it on reopen). */
+function lmdbFactory<S>(make: (lmdb: LmdbHandle) => S): StoreFactory<S> {
+  return async () => {
+    const dir = await tempDir()
+    return { store: make(openLmdb(dir)), reopen: async () => make(openLmdb(dir)), cleanup: () => removeDir(dir) }
   }
-})
+}
 
-accountStoreConformance(t, 'lmdb', async () => {
-  const dir = await tempDir()
-  return {
-    store: new LmdbAccountStore(openLmdb(dir)),
-    reopen: async () => new LmdbAccountStore(openLmdb(dir)),
-    cleanup: () => removeDir(dir),
-  }
-})
+messageStoreConformance(t, 'lmdb', lmdbFactory((h) => new LmdbMessageStore(h)))
 
-profileStoreConformance(t, 'lmdb', async () => {
-  const dir = await tempDir()
-  return {
-    store: new LmdbProfileStore(openLmdb(dir)),
-    reopen: async () => new LmdbProfileStore(openLmdb(dir)),
-    cleanup: () => removeDir(dir),
-  }
-})
+accountStoreConformance(t, 'lmdb', lmdbFactory((h) => new LmdbAccountStore(h)))
 
-friendStoreConformance(t, 'lmdb', async () => {
-  const dir = await tempDir()
-  return {
-    store: new LmdbFriendStore(openLmdb(dir)),
-    reopen: async () => new LmdbFriendStore(openLmdb(dir)),
-    cleanup: () => removeDir(dir),
-  }
-})
+profileStoreConformance(t, 'lmdb', lmdbFactory((h) => new LmdbProfileStore(h)))
+
+friendStoreConformance(t, 'lmdb', lmdbFactory((h) => new LmdbFriendStore(h)))
 
 t.test('lmdb: a key element with a NUL character is refused with INVALID_PARAMS', async (t) => {
   const dir = await tempDir()

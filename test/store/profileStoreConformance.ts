@@ -3,46 +3,22 @@
  * `*.test.ts` with a factory that gives each subtest a fresh, empty store.
  */
 import type { Test } from 'tap'
+import { type ConformanceCase, runConformance, type StoreFactory } from './conformance.js'
 import type { ProfileStore } from '../../src/store/ProfileStore.js'
 
-export interface ProfileStoreFixture {
-  /** An empty store. */
-  store: ProfileStore
-  /** Opens another store over the same data; the suite has closed the previous store first. */
-  reopen(): Promise<ProfileStore>
-  /** Removes the data; called after the suite closed every store it opened. */
-  cleanup(): Promise<void>
-}
-
-export type ProfileStoreFactory = () => Promise<ProfileStoreFixture>
+export type ProfileStoreFactory = StoreFactory<ProfileStore>
 
 const APP = 1400000001
 const OTHER_APP = 1400000002
 
 export function profileStoreConformance(t: Test, name: string, factory: ProfileStoreFactory): void {
-  const cases: [string, (t: Test, store: ProfileStore, reopen: () => Promise<ProfileStore>) => Promise<void>][] = [
+  const cases: [string, ConformanceCase<ProfileStore>][] = [
     ['update merges tags, removes named ones, get returns them all', merge],
     ['getMany returns the users that have a profile', many],
     ['users and apps are isolated; delete removes one user\'s tags only', isolation],
     ['persistence: tags and removals survive close and reopen', persistence],
   ]
-  for (const [title, body] of cases) {
-    t.test(`${name}: profiles: ${title}`, async (t) => {
-      const f = await factory()
-      let open: ProfileStore | undefined = f.store
-      t.teardown(async () => {
-        await open?.close()
-        await f.cleanup()
-      })
-      const reopen = async (): Promise<ProfileStore> => {
-        await open?.close()
-        open = undefined
-        open = await f.reopen()
-        return open
-      }
-      await body(t, f.store, reopen)
-    })
-  }
+  runConformance(t, `${name}: profiles`, factory, cases)
 }
 
 async function merge(t: Test, store: ProfileStore): Promise<void> {
