@@ -10,7 +10,7 @@
  * Written only by the user's session actor. Never throws or rejects: a failed write is
  * logged by the implementation, and the session keeps the device in memory meanwhile.
  */
-import type { Platform } from '../src/protocol/frames.js'
+import type { Platform } from '../src/model/platform.js'
 import type { ConnRef } from './runtime/types.js'
 
 export interface DeviceRecord {

@@ -1,6 +1,6 @@
 /** What the node hands every actor through `ctx.deps`: store interfaces and config only. */
 import type { ConnectionRegistry } from './connections.js'
-import type { AppRegistry } from '../src/config/apps.js'
+import type { AppRegistry } from '../src/model/apps.js'
 import type { AccountStore } from '../src/store/AccountStore.js'
 import type { GroupStore } from '../src/store/GroupStore.js'
 import type { MessageStore } from '../src/store/MessageStore.js'

@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { StoredMessage } from '../src/protocol/message.js'
+import type { StoredMessage } from '../src/model/message.js'
 import type { UserCommit, UserRef } from '../src/store/MessageStore.js'
 import { CommitApplier } from '../src/store/cassandra/applyCommit.js'
 import { connectCassandra } from '../src/store/cassandra/connect.js'

@@ -10,8 +10,8 @@
  *
  *   npm run build && node dist/bench/wakeCost.js [--units 20000] [--gapUnits 300] [--gaps 1,2,10]
  */
-import { decode, encode } from '../src/protocol/codec.js'
-import type { StoredMessage } from '../src/protocol/message.js'
+import { decode, encode } from '../src/core/codec.js'
+import type { StoredMessage } from '../src/model/message.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress, round } from './lib/report.js'
 
 const defaults = { units: 20_000, gapUnits: 300, gaps: '1,2,10' }

@@ -8,7 +8,7 @@
  * The semantics written in NodeBus.ts hold provided the backend's `transmit` keeps order
  * per target and never retries.
  */
-import type { Logger } from '../actors/runtime/types.js'
+import type { Logger } from '../src/core/log.js'
 import type { NodeBus, NodeBusStats, NodeMessageHandler } from './NodeBus.js'
 import { type NodeMessage, decodeNodeBatch, encodeNodeBatch } from './NodeMessage.js'
 

@@ -9,16 +9,16 @@
  *   and asks with this node's own thread count.
  *
  * Thread hints: for `tell`/`ask` the router picks the target thread with its own thread
- * count; when the target's id carries its thread count (cluster/nodeId.ts), the hint is
+ * count; when the target's id carries its thread count (actors/runtime/nodeId.ts), the hint is
  * recomputed here with that count, so nodes may run different numbers of threads. (For an id
  * without one, a hint beyond the target's threads is dropped by the bus.)
  */
-import { parseActorId } from '../actors/ActorId.js'
-import { shardOf } from '../actors/placement.js'
+import { parseActorId } from '../actors/runtime/ActorId.js'
+import { shardOf } from '../actors/runtime/placement.js'
 import type { RemoteNodes } from '../actors/runtime/RemoteNodes.js'
-import type { Envelope, ThreadEnvelope } from '../src/protocol/envelope.js'
+import type { Envelope, ThreadEnvelope } from '../actors/runtime/envelope.js'
 import type { NodeBus } from './NodeBus.js'
-import { threadsOf } from './nodeId.js'
+import { threadsOf } from '../actors/runtime/nodeId.js'
 
 /** Where arriving relays go: the thread mesh of the bus's thread. */
 export interface RelayReceiver {

@@ -7,9 +7,9 @@
  * Until the first forwarded snapshot, the view is `initial` (this node alone at version 0),
  * so envelopes are routed locally; a node takes client traffic only after the first one.
  */
-import type { MembershipSnapshot } from '../actors/placement.js'
+import type { MembershipSnapshot } from '../actors/runtime/placement.js'
 import type { MembershipView } from '../actors/runtime/MeshRouter.js'
-import type { Logger } from '../actors/runtime/types.js'
+import type { Logger } from '../src/core/log.js'
 import type { MembershipListener } from './Membership.js'
 import { MembershipListeners } from './MembershipListeners.js'
 

@@ -9,7 +9,7 @@
  * loss happens only for a target that is not attached to the hub (never started, stopped,
  * or unknown), which is what a node that is gone looks like.
  */
-import type { Logger } from '../actors/runtime/types.js'
+import type { Logger } from '../src/core/log.js'
 import { BatchingNodeBus } from './BatchingNodeBus.js'
 
 type Endpoint = (batch: ArrayBuffer) => void

@@ -7,7 +7,7 @@
  * `RedisMembership` (heartbeats with a TTL in Redis). One conformance suite runs against both
  * (test/cluster/fixtures/membershipSuite.ts).
  */
-import type { MembershipSnapshot } from '../actors/placement.js'
+import type { MembershipSnapshot } from '../actors/runtime/placement.js'
 import type { MembershipView } from '../actors/runtime/MeshRouter.js'
 
 /** Told of every snapshot a member adopts. Must not throw (a throw is caught and logged). */

@@ -3,8 +3,8 @@
  * function `onChange` hands out; `notify` calls every listener with one snapshot, catching
  * and logging a listener that throws so the others still hear it.
  */
-import type { MembershipSnapshot } from '../actors/placement.js'
-import type { Logger } from '../actors/runtime/types.js'
+import type { MembershipSnapshot } from '../actors/runtime/placement.js'
+import type { Logger } from '../src/core/log.js'
 import type { MembershipListener } from './Membership.js'
 
 export class MembershipListeners {

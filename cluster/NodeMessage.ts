@@ -4,12 +4,13 @@
  * a new variant gets a new string tag `t` and a case in `isNodeMessage`.
  *
  * Wire form: a batch is a msgpack array of NodeMessages encoded with the protocol's single
- * msgpackr instance (`encodeBatch`/`decodeBatch` of src/protocol/envelope.ts), so a relay
+ * msgpackr instance (`encodeBatch`/`decodeBatch` of actors/runtime/envelope.ts), so a relay
  * crosses a node exactly as an envelope crosses a thread.
  */
-import type { Logger } from '../actors/runtime/types.js'
-import { ErrorCatalogue, type WireError } from '../src/errors.js'
-import { type RelayEnvelope, decodeBatch, encodeBatch } from '../src/protocol/envelope.js'
+import type { Logger } from '../src/core/log.js'
+import type { WireError } from '../src/core/errors.js'
+import { runtimeWire } from '../actors/runtime/errors.js'
+import { type RelayEnvelope, decodeBatch, encodeBatch } from '../actors/runtime/envelope.js'
 
 export type NodeMessage = RelayEnvelope
 export type NodeMessageTag = NodeMessage['t']
@@ -51,10 +52,7 @@ export interface EncodedNodeBatch {
   readonly dropped: number
 }
 
-const UNENCODABLE: WireError = Object.freeze({
-  code: ErrorCatalogue.INTERNAL.code,
-  message: `${ErrorCatalogue.INTERNAL.message}: value could not be encoded`,
-})
+const UNENCODABLE: WireError = runtimeWire('INTERNAL', 'value could not be encoded')
 
 /**
  * Encodes `msgs` as one batch (an exactly-sized ArrayBuffer the caller owns). When the batch

@@ -21,8 +21,9 @@
  */
 import type { ConnectionRegistry, DeviceRecord } from '../actors/connections.js'
 import type { MembershipView } from '../actors/runtime/MeshRouter.js'
-import type { ConnRef, Logger } from '../actors/runtime/types.js'
-import type { Platform } from '../src/protocol/frames.js'
+import type { ConnRef } from '../actors/runtime/types.js'
+import type { Logger } from '../src/core/log.js'
+import type { Platform } from '../src/model/platform.js'
 import { RedisConnection, type RedisSource } from './redisConnection.js'
 
 const KEY_TTL_S = 7 * 24 * 3600

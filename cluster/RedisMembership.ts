@@ -37,8 +37,8 @@
  * `start()` when Redis is unreachable: keeps trying for `connectTimeoutMs`, then rejects
  * with "membership: cannot reach Redis at <url> (…)" and leaves nothing running.
  */
-import type { MembershipSnapshot } from '../actors/placement.js'
-import type { Logger } from '../actors/runtime/types.js'
+import type { MembershipSnapshot } from '../actors/runtime/placement.js'
+import type { Logger } from '../src/core/log.js'
 import { EMPTY_SNAPSHOT, type Membership, type MembershipListener } from './Membership.js'
 import { MembershipListeners } from './MembershipListeners.js'
 import { RedisConnection, type RedisSource } from './redisConnection.js'

@@ -17,7 +17,7 @@
  * `start()` when Redis is unreachable: keeps trying for `connectTimeoutMs`, then rejects with
  * "node bus: cannot reach Redis at <url> (…)" and leaves nothing running.
  */
-import type { Logger } from '../actors/runtime/types.js'
+import type { Logger } from '../src/core/log.js'
 import { BatchingNodeBus } from './BatchingNodeBus.js'
 import { RedisConnection, type RedisSource } from './redisConnection.js'
 

@@ -3,8 +3,8 @@
  * default list, this node alone; tests use it to give several in-process nodes the same
  * list. No I/O: `start()` cannot fail, and `onChange` listeners hear only the start.
  */
-import type { MembershipSnapshot } from '../actors/placement.js'
-import type { Logger } from '../actors/runtime/types.js'
+import type { MembershipSnapshot } from '../actors/runtime/placement.js'
+import type { Logger } from '../src/core/log.js'
 import { EMPTY_SNAPSHOT, type Membership, type MembershipListener } from './Membership.js'
 import { MembershipListeners } from './MembershipListeners.js'
 

@@ -17,7 +17,7 @@
  *   becoming an unhandled rejection inside ioredis and leaving the endpoint deaf.
  */
 import { Redis } from 'ioredis'
-import type { Logger } from '../actors/runtime/types.js'
+import type { Logger } from '../src/core/log.js'
 
 /** Which connection a component asks a factory for. */
 export type RedisRole = 'command' | 'subscriber' | 'publisher'

@@ -12,7 +12,7 @@
 # parley-local), PARLEY_CASSANDRA_KEYSPACE (default parley_local).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/src/cli.js ] || npm run build
+[ -f dist/src/node/cli.js ] || npm run build
 
 BASE=${PARLEY_CLUSTER_BASE_PORT:-8081}
 DATA=${PARLEY_CLUSTER_DATA_DIR:-data/cluster}
@@ -61,7 +61,7 @@ export PARLEY_HOST=127.0.0.1
 
 start_node() { # $1 = 1..3
   local port=$((BASE + $1 - 1))
-  PARLEY_NODE_ID=node$1 PARLEY_PORT=$port node dist/src/cli.js start >"$LOGS/node$1.out" 2>"$LOGS/node$1.log" &
+  PARLEY_NODE_ID=node$1 PARLEY_PORT=$port node dist/src/node/cli.js start >"$LOGS/node$1.out" 2>"$LOGS/node$1.log" &
   pids+=($!)
   local pid=$!
   for _ in $(seq 1 300); do

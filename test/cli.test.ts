@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { configTableMarkdown } from '../src/config/load.js'
+import { configTableMarkdown } from '../src/node/config/load.js'
 import { RawClient } from './helpers/rawClient.js'
 import { CLUSTER_OFF, freePort, loaderArgs } from './helpers/serverProcess.js'
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+const CLI = fileURLToPath(new URL('../src/node/cli.ts', import.meta.url))
 
 function cli(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [...loaderArgs(), CLI, ...args], { env: { ...process.env, ...CLUSTER_OFF, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })

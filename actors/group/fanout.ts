@@ -2,7 +2,7 @@
  * A group's live fan-out: which worker threads (of any node) have members' sockets
  * subscribed to the group's topic, how many each, and the publishing of events to them.
  * A group event crosses once to each such thread — never once per member — and the thread
- * hands it to uWS's native topic publish (src/gateway/TopicTable.ts).
+ * hands it to uWS's native topic publish (src/edge/gateway/TopicTable.ts).
  *
  * The counts live only here, in memory, reported by the threads (TopicInterest). A fresh
  * activation knows none, so it asks every thread of the membership and, for
@@ -14,7 +14,7 @@
  */
 import type { GroupEvent } from '../../src/protocol/events.js'
 import type { ActorContext, ThreadRef, TopicInterest } from '../runtime/types.js'
-import { groupTopic } from './topic.js'
+import { groupTopic } from '../topic.js'
 
 /** How long after activation events go to every thread while interest is being learned, ms. */
 export const SETTLE_MS = 2000

@@ -17,38 +17,15 @@
  * present at the time, as live messages do; migrate messages first, then members with their
  * `UnreadMsgNum`, or fix counts with `set_unread_msg_num`.
  */
-import { ParleyError } from '../../src/errors.js'
-import type { GroupDedupeRecord, GroupMessage, GroupRecord, MemberRecord } from '../../src/store/GroupStore.js'
-import { type GroupCtx, requireGroup } from '../Group.js'
-import type { GroupMsg } from './messages.js'
+import { ParleyError } from '../../src/core/errors.js'
+import type { GroupDedupeRecord } from '../../src/store/GroupStore.js'
+import type { GroupMessage, GroupRecord, MemberRecord } from '../../src/model/group.js'
+import { type GroupCtx, requireGroup } from './context.js'
+import type { GroupMsg, ImportMember, ImportMemberResult, ImportMessage, ImportMessageResult } from './protocol.js'
 import { findDuplicate, storedMessage } from './messaging.js'
 import { GroupTypeRules, hasRoom } from './rules.js'
 
 type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
-
-export interface ImportMember {
-  account: string
-  role?: 'Admin' | 'Member'
-  /** Unix seconds; default now. Must lie between the group's CreateTime and now. */
-  joinTime?: number
-  /** Unread messages this member has; default 0. */
-  unread?: number
-}
-
-/** import_group_member per-account results: 0 failed (bad role or JoinTime), 1 imported, 2 already a member. */
-export type ImportMemberResult = 0 | 1 | 2
-
-export interface ImportMessage {
-  from: string
-  /** `SendTime`, unix seconds. */
-  time: number
-  random: number
-  body: GroupMessage['body']
-  cloudCustomData?: string
-}
-
-/** Per message: its seq and time when stored (or already stored), else seq 0 and code 10004. */
-export interface ImportMessageResult { seq: number; time: number; code: 0 | 10004 }
 
 function refuseLiveRoom(group: GroupRecord): void {
   if (group.type === 'AVChatRoom') throw new ParleyError('GROUP_NO_PERMISSION', 'imports are not allowed for AVChatRoom')

@@ -4,10 +4,11 @@
  * changed), then commits once — with the change's tips (tips.ts) — then returns its reply and
  * the notices the coordinator sends.
  */
-import { ParleyError } from '../../src/errors.js'
-import type { GroupCommit, GroupRecord, MemberRecord } from '../../src/store/GroupStore.js'
-import { type GroupCtx, requireGroup } from '../Group.js'
-import { type AddResult, type GroupMsg, type GroupView, type Notices, NoticeTypes, type Operator } from './messages.js'
+import { ParleyError } from '../../src/core/errors.js'
+import type { GroupCommit } from '../../src/store/GroupStore.js'
+import type { GroupRecord, MemberRecord } from '../../src/model/group.js'
+import { type GroupCtx, requireGroup } from './context.js'
+import { type AddResult, type GroupMsg, type GroupView, type Notices, NoticeTypes, type Operator } from './protocol.js'
 import {
   applyOutcome, canApprove, canEditProfile, canKick, canMute, canOwn, canQuit, canSetRole, effectiveApply,
   GroupTypeRules, hasRoom, inviteOutcome, memberCap, Rank,

@@ -4,11 +4,11 @@
  * published to members' devices (once per thread with members online, see fanout.ts) and
  * answered.
  */
-import { ParleyError } from '../../src/errors.js'
-import { AT_ALL } from '../../src/protocol/message.js'
-import type { GroupMessage, GroupType } from '../../src/store/GroupStore.js'
-import { type GroupCtx, requireGroup, requireRank } from '../Group.js'
-import type { GroupMsg, SendReply } from './messages.js'
+import { ParleyError } from '../../src/core/errors.js'
+import { AT_ALL } from '../../src/model/message.js'
+import type { GroupMessage, GroupType } from '../../src/model/group.js'
+import { type GroupCtx, requireGroup, requireRank } from './context.js'
+import type { GroupMsg, SendReply } from './protocol.js'
 import { GroupTypeRules, mayReadSeq, Rank, sendCheck } from './rules.js'
 
 type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>

@@ -6,14 +6,13 @@
  * in the message's commit (its own messages are never unread). Tips count as messages.
  * Groups that keep no history (AVChatRoom, BChatRoom) have no unread counts (always 0).
  */
-import { ParleyError } from '../../src/errors.js'
-import type { MemberRecord } from '../../src/store/GroupStore.js'
-import { type GroupCtx, requireGroup } from '../Group.js'
-import type { GroupMsg } from './messages.js'
+import { ParleyError } from '../../src/core/errors.js'
+import type { MemberRecord } from '../../src/model/group.js'
+import { type GroupCtx, requireGroup } from './context.js'
+import type { GroupMsg, UnreadView } from './protocol.js'
 
 type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 
-export interface UnreadView { lastSeq: number; readSeq: number; unread: number }
 
 function member(g: GroupCtx, account: string | undefined): MemberRecord {
   requireGroup(g)

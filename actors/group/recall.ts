@@ -6,12 +6,12 @@
  * `groupRecall` event after the commit. Recalling a recalled message succeeds and changes
  * nothing.
  */
-import { ErrorCatalogue, ParleyError } from '../../src/errors.js'
-import { Limits } from '../../src/protocol/limits.js'
-import { SYSTEM_ACCOUNT } from '../../src/protocol/message.js'
-import { type GroupMessage, RECALLED_FLAG } from '../../src/store/GroupStore.js'
-import { type GroupCtx, requireGroup, requireRank } from '../Group.js'
-import type { GroupMsg, RecallReply } from './messages.js'
+import { ErrorCatalogue, ParleyError } from '../../src/core/errors.js'
+import { Limits } from '../../src/core/limits.js'
+import { SYSTEM_ACCOUNT } from '../../src/model/message.js'
+import { type GroupMessage, RECALLED_FLAG } from '../../src/model/group.js'
+import { type GroupCtx, requireGroup, requireRank } from './context.js'
+import type { GroupMsg, RecallReply } from './protocol.js'
 import { storedMessage } from './messaging.js'
 import { GroupTypeRules, Rank } from './rules.js'
 

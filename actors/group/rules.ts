@@ -6,7 +6,7 @@
  * Ranks: the App admin acts as owner in every group, member or not, and outranks everyone;
  * then Owner > Admin > Member > not a member.
  */
-import type { ApplyJoinOption, GroupRole, GroupType, InviteJoinOption } from '../../src/store/GroupStore.js'
+import type { ApplyJoinOption, GroupRole, GroupType, InviteJoinOption } from '../../src/model/group.js'
 
 export const Rank = { none: 0, member: 1, admin: 2, owner: 3, appAdmin: 4 } as const
 export type Rank = (typeof Rank)[keyof typeof Rank]

@@ -3,7 +3,7 @@
  * README's description of the types is generated from the rules the server enforces
  * (`parley group-table`; test/docs/readme.test.ts keeps them equal).
  */
-import { GroupTypes } from '../../src/store/GroupStore.js'
+import { GroupTypes } from '../../src/model/group.js'
 import { GroupTypeRules, Rank } from './rules.js'
 
 const rankName: Record<Rank, string> = {

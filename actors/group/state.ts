@@ -1,10 +1,11 @@
 /**
  * One group's in-memory state inside its actor, loaded from a GroupSnapshot. Changes are
- * applied here only after their commit is durable (see actors/Group.ts), so this always
+ * applied here only after their commit is durable (see actors/group/Group.ts), so this always
  * equals what the store holds.
  */
-import type { GroupCommit, GroupRecord, GroupSnapshot, JoinRequest, MemberRecord } from '../../src/store/GroupStore.js'
-import type { Operator } from './messages.js'
+import type { GroupCommit, GroupSnapshot } from '../../src/store/GroupStore.js'
+import type { GroupRecord, JoinRequest, MemberRecord } from '../../src/model/group.js'
+import type { Operator } from './protocol.js'
 import { type Rank, rankOf } from './rules.js'
 
 export class GroupState {

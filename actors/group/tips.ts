@@ -11,9 +11,9 @@
  * member-change tips are capped per group (Group.ts): each goes to every member, so a join
  * storm in a large room would otherwise cost members × joins deliveries.
  */
-import { SYSTEM_ACCOUNT } from '../../src/protocol/message.js'
-import type { GroupMessage, GroupRecord, GroupType } from '../../src/store/GroupStore.js'
-import type { Operator } from './messages.js'
+import { SYSTEM_ACCOUNT } from '../../src/model/message.js'
+import type { GroupMessage, GroupRecord, GroupType } from '../../src/model/group.js'
+import type { Operator } from './protocol.js'
 import { GroupTypeRules } from './rules.js'
 
 /** Reference §4.6 tip op types. */

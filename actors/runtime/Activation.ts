@@ -3,23 +3,12 @@
  * current incarnation), and what one incarnation owns (its context, timers and logger).
  * Internal to the runtime: actor code sees only the ActorContext interface.
  */
-import type { ActorId } from '../ActorId.js'
-import type { ReplyAddress } from '../../src/protocol/envelope.js'
+import type { ActorId } from './ActorId.js'
+import type { ReplyAddress } from './envelope.js'
 import { Mailbox } from './Mailbox.js'
-import type {
-  Actor,
-  ActorContext,
-  ActorFactory,
-  ActorMessage,
-  ActorTimers,
-  QueuedRequest,
-  AskOptions,
-  ConnRef,
-  ThreadRef,
-  DeactivationReason,
-  Logger,
-  Router,
-} from './types.js'
+import type { Actor, ActorContext, ActorFactory, ActorTimers, QueuedRequest, AskOptions, ConnRef, ThreadRef, DeactivationReason, Router } from './types.js'
+import type { ActorMessage, ActorRef, Protocol, ReplyOf, RequestOf } from './protocol.js'
+import type { Logger } from '../../src/core/log.js'
 
 /** Receives the messages of fired timers; the host puts them in the actor's mailbox. */
 export interface TimerTarget<S> {
@@ -166,7 +155,7 @@ export class ActivationContext<S> implements ActorContext<S> {
     this.log = log
   }
 
-  tell(to: ActorId, msg: ActorMessage): void {
+  tell<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>): void {
     this.router.tell(to, msg)
   }
 
@@ -174,8 +163,8 @@ export class ActivationContext<S> implements ActorContext<S> {
     return this.taker(pred, max)
   }
 
-  ask<R = unknown>(to: ActorId, msg: ActorMessage, opts?: AskOptions): Promise<R> {
-    return this.router.ask<R>(to, msg, opts)
+  ask<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>, opts?: AskOptions): Promise<ReplyOf<P, K>> {
+    return this.router.ask(to, msg, opts)
   }
 
   push(conn: ConnRef, frame: Uint8Array): void {

@@ -7,11 +7,11 @@
  *   messages arriving meanwhile wait in the mailbox, in arrival order.
  * - One message at a time per actor, never concurrently, even across awaits; messages are
  *   handled in mailbox (arrival) order. Different actors interleave freely.
- * - Supervision: a ParleyError thrown by `handle` is the ask's coded failure and nothing else.
+ * - Supervision: a CodedError thrown by `handle` is the ask's coded failure and nothing else.
  *   Any other throw is a fault: logged with the actor id, answered INTERNAL, and the
  *   incarnation is discarded (timers cleared, `onDeactivate('failed')`); the next queued or
  *   arriving message re-activates from the store. Nothing an actor throws escapes the host.
- *   A failed `onActivate` fails every message queued behind it (asks get its ParleyError, or
+ *   A failed `onActivate` fails every message queued behind it (asks get its CodedError, or
  *   INTERNAL) and the next message tries again.
  * - Idle deactivation: after `idleMs` without messages, with an empty mailbox and
  *   `canDeactivate?.() !== false`, checked by a periodic sweep (so the actual idle time is
@@ -19,14 +19,15 @@
  * - `stop()`: new messages are refused (asks with SHUTTING_DOWN), queued ones are handled,
  *   then every incarnation is deactivated with `shutdown`.
  */
-import { type ActorId, type ActorKind, parseActorId } from '../ActorId.js'
-import { ErrorCatalogue, ParleyError, type WireError } from '../../src/errors.js'
-import type { ReplyAddress, ReplyEnvelope } from '../../src/protocol/envelope.js'
+import { type ActorId, parseActorId } from './ActorId.js'
+import { CodedError, type WireError } from '../../src/core/errors.js'
+import { RuntimeError, runtimeWire } from './errors.js'
+import type { ReplyAddress, ReplyEnvelope } from './envelope.js'
 import { Activation, ActivationContext, ActivationTimers, ActorLogger, type TimerTarget } from './Activation.js'
 import { DEFAULT_MAILBOX_CAPACITY, type EnqueueResult } from './Mailbox.js'
-import {
-  type Actor, type ActorFactory, type ActorMessage, type DeactivationReason, LaterReply, type Logger, type QueuedRequest, type Router,
-} from './types.js'
+import { type Actor, type ActorFactory, type DeactivationReason, type QueuedRequest, type Router } from './types.js'
+import { type ActorMessage, LaterReply } from './protocol.js'
+import { type Logger } from '../../src/core/log.js'
 
 export const DEFAULT_IDLE_MS = 300_000
 
@@ -41,7 +42,8 @@ export interface LocalDelivery {
   deliver(to: string, msg: ActorMessage, reply?: ReplyAddress): void
 }
 
-export type ActorFactories<S> = { readonly [K in ActorKind]?: ActorFactory<S> }
+/** One factory per actor kind the host serves, by kind name. */
+export type ActorFactories<S> = { readonly [kind: string]: ActorFactory<S> | undefined }
 
 export interface ActorHostOptions<S> {
   /** This node's id (with its boot incarnation) and this thread's index, for contexts. */
@@ -75,12 +77,9 @@ export interface ActorHostStats {
   rejectedAsks: number
 }
 
-function frozenWire(name: keyof typeof ErrorCatalogue): WireError {
-  return Object.freeze({ code: ErrorCatalogue[name].code, message: ErrorCatalogue[name].message })
-}
-const INTERNAL = frozenWire('INTERNAL')
-const BUSY = frozenWire('BUSY')
-const SHUTTING_DOWN = frozenWire('SHUTTING_DOWN')
+const INTERNAL = runtimeWire('INTERNAL')
+const BUSY = runtimeWire('BUSY')
+const SHUTTING_DOWN = runtimeWire('SHUTTING_DOWN')
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err)
@@ -186,7 +185,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       this.refuse(reply, INTERNAL)
       return undefined
     }
-    const factory = this.factories[id.kind]
+    const factory = Object.hasOwn(this.factories, id.kind) ? this.factories[id.kind] : undefined
     if (factory === undefined) {
       this.log.error('no actor factory for this kind on this host', { actor: key })
       this.refuse(reply, INTERNAL)
@@ -260,7 +259,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       return actor
     } catch (err) {
       ctx.timers.clear()
-      const coded = err instanceof ParleyError
+      const coded = err instanceof CodedError
       if (coded) this.log.warn('actor activation refused', { actor: a.key, code: err.code, error: err.message })
       else this.log.error('actor activation failed', { actor: a.key, error: describe(err) })
       this.failQueued(a, coded ? { code: err.code, message: err.message } : INTERNAL)
@@ -284,7 +283,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
   }
 
   private onHandlerError(a: Activation<S>, msg: ActorMessage, reply: ReplyAddress | undefined, err: unknown): void {
-    if (err instanceof ParleyError) {
+    if (err instanceof CodedError) {
       if (reply !== undefined) this.refuse(reply, { code: err.code, message: err.message })
       else this.log.warn('tell refused by actor', { actor: a.key, kind: msg.kind, code: err.code, error: err.message })
       return
@@ -326,7 +325,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       },
       (err: unknown) => {
         a.pendingLater--
-        if (err instanceof ParleyError || a.actor !== incarnation) return this.onHandlerError(a, msg, reply, err instanceof ParleyError ? err : new ParleyError('INTERNAL'))
+        if (err instanceof CodedError || a.actor !== incarnation) return this.onHandlerError(a, msg, reply, err instanceof CodedError ? err : new RuntimeError('INTERNAL'))
         this.onHandlerError(a, msg, reply, err)
         if (!a.running) this.start(a)
       },

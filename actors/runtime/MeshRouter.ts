@@ -11,15 +11,17 @@
  * Ordering: from one thread to one actor, FIFO while placement is unchanged (the mesh and
  * RemoteNodes each keep per-target order; a membership change can reorder messages in flight).
  */
-import { type ActorId, actorIdString } from '../ActorId.js'
-import { type MembershipSnapshot, placeActor, shardOf } from '../placement.js'
-import { toWireError } from '../../src/errors.js'
-import type { AskEnvelope, ReplyAddress, ReplyEnvelope, ThreadEnvelope } from '../../src/protocol/envelope.js'
+import { type ActorId, actorIdString } from './ActorId.js'
+import { type MembershipSnapshot, placeActor, shardOf } from './placement.js'
+import { toWireError } from '../../src/core/errors.js'
+import type { AskEnvelope, ReplyAddress, ReplyEnvelope, ThreadEnvelope } from './envelope.js'
 import type { ReplySink } from './ActorHost.js'
 import type { RemoteNodes } from './RemoteNodes.js'
 import type { ThreadMesh } from './ThreadMesh.js'
-import type { ActorMessage, AskOptions, ConnRef, Logger, Router, ThreadRef } from './types.js'
-import { threadsOf } from '../../cluster/nodeId.js'
+import type { ActorMessage, ActorRef, Protocol, ReplyOf, RequestOf } from './protocol.js'
+import type { AskOptions, ConnRef, Router, ThreadRef } from './types.js'
+import type { Logger } from '../../src/core/log.js'
+import { threadsOf } from './nodeId.js'
 
 export const DEFAULT_ASK_TIMEOUT_MS = 10_000
 
@@ -58,7 +60,7 @@ export class MeshRouter implements Router, ReplySink {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS
   }
 
-  tell(to: ActorId, msg: ActorMessage): void {
+  tell<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>): void {
     const env: ThreadEnvelope = { t: 'tell', to: actorIdString(to), msg }
     try {
       this.route(this.owner(to), shardOf(to, this.threadCount), env)
@@ -67,12 +69,12 @@ export class MeshRouter implements Router, ReplySink {
     }
   }
 
-  ask<R = unknown>(to: ActorId, msg: ActorMessage, opts?: AskOptions): Promise<R> {
+  ask<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>, opts?: AskOptions): Promise<ReplyOf<P, K>> {
     const key = actorIdString(to)
     const timeoutMs = opts?.timeoutMs ?? this.defaultTimeoutMs
     const id = this.mesh.nextAskId()
     const env: AskEnvelope = { t: 'ask', id, node: this.node, from: this.thread, to: key, msg, timeoutMs }
-    const reply = this.mesh.awaitReply<R>(id, timeoutMs, key)
+    const reply = this.mesh.awaitReply<ReplyOf<P, K>>(id, timeoutMs, key)
     try {
       this.route(this.owner(to), shardOf(to, this.threadCount), env)
     } catch (err) {

@@ -3,7 +3,7 @@
  * implements it over the node bus (Redis); in embedded mode the membership snapshot holds
  * only this node, so the router never calls it.
  */
-import type { ThreadEnvelope } from '../../src/protocol/envelope.js'
+import type { ThreadEnvelope } from './envelope.js'
 
 export interface RemoteNodes {
   /**

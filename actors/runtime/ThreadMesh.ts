@@ -16,18 +16,19 @@
  *   mutate a message (or a pushed frame) after sending it.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
-import { ErrorCatalogue, ParleyError, fromWireError, type WireError } from '../../src/errors.js'
+import type { CodedError, WireError } from '../../src/core/errors.js'
+import { fromWire, RuntimeError, runtimeWire } from './errors.js'
 import {
   type Envelope,
   type ReplyEnvelope,
   type ThreadEnvelope,
   decodeBatch,
   encodeBatch,
-} from '../../src/protocol/envelope.js'
-import { parseActorId } from '../ActorId.js'
-import { shardOf } from '../placement.js'
+} from './envelope.js'
+import { parseActorId } from './ActorId.js'
+import { shardOf } from './placement.js'
 import type { LocalDelivery } from './ActorHost.js'
-import type { Logger } from './types.js'
+import type { Logger } from '../../src/core/log.js'
 
 /** The ports one worker thread needs: `ports[j]` talks to thread j; `ports[thread]` is null. */
 export interface MeshPorts {
@@ -92,15 +93,12 @@ export interface ThreadMeshStats {
 class PendingAsk {
   constructor(
     readonly resolve: (value: unknown) => void,
-    readonly reject: (err: ParleyError) => void,
+    readonly reject: (err: CodedError) => void,
     readonly timer: NodeJS.Timeout,
   ) {}
 }
 
-const UNENCODABLE: WireError = Object.freeze({
-  code: ErrorCatalogue.INTERNAL.code,
-  message: `${ErrorCatalogue.INTERNAL.message}: value could not be encoded`,
-})
+const UNENCODABLE: WireError = runtimeWire('INTERNAL', 'value could not be encoded')
 
 export class ThreadMesh {
   readonly node: string
@@ -167,7 +165,7 @@ export class ThreadMesh {
    * handler's error, or TIMEOUT after `timeoutMs`; a later reply is dropped.
    */
   awaitReply<R>(id: number, timeoutMs: number, to: string): Promise<R> {
-    if (this.closed) return Promise.reject(new ParleyError('SHUTTING_DOWN', 'thread mesh closed'))
+    if (this.closed) return Promise.reject(new RuntimeError('SHUTTING_DOWN', 'thread mesh closed'))
     return new Promise<R>((resolve, reject) => {
       const timer = setTimeout(this.onTimeout, timeoutMs, id, to)
       this.pending.set(id, new PendingAsk(resolve as (v: unknown) => void, reject, timer))
@@ -186,7 +184,7 @@ export class ThreadMesh {
     for (const port of this.ports) port?.close()
     for (const p of this.pending.values()) {
       clearTimeout(p.timer)
-      p.reject(new ParleyError('SHUTTING_DOWN', 'thread mesh closed'))
+      p.reject(new RuntimeError('SHUTTING_DOWN', 'thread mesh closed'))
     }
     this.pending.clear()
   }
@@ -332,7 +330,7 @@ export class ThreadMesh {
     this.pending.delete(env.id)
     clearTimeout(p.timer)
     if (env.ok) p.resolve(env.value)
-    else p.reject(fromWireError(env.error))
+    else p.reject(fromWire(env.error))
   }
 
   private readonly onTimeout = (id: number, to: string): void => {
@@ -340,6 +338,6 @@ export class ThreadMesh {
     if (p === undefined) return
     this.pending.delete(id)
     this.counters.timeouts++
-    p.reject(new ParleyError('TIMEOUT', `ask to ${to}`))
+    p.reject(new RuntimeError('TIMEOUT', `ask to ${to}`))
   }
 }

@@ -2,21 +2,13 @@
  * The actor runtime's contracts. Actor files see only these types: the context is their one
  * door out (no imports of cluster/, Redis, Cassandra or uWS from actor code).
  */
-import type { ActorId } from '../ActorId.js'
+import type { ActorId } from './ActorId.js'
+import type { ActorMessage, ActorRef, Protocol, ReplyOf, RequestOf } from './protocol.js'
+import type { Logger } from '../../src/core/log.js'
 
 /** Where one client connection lives: node, worker thread on that node, connection number. */
 export interface ConnRef extends ThreadRef {
   readonly conn: number
-}
-
-/**
- * Every actor message is a plain, msgpack-encodable object with a string `kind`. A tell with
- * `ifActive: true` is dropped when its target is not active (it never activates one): for
- * news an actor learns anyway when it next activates.
- */
-export interface ActorMessage {
-  readonly kind: string
-  readonly ifActive?: boolean
 }
 
 export interface AskOptions {
@@ -30,12 +22,12 @@ export interface AskOptions {
  */
 export interface Router {
   /** Fire-and-forget, at most once. Dropped (and logged) if the target mailbox is full. */
-  tell<M extends ActorMessage>(to: ActorId, msg: M): void
+  tell<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>): void
   /**
-   * Request/response. Resolves with the handler's return value; rejects with the handler's
-   * ParleyError, BUSY when the mailbox is full, or TIMEOUT.
+   * Request/response: resolves with the reply the target's protocol declares for `msg.kind`;
+   * rejects with the handler's coded error, BUSY when the mailbox is full, or TIMEOUT.
    */
-  ask<R = unknown, M extends ActorMessage = ActorMessage>(to: ActorId, msg: M, opts?: AskOptions): Promise<R>
+  ask<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>, opts?: AskOptions): Promise<ReplyOf<P, K>>
   /** Sends pre-encoded socket bytes (one msgpack ServerFrame) to a connection; at most once. */
   push(conn: ConnRef, frame: Uint8Array): void
   /** Closes a connection with a close code after sending it `frame` (if given). */
@@ -77,12 +69,6 @@ export interface TopicInterest {
   readonly count: number
 }
 
-export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void
-  warn(msg: string, fields?: Record<string, unknown>): void
-  error(msg: string, fields?: Record<string, unknown>): void
-}
-
 /** Timers scoped to one activation: all are cleared when it deactivates. */
 export interface ActorTimers {
   /** After `ms`, delivers `msg` to the actor itself through its mailbox. Returns a handle. */
@@ -109,7 +95,7 @@ export interface ActorContext<S = unknown> extends Router {
    * `max`, in order, so a handler can serve several like requests with one durable write
    * (e.g. a join storm: one commit for many joins). Each taken message must be settled
    * exactly once with its reply's promise, as if `handle` had returned `LaterReply(promise)`
-   * for it: a ParleyError rejection is its coded failure, any other rejection a fault.
+   * for it: a CodedError rejection is its coded failure, any other rejection a fault.
    */
   takeQueued(pred: (msg: ActorMessage) => boolean, max: number): QueuedRequest[]
 }
@@ -120,25 +106,13 @@ export interface QueuedRequest {
   settle(reply: Promise<unknown>): void
 }
 
-/**
- * A reply the actor has not finished. Returned from `handle`, it lets the actor take its
- * next message at once while the asker waits for `promise` (e.g. a durable store flush).
- * The host sends the reply when `promise` settles: a ParleyError rejection is a coded
- * failure; any other rejection is a fault (logged, INTERNAL, the activation discarded).
- * Replies of one actor go out in the order their promises settle. The actor stays active
- * (no idle deactivation) while any of its later replies is pending.
- */
-export class LaterReply {
-  constructor(readonly promise: Promise<unknown>) {}
-}
-
 export const DeactivationReasons = ['idle', 'shutdown', 'failed', 'moved'] as const
 export type DeactivationReason = (typeof DeactivationReasons)[number]
 
 /**
  * A virtual actor. The runtime calls `onActivate` before the first message, then `handle`
  * one message at a time (never concurrently, even across awaits), then `onDeactivate`.
- * A ParleyError thrown by `handle` is the ask's coded failure and nothing else; any other
+ * A CodedError thrown by `handle` is the ask's coded failure and nothing else; any other
  * throw is a fault: logged with the actor id, answered INTERNAL, and the activation is
  * discarded (`failed`) so the next message re-activates it from the store.
  */

@@ -3,7 +3,7 @@
  * a conversation or clearing its history keeps `lastSeq`, so a seq is never reused.
  */
 import type { ConversationView } from '../../src/protocol/frames.js'
-import type { StoredMessage } from '../../src/protocol/message.js'
+import type { StoredMessage } from '../../src/model/message.js'
 import type { ConversationRecord } from '../../src/store/MessageStore.js'
 
 export function emptyConversation(conv: string): ConversationRecord {

@@ -4,8 +4,8 @@
  * for `Limits.dedupeWindowSeconds`, and only for the life of the activation. A retry that
  * comes after either bound, or after the session moved or restarted, is taken for a new message.
  */
-import { Lru } from '../../src/lru.js'
-import { Limits } from '../../src/protocol/limits.js'
+import { Lru } from '../../src/core/lru.js'
+import { Limits } from '../../src/core/limits.js'
 
 export const RECENT_RANDOMS = 256
 

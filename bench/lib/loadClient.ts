@@ -6,8 +6,8 @@
  * patched in a copy; a receiver finds the timestamp with one `indexOf`, without decoding
  * the frame (messageFrames.ts). The same code drives Parley and the raw relay baseline.
  */
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
-import { decode, encode } from '../../src/protocol/codec.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
+import { decode, encode } from '../../src/core/codec.js'
 import { Histogram } from './histogram.js'
 import type { LoadCommand, LoadReply, OpenResult, SessionSpec, StatusResult, Target } from './loadProtocol.js'
 import { buildTemplate, isFailedRes, readStamp, type SendTemplate } from './messageFrames.js'

@@ -5,7 +5,7 @@
  * decimal digits, µs of the load process's `performance.now()`; both ends of a pair live in
  * one process, so one clock writes and reads it.
  */
-import { encode } from '../../src/protocol/codec.js'
+import { encode } from '../../src/core/codec.js'
 import { encodeFrame } from './wsLite.js'
 
 const STAMP_PREFIX = '~T'

@@ -6,7 +6,7 @@
  * gateway defaults, so the difference measured is Parley's own work.
  */
 import uWS from 'uWebSockets.js'
-import { encode } from '../../src/protocol/codec.js'
+import { encode } from '../../src/core/codec.js'
 import { serveBenchIpc } from './serverIpc.js'
 
 interface Peer {

@@ -12,8 +12,8 @@
  * live sampled members).
  */
 import { io, type Socket as IoSocket } from 'socket.io-client'
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
-import { decode, encode } from '../../src/protocol/codec.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
+import { decode, encode } from '../../src/core/codec.js'
 import { Histogram } from './histogram.js'
 import type { CountResult, MemberCommand, MemberPhaseResult, MemberSpec, OpenResult, ProgressMessage, RoomReply, RoomTarget } from './roomProtocol.js'
 import { findTag, gevEventCount, isRes, monoUs, parseTagString, TAG_REST, tagK, tagPhase, tagStamp } from './roomFrames.js'

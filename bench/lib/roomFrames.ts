@@ -14,7 +14,7 @@
  * event is a benchmark message of the current phase (one `indexOf`, no decoding); sampled
  * members find every event's tag, read k and the stamp, and check the header's count.
  */
-import { encode } from '../../src/protocol/codec.js'
+import { encode } from '../../src/core/codec.js'
 import { encodeFrame } from './wsLite.js'
 
 const TAG_PREFIX = '~R'

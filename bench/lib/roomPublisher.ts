@@ -12,8 +12,8 @@
  */
 import { randomInt } from 'node:crypto'
 import { io, type Socket as IoSocket } from 'socket.io-client'
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
-import { decode, encode } from '../../src/protocol/codec.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
+import { decode, encode } from '../../src/core/codec.js'
 import type { AckMessage, PublisherCommand, PublishResult, RoomReply, RoomTarget } from './roomProtocol.js'
 import { fillPublish, groupMsgEvent, groupSendTemplate, gevTemplate, isRes, monoUs, PUBLISHER_ID, type PublishTemplate, tagString } from './roomFrames.js'
 import { encodeFrame, LiteSocket } from './wsLite.js'

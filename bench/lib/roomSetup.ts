@@ -4,7 +4,7 @@
  * AVChatRoom it owns. Members join over their own sockets (roomClient.ts).
  */
 import { randomInt } from 'node:crypto'
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
 import type { BenchApp } from './servers.js'
 
 const ADMIN = 'administrator'

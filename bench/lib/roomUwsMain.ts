@@ -8,7 +8,7 @@
  * limits as Parley's gateway defaults (1 MiB + 64 KiB backpressure, 120 s idle, pings).
  */
 import uWS from 'uWebSockets.js'
-import { encode } from '../../src/protocol/codec.js'
+import { encode } from '../../src/core/codec.js'
 import { serveBenchIpc } from './serverIpc.js'
 
 interface Conn {

@@ -4,7 +4,7 @@
  * so every default applies unless the benchmark sets a variable. Forked by servers.ts with
  * `--require threadProbe.cjs --expose-gc` so memory and profiles cover every worker thread.
  */
-import { loadConfig } from '../../src/config/load.js'
+import { loadConfig } from '../../src/node/config/load.js'
 import { createNode } from '../../src/node/createNode.js'
 import { serveBenchIpc } from './serverIpc.js'
 

@@ -19,8 +19,8 @@ import type { InboxEvent } from '../protocol/events.js'
 import type {
   ClientFrame, ConvsResult, HistoryResult, LoginResult, SendResult, ServerFrame, SyncResult,
 } from '../protocol/frames.js'
-import type { MsgElement } from '../protocol/message.js'
-import type { JoinedGroup, JoinRequest } from '../store/GroupStore.js'
+import type { MsgElement } from '../model/message.js'
+import type { JoinedGroup, JoinRequest } from '../model/group.js'
 import { Connection } from './Connection.js'
 import { CursorPersistence } from './cursor.js'
 import { text } from './elements.js'

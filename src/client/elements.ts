@@ -5,7 +5,7 @@
  * media elements need their download URLs because Parley stores no media. Builders drop
  * `undefined` fields; they do not validate (the server answers bad bodies with 90002).
  */
-import type { ElementType, MsgElement } from '../protocol/message.js'
+import type { ElementType, MsgElement } from '../model/message.js'
 
 export type TextContent = { Text: string }
 /** `Index`: the app's emoji index; `Data`: app-defined extra. */

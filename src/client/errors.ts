@@ -4,7 +4,7 @@
  * (Tencent's numbers, or Parley's 9xxx gateway codes — see docs/protocol.md), or one of the
  * client-only codes below (95xx), which never appear on the wire.
  *
- * Browser-safe: no Node imports, and nothing from the server's catalogue (src/errors.ts) is
+ * Browser-safe: no Node imports, and nothing from the server's catalogue (src/core/errors.ts) is
  * imported, so a bundle of `parley/client` pulls no server code.
  */
 

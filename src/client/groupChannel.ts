@@ -20,8 +20,8 @@
  *   fetches it, not a recall event).
  */
 import type { GroupFrame, GroupProfileFields, GroupTypeName } from '../protocol/groupFrames.js'
-import type { MsgElement } from '../protocol/message.js'
-import type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord } from '../store/GroupStore.js'
+import type { MsgElement } from '../model/message.js'
+import type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord } from '../model/group.js'
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
 import { type GroupHistoryPage, GroupTracker } from './groups.js'
 import { randomU32 } from './sent.js'

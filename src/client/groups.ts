@@ -26,7 +26,7 @@
  *   matches no pending send (another device's) surfaces like any other.
  */
 import type { GroupEvent } from '../protocol/events.js'
-import type { GroupMessage } from '../store/GroupStore.js'
+import type { GroupMessage } from '../model/group.js'
 import type { GroupMessageEvent } from './types.js'
 
 /** One `groupHistory` request the tracker wants: a probe (the newest message) or a page of a gap. */

@@ -22,13 +22,12 @@ export type {
   CreateGroupOptions, GroupChanges, GroupHistoryResult, GroupInfo, GroupInviteResult, GroupMember, GroupMemberChanges,
   GroupMembersPage, GroupProfileFields, GroupSendOptions, GroupSentMessage, GroupTypeName,
 } from './groupChannel.js'
-export type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord } from '../store/GroupStore.js'
+export type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord } from '../model/group.js'
 export { BoundedKeySet } from './KeySet.js'
 export { backoffDelay, classifyClose, DefaultBackoff, type BackoffOptions, type CloseKind } from './reconnect.js'
 export { Emitter, type Listener } from './Emitter.js'
 export type { Encoding, WebSocketConstructor, WebSocketLike } from './transport.js'
 export type { ConvId, GroupEvent, InboxEvent } from '../protocol/events.js'
-export type {
-  ConversationView, ConvsResult, HistoryResult, LoginResult, Platform, SendResult, SyncResult,
-} from '../protocol/frames.js'
-export type { ElementType, MsgElement, StoredMessage } from '../protocol/message.js'
+export type { ConversationView, ConvsResult, HistoryResult, LoginResult, SendResult, SyncResult } from '../protocol/frames.js'
+export type { Platform } from '../model/platform.js'
+export type { ElementType, MsgElement, StoredMessage } from '../model/message.js'

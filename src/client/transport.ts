@@ -1,7 +1,7 @@
 /**
  * What the SDK needs from a WebSocket, and the frame codec. The shape is the WHATWG
  * WebSocket's, so the browser's global `WebSocket` and the `ws` package's class both fit.
- * msgpack is encoded with the same options as the server's codec (src/protocol/codec.ts:
+ * msgpack is encoded with the same options as the server's codec (src/core/codec.ts:
  * plain maps, no records extension); JSON text frames are the debug alternative.
  */
 import { Packr } from 'msgpackr'

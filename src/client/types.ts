@@ -3,9 +3,10 @@
  * from src/protocol (types only, so the browser bundle pulls no server code).
  */
 import type { ConvId } from '../protocol/events.js'
-import type { Platform, SendPayload, SendResult } from '../protocol/frames.js'
-import type { StoredMessage } from '../protocol/message.js'
-import type { GroupMessage } from '../store/GroupStore.js'
+import type { Platform } from '../model/platform.js'
+import type { SendPayload, SendResult } from '../protocol/frames.js'
+import type { StoredMessage } from '../model/message.js'
+import type { GroupMessage } from '../model/group.js'
 import type { ParleyClientError } from './errors.js'
 import type { BackoffOptions } from './reconnect.js'
 import type { Encoding, WebSocketConstructor } from './transport.js'

@@ -6,11 +6,11 @@
  */
 import type { MembershipView } from '../../actors/runtime/MeshRouter.js'
 import type { RemoteNodes } from '../../actors/runtime/RemoteNodes.js'
-import type { Logger } from '../../actors/runtime/types.js'
+import type { Logger } from '../core/log.js'
 import { BusRemoteNodes, type RelayReceiver } from '../../cluster/BusRemoteNodes.js'
 import { RedisConnectionRegistry } from '../../cluster/RedisConnectionRegistry.js'
 import { RedisNodeBus } from '../../cluster/RedisNodeBus.js'
-import type { RedisSettings } from '../config/deployment.js'
+import type { RedisSettings } from './config/deployment.js'
 
 export interface ClusterLinks {
   readonly registry: RedisConnectionRegistry

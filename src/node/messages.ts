@@ -1,7 +1,7 @@
 /** Messages between the node's parent thread and its worker threads. */
-import type { MembershipSnapshot } from '../../actors/placement.js'
+import type { MembershipSnapshot } from '../../actors/runtime/placement.js'
 import type { MeshPorts } from '../../actors/runtime/ThreadMesh.js'
-import type { ParleyConfig } from '../config/schema.js'
+import type { ParleyConfig } from './config/schema.js'
 
 export interface WorkerData {
   node: string

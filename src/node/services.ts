@@ -7,11 +7,11 @@
  *   are ready and forwards every adopted snapshot to them; `leave` deregisters at once, so
  *   other nodes take over this node's actors without waiting for its entry to expire.
  */
-import type { MembershipSnapshot } from '../../actors/placement.js'
-import type { Logger } from '../../actors/runtime/types.js'
+import type { MembershipSnapshot } from '../../actors/runtime/placement.js'
+import type { Logger } from '../core/log.js'
 import { RedisMembership } from '../../cluster/RedisMembership.js'
 import { RedisConnection } from '../../cluster/redisConnection.js'
-import type { Deployment } from '../config/deployment.js'
+import type { Deployment } from './config/deployment.js'
 import { connectCassandra } from '../store/cassandra/connect.js'
 import { cassandraUnreachable } from './stores.js'
 

@@ -2,12 +2,13 @@
  * Opens the stores of one worker thread for the node's deployment: Cassandra when contact
  * points are configured, else the embedded LMDB environment under the data directory.
  */
-import type { Deployment } from '../config/deployment.js'
-import type { ParleyConfig } from '../config/schema.js'
-import { type CassandraStoreOptions, openCassandraStores } from '../store/cassandra/connect.js'
-import type { Logger } from '../../actors/runtime/types.js'
+import type { Deployment } from './config/deployment.js'
+import type { ParleyConfig } from './config/schema.js'
+import { type CassandraStoreOptions } from '../store/cassandra/connect.js'
+import { openCassandraStores } from '../store/cassandra/openCassandraStores.js'
+import type { Logger } from '../core/log.js'
 import { guardStore, throttledReport } from '../store/cassandra/unavailable.js'
-import { openLmdbStores } from '../store/lmdb/openLmdb.js'
+import { openLmdbStores } from '../store/lmdb/openLmdbStores.js'
 
 export type ThreadStores = Awaited<ReturnType<typeof openLmdbStores>> | Awaited<ReturnType<typeof openCassandraStores>>
 

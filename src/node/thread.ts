@@ -2,29 +2,24 @@
  * One worker thread's components, wired: stores → actor host → mesh → router → gateway and
  * REST on a uWS app. Stopped in reverse order. No module state: each call builds its own.
  */
-import uWS from 'uWebSockets.js'
 import { ActorHost } from '../../actors/runtime/ActorHost.js'
 import { MeshRouter } from '../../actors/runtime/MeshRouter.js'
 import { ThreadMesh } from '../../actors/runtime/ThreadMesh.js'
 import type { ActorDeps } from '../../actors/deps.js'
-import { UserSession } from '../../actors/UserSession.js'
-import { Group } from '../../actors/Group.js'
-import { GroupIndex } from '../../actors/GroupIndex.js'
-import { createLazySigPool } from '../auth/lazyPool.js'
-import { createUserSigVerifier } from '../auth/verifier.js'
-import { createAppRegistry } from '../config/apps.js'
-import { Gateway } from '../gateway/Gateway.js'
-import { createLogger } from '../log.js'
-import { CloseCodes } from '../protocol/frames.js'
-import { installRest } from '../rest/index.js'
-import { installWeb } from '../web/install.js'
+import { UserSession } from '../../actors/user/UserSession.js'
+import { Group } from '../../actors/group/Group.js'
+import { GroupIndex } from '../../actors/group/GroupIndex.js'
+import { createLazySigPool } from '../services/auth/lazyPool.js'
+import { createUserSigVerifier } from '../services/auth/verifier.js'
+import { createAppRegistry } from '../model/apps.js'
+import { createLogger } from '../core/log.js'
 import { LocalConnectionRegistry } from '../../actors/connections.js'
-import { placeActor, type MembershipSnapshot } from '../../actors/placement.js'
+import { placeActor, type MembershipSnapshot } from '../../actors/runtime/placement.js'
 import { ForwardedMembership } from '../../cluster/ForwardedMembership.js'
-import { deploymentOf } from '../config/deployment.js'
+import { deploymentOf } from './config/deployment.js'
+import { createEdge } from '../edge/server.js'
 import { type ClusterLinks, openClusterLinks } from './clusterLinks.js'
 import type { WorkerData } from './messages.js'
-import { installHealth } from './health.js'
 import { openThreadStores } from './stores.js'
 
 export interface RunningThread {
@@ -39,7 +34,6 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
   const { config, node } = data
   const thread = data.mesh.thread
   const log = createLogger({ node, thread }, process.env.PARLEY_LOG_LEVEL)
-  assertNativeUws()
   const deployment = deploymentOf(config)
   // Embedded: this node alone, for good. Cluster: the main thread forwards every snapshot.
   const membership = new ForwardedMembership(node, log, deployment.redis ? undefined : { version: 1, nodes: [node] })
@@ -71,52 +65,26 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
   })
   const pool = createLazySigPool(config.sigPoolThreads)
   const verifier = createUserSigVerifier({ pool, getApp: (id) => apps.get(id) })
-  const gateway = new Gateway({ router, apps, verifier, config, log, node, thread })
+  const edge = createEdge({ node, thread, router, apps, verifier, groupListing: stores.groups, config, log })
+  const gateway = edge.gateway
   mesh.setConnSink(gateway)
   // Cluster: after a Redis outage (possibly a restart that lost the registry), re-register
   // this thread's logged-in sockets so sessions activated later still find their devices.
   links?.registry.onRestored(() => {
-    for (const ws of gateway.sockets.values()) {
-      const s = ws.getUserData()
-      if (s.phase !== 'live' || !s.conn || s.platform === '') continue
-      void links.registry.add(s.app, s.userId, { conn: s.conn, platform: s.platform, since: s.openedAt, sigTime: 0 })
-    }
+    for (const d of gateway.liveDevices()) void links.registry.add(d.app, d.userId, d.device)
   })
-  const app = uWS.App()
-  gateway.install(app)
-  installRest(app, { router, groupListing: stores.groups, apps, verifier, config, log })
-  installWeb(app, { config })
-  let draining = false
-  installHealth(app, { node, thread, connections: () => gateway.sockets.size, draining: () => draining })
-  let listenSocket: uWS.us_listen_socket | undefined
 
   return {
-    listen: (port) => new Promise((resolve, reject) => {
-      app.listen(config.host, port, (s) => {
-        if (!s) return reject(new Error(`thread ${thread}: cannot listen on ${config.host}:${port}`))
-        listenSocket = s
-        resolve(uWS.us_socket_local_port(s as unknown as uWS.us_socket))
-      })
-    }),
+    listen: (port) => edge.listen(port),
     membership: (snap) => { membership.adopt(snap) },
     async stop() {
-      draining = true
-      if (listenSocket) uWS.us_listen_socket_close(listenSocket)
-      listenSocket = undefined
-      gateway.closeAll(CloseCodes.SHUTTING_DOWN, 'server shutting down')
+      edge.drain()
       await host.stop()
       mesh.close()
       await pool.close()
       await stores.close()
       await links?.close()
-      ;(app as unknown as { close(): void }).close()
+      edge.close()
     },
-  }
-}
-
-/** The npm build falls back to a slow pure-JS `ws` shim when its binary fails to load. */
-function assertNativeUws(): void {
-  if (!String(uWS.App).includes('[native code]')) {
-    throw new Error('uWebSockets.js native binary did not load (JS fallback in use); Parley needs the native build')
   }
 }

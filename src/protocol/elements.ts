@@ -19,9 +19,9 @@
  *   elements); the 12 KB size check (`checkBodySize`) bounds it, and every caller must run it
  *   on the validated body.
  */
-import { ParleyError } from '../errors.js'
-import { Limits } from './limits.js'
-import { ElementTypes, type ElementType, type MsgElement } from './message.js'
+import { ParleyError } from '../core/errors.js'
+import { Limits } from '../core/limits.js'
+import { ElementTypes, type ElementType, type MsgElement } from '../model/message.js'
 
 /**
  * How many TIMRelayElem may be nested along one path: a relay in the top-level body is level

@@ -5,7 +5,7 @@
  * event (and the message in it) once more. Contract: an event object is not mutated once
  * `eventBytes` has seen it (events are immutable values throughout Parley).
  */
-import { encode } from './codec.js'
+import { encode } from '../core/codec.js'
 import type { InboxEvent } from './events.js'
 import { encodeWith } from './splice.js'
 

@@ -3,8 +3,8 @@
  * event has a per-user `seq` (1, 2, 3, … with no gaps); a device's catch-up cursor is the
  * highest seq it has applied. Online-only messages are pushed with `seq: 0` and never stored.
  */
-import type { GroupMessage } from '../store/GroupStore.js'
-import type { StoredMessage } from './message.js'
+import type { GroupMessage } from '../model/group.js'
+import type { StoredMessage } from '../model/message.js'
 
 /** Conversation id in one user's view: `c2c:<peerUserId>` (groups later: `group:<GroupId>`). */
 export type ConvId = string

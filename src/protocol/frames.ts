@@ -5,10 +5,8 @@
  */
 import type { GroupEvent, InboxEvent } from './events.js'
 import type { GroupFrame } from './groupFrames.js'
-import type { MsgElement, StoredMessage } from './message.js'
-
-export const Platforms = ['Web', 'Android', 'iOS', 'Windows', 'Mac', 'iPad', 'Linux'] as const
-export type Platform = (typeof Platforms)[number]
+import type { MsgElement, StoredMessage } from '../model/message.js'
+import type { Platform } from '../model/platform.js'
 
 export interface SendPayload {
   to: string

@@ -4,10 +4,10 @@
  * (validate.ts). A bad field is GROUP_INVALID_PARAMS (10004); a malformed `groupId`
  * GROUP_BAD_ID (10015); a bad message body 90002/93000 and a bad `random` 90005, as for `send`.
  */
-import { ParleyError, type ErrorName } from '../errors.js'
+import { ParleyError, type ErrorName } from '../core/errors.js'
 import { checkBodySize, isPlainObject, validateBody } from './elements.js'
-import { AT_ALL, type MsgElement } from './message.js'
-import { isUserId } from './validate.js'
+import { AT_ALL, type MsgElement } from '../model/message.js'
+import { isUserId } from '../core/ids.js'
 
 export type GroupTypeName = 'Private' | 'Public' | 'ChatRoom' | 'AVChatRoom' | 'BChatRoom' | 'Community'
 type ApplyOption = 'FreeAccess' | 'NeedPermission' | 'DisableApply'

@@ -5,7 +5,7 @@
  * is byte-for-byte a plain msgpack map (the protocol codec's format) any decoder reads; only
  * the order of its keys differs from a fresh encode (the spliced field comes last).
  */
-import { encode } from './codec.js'
+import { encode } from '../core/codec.js'
 
 /**
  * Encodes `record` as a msgpack map whose field `field` holds the already-encoded `inner`

@@ -16,10 +16,12 @@
  * then omitted from the result, required ones fail as "required"); optional fields that are
  * absent are omitted, never set to undefined.
  */
-import { ParleyError, type ErrorName } from '../errors.js'
+import { ParleyError, type ErrorName } from '../core/errors.js'
 import { checkBodySize, isPlainObject, validateBody } from './elements.js'
-import { Platforms, type ClientFrame, type ClientOp, type Platform } from './frames.js'
-import { Limits } from './limits.js'
+import { Platforms, type Platform } from '../model/platform.js'
+import { type ClientFrame, type ClientOp } from './frames.js'
+import { Limits } from '../core/limits.js'
+import { isUserId } from '../core/ids.js'
 import { groupId, groupParsers } from './groupFrames.js'
 
 type Raw = Record<string, unknown>
@@ -40,10 +42,6 @@ const ReceiptMaxKeys = 100
  * 32 bytes; restricting to visible ASCII keeps ids unambiguous in logs, keys and URLs
  * (byte length then equals string length).
  */
-export function isUserId(v: unknown): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= Limits.userIdBytes && /^[\x21-\x7e]+$/.test(v)
-}
-
 const Rid: Rule<number> = { ok: isNonNegInt, why: 'must be a non-negative safe integer' }
 const Seq: Rule<number> = { ok: isNonNegInt, why: 'must be a non-negative safe integer' }
 const AppId: Rule<number> = { ok: (v): v is number => isSafeInt(v) && v > 0, why: 'must be a positive integer' }

@@ -19,7 +19,7 @@
  * One implementation per backend; test/store/friendStoreConformance.ts runs against each.
  * Writes resolve once durable; one owner's lists are written by one writer at a time.
  */
-import { ParleyError } from '../errors.js'
+import { ParleyError } from '../core/errors.js'
 
 /** An entry of a friend list; the fields are the `Tag_SNS_IM_*` ones, custom fields `Tag_SNS_Custom_*`. */
 export interface FriendRecord {

@@ -15,117 +15,17 @@
  * record exists.
  */
 import { createHash } from 'node:crypto'
-import type { MsgElement } from '../protocol/message.js'
-
-export const GroupTypes = ['Private', 'Public', 'ChatRoom', 'AVChatRoom', 'BChatRoom', 'Community'] as const
-export type GroupType = (typeof GroupTypes)[number]
-export const ApplyJoinOptions = ['FreeAccess', 'NeedPermission', 'DisableApply'] as const
-export type ApplyJoinOption = (typeof ApplyJoinOptions)[number]
-export const InviteJoinOptions = ['FreeAccess', 'NeedPermission', 'DisableInvite'] as const
-export type InviteJoinOption = (typeof InviteJoinOptions)[number]
-export const GroupRoles = ['Owner', 'Admin', 'Member'] as const
-export type GroupRole = (typeof GroupRoles)[number]
-export const MsgFlags = ['AcceptAndNotify', 'AcceptNotNotify', 'Discard'] as const
-export type MsgFlag = (typeof MsgFlags)[number]
+import type { GroupMessage, GroupRecord, GroupType, JoinedGroup, JoinRequest, MemberRecord } from '../model/group.js'
 
 export interface GroupRef {
   readonly app: number
   readonly groupId: string
 }
 
-/** A group's profile (reference §4.4). Times are unix seconds. */
-export interface GroupRecord {
-  groupId: string
-  type: GroupType
-  name: string
-  introduction: string
-  notification: string
-  faceUrl: string
-  /** '' when the group has no owner (created without one, or a Private owner quit). */
-  owner: string
-  createTime: number
-  /** Bumped by every profile change. */
-  infoSeq: number
-  lastInfoTime: number
-  lastMsgTime: number
-  /** 0 = no cap (AVChatRoom, BChatRoom). */
-  maxMemberNum: number
-  applyJoinOption: ApplyJoinOption
-  inviteJoinOption: InviteJoinOption
-  muteAllMember: boolean
-  /** Whether a new member may read messages from before it joined. */
-  historyMsgBeforeJoin: boolean
-  /** Custom group fields (`AppDefinedData`). */
-  appDefinedData: Record<string, string>
-}
-
-export interface MemberRecord {
-  account: string
-  role: GroupRole
-  joinTime: number
-  /** The group's last message seq when this member joined. */
-  joinSeq: number
-  /** Highest seq this member has read (Tencent's member `MsgSeq`). */
-  readSeq: number
-  msgFlag: MsgFlag
-  lastSendMsgTime: number
-  nameCard: string
-  /** Custom member fields (`AppMemberDefinedData`). */
-  appMemberDefinedData: Record<string, string>
-}
-
-/** A pending application (or a member's invitation awaiting approval). */
-export interface JoinRequest {
-  account: string
-  /** Unix seconds. */
-  time: number
-  message: string
-  /** The inviting member, for an invitation that needs approval; absent for an application. */
-  inviter?: string
-}
-
-/** One group message, stored once per group. */
-export interface GroupMessage {
-  /** Server-assigned, from 1, strictly increasing per group (`MsgSeq`). */
-  seq: number
-  from: string
-  random: number
-  /** Unix seconds. */
-  time: number
-  body: MsgElement[]
-  cloudCustomData?: string
-  priority?: string
-  /**
-   * Members mentioned (`GroupAtInfo`): UserIDs that were members when it was sent, and
-   * `@ALL` for everyone. Absent when nobody is mentioned.
-   */
-  atAccounts?: string[]
-  /** MsgFlagBits: 0 normal, 8 recalled. */
-  flags: number
-}
-
-/** `GroupMessage.flags` of a recalled message. */
-export const RECALLED_FLAG = 8
-
-/**
- * A recalled message as stored: flags 8, body emptied, cloudCustomData and mentions dropped;
- * its seq, sender, Random, time and priority stay (a placeholder in history).
- */
-export function recalledGroupMessage(m: GroupMessage): GroupMessage {
-  const { cloudCustomData: _c, atAccounts: _a, ...rest } = m
-  return { ...rest, body: [], flags: RECALLED_FLAG }
-}
-
 export interface GroupDedupeRecord {
   seq: number
   /** Unix seconds when first stored; records older than the dedupe window are ignored. */
   time: number
-}
-
-/** A row of a user's joined-group index. */
-export interface JoinedGroup {
-  groupId: string
-  joinTime: number
 }
 
 /**

@@ -8,7 +8,7 @@
  * writes it, so implementations need no cross-writer locking; callers assign sequence numbers.
  */
 import type { ConvId, InboxEvent } from '../protocol/events.js'
-import type { StoredMessage } from '../protocol/message.js'
+import type { StoredMessage } from '../model/message.js'
 
 export interface UserRef {
   readonly app: number

@@ -1,7 +1,10 @@
 import t from 'tap'
-import { type ActorId, actorIdString, groupActor, userActor } from '../../actors/ActorId.js'
-import type { Actor, ActorContext, ActorMessage, DeactivationReason } from '../../actors/runtime/types.js'
-import { ParleyError } from '../../src/errors.js'
+import { type ActorId, actorIdString } from '../../actors/runtime/ActorId.js'
+import { groupActor } from '../../actors/group/protocol.js'
+import { userActor } from '../../actors/user/protocol.js'
+import type { Actor, ActorContext, DeactivationReason } from '../../actors/runtime/types.js'
+import type { ActorMessage } from '../../actors/runtime/protocol.js'
+import { ParleyError } from '../../src/core/errors.js'
 import { type Deferred, LocalHarness, deferred } from './fixtures/helpers.js'
 
 /** What the test actors report back to the test. */

@@ -4,14 +4,16 @@
  * the mesh and RemoteNodes, and that replies, pushes and closes find their node and thread.
  */
 import t from 'tap'
-import { type ActorId, actorIdString, userActor } from '../../actors/ActorId.js'
-import { type MembershipSnapshot, placeActor, shardOf } from '../../actors/placement.js'
+import { type ActorId, actorIdString } from '../../actors/runtime/ActorId.js'
+import { userActor } from '../../actors/user/protocol.js'
+import { type MembershipSnapshot, placeActor, shardOf } from '../../actors/runtime/placement.js'
 import { ActorHost } from '../../actors/runtime/ActorHost.js'
 import { MeshRouter } from '../../actors/runtime/MeshRouter.js'
 import type { RemoteNodes } from '../../actors/runtime/RemoteNodes.js'
 import { ThreadMesh, createMeshPorts } from '../../actors/runtime/ThreadMesh.js'
-import type { Actor, ActorContext, ActorMessage } from '../../actors/runtime/types.js'
-import type { ThreadEnvelope } from '../../src/protocol/envelope.js'
+import type { Actor, ActorContext } from '../../actors/runtime/types.js'
+import type { ActorMessage } from '../../actors/runtime/protocol.js'
+import type { ThreadEnvelope } from '../../actors/runtime/envelope.js'
 import { RecordingLog, deferred } from './fixtures/helpers.js'
 
 type Msg = { kind: 'add'; n: number } | { kind: 'ask'; to: ActorId } | { kind: 'push'; thread: number; node: string }

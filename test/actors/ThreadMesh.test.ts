@@ -3,12 +3,14 @@
  * and sinks. Covers the envelope codec, batching, relays and the failure paths.
  */
 import t from 'tap'
-import { groupActor, userActor, actorIdString } from '../../actors/ActorId.js'
-import { shardOf } from '../../actors/placement.js'
+import { groupActor } from '../../actors/group/protocol.js'
+import { userActor } from '../../actors/user/protocol.js'
+import { actorIdString } from '../../actors/runtime/ActorId.js'
+import { shardOf } from '../../actors/runtime/placement.js'
 import type { LocalDelivery } from '../../actors/runtime/ActorHost.js'
 import { type ConnSink, ThreadMesh, createMeshPorts, meshTransferList } from '../../actors/runtime/ThreadMesh.js'
-import type { ActorMessage } from '../../actors/runtime/types.js'
-import { type Envelope, type ReplyAddress, decodeBatch, encodeBatch } from '../../src/protocol/envelope.js'
+import type { ActorMessage } from '../../actors/runtime/protocol.js'
+import { type Envelope, type ReplyAddress, decodeBatch, encodeBatch } from '../../actors/runtime/envelope.js'
 import { RecordingLog } from './fixtures/helpers.js'
 
 class RecordingHost implements LocalDelivery {

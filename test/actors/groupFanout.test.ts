@@ -6,8 +6,8 @@
  */
 import t from 'tap'
 import { SETTLE_MS } from '../../actors/group/fanout.js'
-import { groupTopic } from '../../actors/group/topic.js'
-import type { GroupMsg, SendReply } from '../../actors/group/messages.js'
+import { groupTopic } from '../../actors/topic.js'
+import type { GroupMsg, SendReply } from '../../actors/group/protocol.js'
 import type { ThreadRef, TopicInterest } from '../../actors/runtime/types.js'
 import { groupRecord } from '../store/groupStoreConformance.js'
 import { APP, groupHarness } from './fixtures/groupHarness.js'

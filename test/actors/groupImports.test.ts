@@ -5,8 +5,7 @@
  * position follows UnreadMsgNum, and imports publish nothing live.
  */
 import t, { type Test } from 'tap'
-import type { ImportMemberResult, ImportMessageResult } from '../../actors/group/imports.js'
-import type { MembersPage, Operator } from '../../actors/group/messages.js'
+import type { ImportMemberResult, ImportMessageResult, MembersPage, Operator } from '../../actors/group/protocol.js'
 import { groupRecord } from '../store/groupStoreConformance.js'
 import { groupHarness, type GroupHarness } from './fixtures/groupHarness.js'
 

@@ -1,10 +1,10 @@
 /**
- * Join storms (actors/Group.ts onApply, management.ts onApplies): applications queued behind
+ * Join storms (actors/group/Group.ts onApply, management.ts onApplies): applications queued behind
  * one that joins at once are served by one commit, each answered as if alone (joined, 10013
  * already a member, 10014 full), in order; groups that need approval take them one by one.
  */
 import t from 'tap'
-import type { MembersPage } from '../../actors/group/messages.js'
+import type { MembersPage } from '../../actors/group/protocol.js'
 import { groupRecord } from '../store/groupStoreConformance.js'
 import { groupHarness } from './fixtures/groupHarness.js'
 

@@ -5,9 +5,9 @@
  * What the actor publishes is recorded; the socket path is covered by the e2e tests.
  */
 import t, { type Test } from 'tap'
-import type { GroupMsg, GroupView, Operator, RecallReply, SendReply } from '../../actors/group/messages.js'
+import type { GroupMsg, GroupView, Operator, RecallReply, SendReply } from '../../actors/group/protocol.js'
 import type { GroupEvent } from '../../src/protocol/events.js'
-import type { GroupMessage, GroupType } from '../../src/store/GroupStore.js'
+import type { GroupMessage, GroupType } from '../../src/model/group.js'
 import { groupRecord } from '../store/groupStoreConformance.js'
 import { groupHarness, type GroupHarness } from './fixtures/groupHarness.js'
 

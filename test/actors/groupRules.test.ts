@@ -7,7 +7,7 @@ import {
   applyOutcome, canApprove, canEditProfile, canKick, canMute, canOwn, canQuit, canSetRole, effectiveApply, GroupTypeRules,
   hasRoom, inviteOutcome, mayReadSeq, memberCap, Rank, rankOf, sendCheck,
 } from '../../actors/group/rules.js'
-import type { GroupType } from '../../src/store/GroupStore.js'
+import type { GroupType } from '../../src/model/group.js'
 
 const { none, member, admin, owner, appAdmin } = Rank
 const types: GroupType[] = ['Private', 'Public', 'ChatRoom', 'AVChatRoom', 'BChatRoom', 'Community']

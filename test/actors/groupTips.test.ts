@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import { profileChanges, tipDelivery, tipMessage, TipTypes } from '../../actors/group/tips.js'
-import { GroupTypes } from '../../src/store/GroupStore.js'
+import { GroupTypes } from '../../src/model/group.js'
 import { groupRecord } from '../store/groupStoreConformance.js'
 
 t.test('delivery per type: stored with history, live in rooms, no member changes in ChatRoom/BChatRoom', async (t) => {

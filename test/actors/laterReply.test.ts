@@ -1,8 +1,9 @@
 /** LaterReply: the actor takes its next message while an earlier reply waits on a promise. */
 import t from 'tap'
-import { userActor } from '../../actors/ActorId.js'
-import { type Actor, type ActorContext, type DeactivationReason, LaterReply } from '../../actors/runtime/types.js'
-import { ParleyError } from '../../src/errors.js'
+import { userActor } from '../../actors/user/protocol.js'
+import { type Actor, type ActorContext, type DeactivationReason } from '../../actors/runtime/types.js'
+import { LaterReply } from '../../actors/runtime/protocol.js'
+import { ParleyError } from '../../src/core/errors.js'
 import { LocalHarness } from './fixtures/helpers.js'
 
 interface Gate { promise: Promise<unknown>; resolve(v: unknown): void; reject(e: unknown): void }

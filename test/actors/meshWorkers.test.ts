@@ -4,11 +4,13 @@
  */
 import { Worker } from 'node:worker_threads'
 import t from 'tap'
-import { type ActorId, actorIdString, groupActor, userActor } from '../../actors/ActorId.js'
-import { shardOf } from '../../actors/placement.js'
+import { type ActorId, actorIdString } from '../../actors/runtime/ActorId.js'
+import { groupActor } from '../../actors/group/protocol.js'
+import { userActor } from '../../actors/user/protocol.js'
+import { shardOf } from '../../actors/runtime/placement.js'
 import { createMeshPorts, meshTransferList } from '../../actors/runtime/ThreadMesh.js'
-import type { ActorMessage } from '../../actors/runtime/types.js'
-import { ParleyError, fromWireError, type WireError } from '../../src/errors.js'
+import type { ActorMessage } from '../../actors/runtime/protocol.js'
+import { ParleyError, fromWireError, type WireError } from '../../src/core/errors.js'
 
 const THREADS = 3
 const NODE = 'n1@1700000000000'

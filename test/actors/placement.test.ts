@@ -1,6 +1,8 @@
 import t from 'tap'
-import { type ActorId, groupActor, userActor } from '../../actors/ActorId.js'
-import { type MembershipSnapshot, fnv1a, placeActor, shardOf } from '../../actors/placement.js'
+import { type ActorId } from '../../actors/runtime/ActorId.js'
+import { groupActor } from '../../actors/group/protocol.js'
+import { userActor } from '../../actors/user/protocol.js'
+import { type MembershipSnapshot, fnv1a, placeActor, shardOf } from '../../actors/runtime/placement.js'
 
 t.test('fnv1a matches the published FNV-1a 32-bit vectors', async (t) => {
   t.equal(fnv1a(''), 0x811c9dc5)

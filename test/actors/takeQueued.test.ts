@@ -4,9 +4,10 @@
  * answers each through `settle`: a value, a coded failure, or later.
  */
 import t from 'tap'
-import { userActor } from '../../actors/ActorId.js'
-import type { Actor, ActorContext, ActorMessage } from '../../actors/runtime/types.js'
-import { ParleyError } from '../../src/errors.js'
+import { userActor } from '../../actors/user/protocol.js'
+import type { Actor, ActorContext } from '../../actors/runtime/types.js'
+import type { ActorMessage } from '../../actors/runtime/protocol.js'
+import { ParleyError } from '../../src/core/errors.js'
 import { LocalHarness } from './fixtures/helpers.js'
 
 type Msg = { kind: 'sum'; n: number } | { kind: 'other' }

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
-import { ErrorCatalogue, ParleyError } from '../../src/errors.js'
-import { createSigPool } from '../../src/auth/sigPool.js'
-import { mintUserSigV1, type V1Expect } from '../../src/auth/usersigV1.js'
+import { ErrorCatalogue, ParleyError } from '../../src/core/errors.js'
+import { createSigPool } from '../../src/services/auth/sigPool.js'
+import { mintUserSigV1, type V1Expect } from '../../src/services/auth/usersigV1.js'
 
 function pemPair(): { privateKeyPem: string; publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })

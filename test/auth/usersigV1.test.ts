@@ -1,7 +1,7 @@
 import { createPublicKey, createSign, generateKeyPairSync } from 'node:crypto'
 import t, { type Test } from 'tap'
-import { ParleyError, type ErrorName } from '../../src/errors.js'
-import { mintUserSigV1, verifyUserSigV1, type V1Expect } from '../../src/auth/usersigV1.js'
+import { ParleyError, type ErrorName } from '../../src/core/errors.js'
+import { mintUserSigV1, verifyUserSigV1, type V1Expect } from '../../src/services/auth/usersigV1.js'
 import { rawDoc, rawToken } from './fixtures/vectors.js'
 
 function pemPair(): { privateKeyPem: string; publicKeyPem: string } {

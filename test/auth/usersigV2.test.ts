@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module'
 import t, { type Test } from 'tap'
-import { ParleyError, type ErrorName } from '../../src/errors.js'
-import { MAX_TOKEN_CHARS } from '../../src/auth/envelope.js'
-import { mintUserSigV1 } from '../../src/auth/usersigV1.js'
-import { mintUserSigV2, peekUserSig, verifyUserSigV2, type V2Expect } from '../../src/auth/usersigV2.js'
+import { ParleyError, type ErrorName } from '../../src/core/errors.js'
+import { MAX_TOKEN_CHARS } from '../../src/services/auth/envelope.js'
+import { mintUserSigV1 } from '../../src/services/auth/usersigV1.js'
+import { mintUserSigV2, peekUserSig, verifyUserSigV2, type V2Expect } from '../../src/services/auth/usersigV2.js'
 import { generateKeyPairSync } from 'node:crypto'
 import { ALL_V2_VECTORS, KEY_A, KEY_B, V1, V2, V3, V4, rawDoc, rawToken, type V2Vector } from './fixtures/vectors.js'
 

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
-import { createSigPool, type SigPool } from '../../src/auth/sigPool.js'
-import { mintUserSigV1 } from '../../src/auth/usersigV1.js'
-import { createUserSigVerifier, type AppSigKeys } from '../../src/auth/verifier.js'
+import { createSigPool, type SigPool } from '../../src/services/auth/sigPool.js'
+import { mintUserSigV1 } from '../../src/services/auth/usersigV1.js'
+import { createUserSigVerifier, type AppSigKeys } from '../../src/services/auth/verifier.js'
 import { KEY_A, V1, V3 } from './fixtures/vectors.js'
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })

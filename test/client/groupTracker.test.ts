@@ -8,7 +8,7 @@
 import t from 'tap'
 import { type GroupQuery, type GroupStep, GroupTracker } from '../../src/client/groups.js'
 import type { GroupEvent } from '../../src/protocol/events.js'
-import type { GroupMessage } from '../../src/store/GroupStore.js'
+import type { GroupMessage } from '../../src/model/group.js'
 import { prng } from './fixtures/events.js'
 
 const ME = 'me'

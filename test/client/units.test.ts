@@ -59,7 +59,7 @@ t.test('errors carry code, retryable flag and close code', async (t) => {
 })
 
 t.test('client-only codes stay in 95xx, apart from the server catalogue', async (t) => {
-  const { ErrorCatalogue } = await import('../../src/errors.js')
+  const { ErrorCatalogue } = await import('../../src/core/errors.js')
   const serverCodes = new Set<number>(Object.values(ErrorCatalogue).map((e) => e.code))
   for (const [name, code] of Object.entries(ClientErrorCodes)) {
     if (name === 'FRAME_TOO_LARGE') t.equal(code, ErrorCatalogue.FRAME_TOO_LARGE.code, 'same meaning, same code')

@@ -7,7 +7,7 @@ import * as el from '../../src/client/elements.js'
 import { ClientErrorCodes, ParleyClientError } from '../../src/client/errors.js'
 import { RequestTable } from '../../src/client/RequestTable.js'
 import { FrameCodec, resolveWebSocket } from '../../src/client/transport.js'
-import { decode, encode } from '../../src/protocol/codec.js'
+import { decode, encode } from '../../src/core/codec.js'
 import { validateBody } from '../../src/protocol/elements.js'
 import { parseClientFrame } from '../../src/protocol/validate.js'
 

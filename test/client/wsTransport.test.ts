@@ -6,7 +6,7 @@
 import t from 'tap'
 import { WebSocket, WebSocketServer } from 'ws'
 import { ParleyClient } from '../../src/client/index.js'
-import { decode, encode } from '../../src/protocol/codec.js'
+import { decode, encode } from '../../src/core/codec.js'
 import type { ServerFrame } from '../../src/protocol/frames.js'
 import { parseClientFrame } from '../../src/protocol/validate.js'
 import { ME, msgEv } from './fixtures/events.js'

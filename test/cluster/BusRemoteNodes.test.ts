@@ -4,11 +4,12 @@
  * incarnation; close() stops forwarding.
  */
 import t from 'tap'
-import type { Envelope } from '../../src/protocol/envelope.js'
-import { actorIdString, userActor } from '../../actors/ActorId.js'
-import { shardOf } from '../../actors/placement.js'
+import type { Envelope } from '../../actors/runtime/envelope.js'
+import { actorIdString } from '../../actors/runtime/ActorId.js'
+import { userActor } from '../../actors/user/protocol.js'
+import { shardOf } from '../../actors/runtime/placement.js'
 import { BusRemoteNodes } from '../../cluster/BusRemoteNodes.js'
-import { makeNodeId, threadsOf } from '../../cluster/nodeId.js'
+import { makeNodeId, threadsOf } from '../../actors/runtime/nodeId.js'
 import { LocalNodeBus, LocalNodeHub } from '../../cluster/LocalNodeBus.js'
 import { RecordingLog } from '../actors/fixtures/helpers.js'
 

@@ -5,7 +5,7 @@
  * everything, `onRestored` fires so the owner of the sockets can register them again.
  */
 import t from 'tap'
-import type { MembershipSnapshot } from '../../actors/placement.js'
+import type { MembershipSnapshot } from '../../actors/runtime/placement.js'
 import { RedisConnectionRegistry } from '../../cluster/RedisConnectionRegistry.js'
 import { RecordingLog } from '../actors/fixtures/helpers.js'
 import { deleteKeys, ensureRedis, freshPrefix, startPrivateRedis } from '../helpers/redis.js'

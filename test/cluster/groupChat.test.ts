@@ -6,7 +6,7 @@
  * live; an AVChatRoom's seq-0 messages reach members on every node.
  */
 import t from 'tap'
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
 import { startLocalCluster } from '../helpers/cluster.js'
 import { GroupMember } from '../helpers/groupMember.js'
 import { restOk } from '../helpers/restAdmin.js'

@@ -6,7 +6,7 @@
  * Random across the failover is stored once.
  */
 import t from 'tap'
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
 import { restCall, type RestReply } from '../helpers/restAdmin.js'
 import { startLocalCluster } from '../helpers/cluster.js'
 import { testApp } from '../helpers/server.js'

@@ -12,7 +12,7 @@ import t from 'tap'
 import { ensureRedis } from '../helpers/redis.js'
 import { CLUSTER_OFF, freePort, loaderArgs } from '../helpers/serverProcess.js'
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
+const CLI = fileURLToPath(new URL('../../src/node/cli.ts', import.meta.url))
 
 /** Runs `parley start` to its exit; resolves with the exit code and stderr. */
 function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {

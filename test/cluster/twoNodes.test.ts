@@ -8,12 +8,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
-import { type ActorId, userActor } from '../../actors/ActorId.js'
-import { type MembershipSnapshot, placeActor, shardOf } from '../../actors/placement.js'
+import { type ActorId } from '../../actors/runtime/ActorId.js'
+import { type MembershipSnapshot, placeActor, shardOf } from '../../actors/runtime/placement.js'
 import { ActorHost } from '../../actors/runtime/ActorHost.js'
 import { MeshRouter } from '../../actors/runtime/MeshRouter.js'
 import { ThreadMesh, createMeshPorts } from '../../actors/runtime/ThreadMesh.js'
-import type { Actor, ActorContext, ActorMessage } from '../../actors/runtime/types.js'
+import type { Actor, ActorContext } from '../../actors/runtime/types.js'
+import type { ActorMessage, ActorRef, Call, CheckedProtocol, MessageOf } from '../../actors/runtime/protocol.js'
 import { BusRemoteNodes } from '../../cluster/BusRemoteNodes.js'
 import { RedisMembership } from '../../cluster/RedisMembership.js'
 import { RedisNodeBus } from '../../cluster/RedisNodeBus.js'
@@ -23,12 +24,15 @@ import { until } from './fixtures/membershipSuite.js'
 
 const THREADS = 2
 
-type Msg =
-  | { kind: 'append'; i: number }
-  | { kind: 'get' }
-  | { kind: 'askOther'; to: ActorId }
+interface AskOther { kind: 'askOther'; to: ActorRef<RecorderProtocol> }
+type RecorderProtocol = CheckedProtocol<{
+  append: Call<{ kind: 'append'; i: number }, undefined>
+  get: Call<{ kind: 'get' }, Where>
+  askOther: Call<AskOther, { via: string; answer: Where }>
+}>
+type Msg = MessageOf<RecorderProtocol>
 
-const msg = (m: Msg): ActorMessage => m
+const msg = (m: Msg): Msg => m
 
 interface Where {
   node: string
@@ -51,7 +55,7 @@ class Recorder implements Actor {
       case 'get':
         return { node: this.ctx.node, thread: this.ctx.thread, items: this.items } satisfies Where
       case 'askOther':
-        return { via: this.ctx.node, answer: await this.ctx.ask<Where>(m.to, { kind: 'get' }, { timeoutMs: 5_000 }) }
+        return { via: this.ctx.node, answer: await this.ctx.ask(m.to, { kind: 'get' }, { timeoutMs: 5_000 }) }
     }
   }
 }
@@ -111,9 +115,9 @@ async function twoNodes(t: Test): Promise<{ a: TestNode; b: TestNode; snap: Memb
 }
 
 /** An actor that the snapshot places on `node`, on thread `thread` there. */
-function actorOn(node: string, thread: number, snap: MembershipSnapshot, skip = 0): ActorId {
+function actorOn(node: string, thread: number, snap: MembershipSnapshot, skip = 0): ActorRef<RecorderProtocol> {
   for (let i = 0; ; i++) {
-    const id = userActor(1, `u${i}`)
+    const id: ActorRef<RecorderProtocol> = { kind: 'user', app: 1, key: `u${i}` }
     if (placeActor(id, snap) === node && shardOf(id, THREADS) === thread && skip-- === 0) return id
   }
 }
@@ -123,7 +127,7 @@ t.test('asks cross nodes both ways, from every thread to every thread', async (t
   for (const [from, to] of [[a, b], [b, a]] as const) {
     for (const [fromThread, th] of from.threads.entries()) {
       for (let target = 0; target < THREADS; target++) {
-        const where = await th.router.ask<Where>(actorOn(to.id, target, snap), { kind: 'get' }, { timeoutMs: 5_000 })
+        const where = await th.router.ask(actorOn(to.id, target, snap), { kind: 'get' }, { timeoutMs: 5_000 })
         t.match(where, { node: to.id, thread: target }, `${from.id}/${fromThread} → actor on ${to.id}/${target}`)
       }
     }
@@ -149,7 +153,7 @@ t.test('tells from one thread to an actor on the other node arrive in order', as
     if (i % 97 === 0) await new Promise((r) => setImmediate(r))
   }
   // The ask travels the same (thread, endpoint) path, so it arrives after every tell.
-  const where = await sender.ask<Where>(target, { kind: 'get' }, { timeoutMs: 5_000 })
+  const where = await sender.ask(target, { kind: 'get' }, { timeoutMs: 5_000 })
   t.same(where.items, Array.from({ length: n }, (_, i) => i))
   t.ok(a.threads[0]!.bus.stats().batchesSent < n / 10, `tells were batched (${a.threads[0]!.bus.stats().batchesSent} publishes)`)
 })

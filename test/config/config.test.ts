@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { ensureDemoApp } from '../../src/config/demoApp.js'
-import { deploymentOf } from '../../src/config/deployment.js'
-import { ConfigError, loadConfig } from '../../src/config/load.js'
+import { ensureDemoApp } from '../../src/node/config/demoApp.js'
+import { deploymentOf } from '../../src/node/config/deployment.js'
+import { ConfigError, loadConfig } from '../../src/node/config/load.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-config-'))
 

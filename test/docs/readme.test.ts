@@ -1,8 +1,8 @@
 /** The README's config, error and group-type tables are generated from the code; this keeps them equal. */
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { configTableMarkdown } from '../../src/config/load.js'
-import { ErrorCatalogue, errorTableMarkdown } from '../../src/errors.js'
+import { configTableMarkdown } from '../../src/node/config/load.js'
+import { ErrorCatalogue, errorTableMarkdown } from '../../src/core/errors.js'
 import { groupTypesTableMarkdown } from '../../actors/group/rulesTable.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')

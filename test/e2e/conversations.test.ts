@@ -8,7 +8,7 @@
  * without waiting for the clock.
  */
 import t, { type Test } from 'tap'
-import type { AppConfig } from '../../src/config/apps.js'
+import type { AppConfig } from '../../src/model/apps.js'
 import { elements, ParleyClientError, type SentMessage } from '../../src/client/index.js'
 import { importAccounts, restOk } from '../helpers/restAdmin.js'
 import { ClientPool, codeOf, testPool, sigFor, type TestClient, uid, waitEvent } from '../helpers/sdkClients.js'

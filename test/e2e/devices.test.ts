@@ -5,7 +5,7 @@
  * UserSigs (70052) while a token minted after the kick works.
  */
 import t, { type Test } from 'tap'
-import type { AppConfig } from '../../src/config/apps.js'
+import type { AppConfig } from '../../src/model/apps.js'
 import { type KickedEvent, ParleyClientError, type Platform } from '../../src/client/index.js'
 import { restCall, restOk } from '../helpers/restAdmin.js'
 import { ClientPool, codeOf, testPool, sigFor, type TestClient, uid, waitEvent, withDeadline, WaitMs } from '../helpers/sdkClients.js'

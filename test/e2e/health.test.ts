@@ -6,7 +6,7 @@
 import t from 'tap'
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js'
 import WebSocket from 'ws'
-import { installHealth } from '../../src/node/health.js'
+import { installHealth } from '../../src/edge/health.js'
 import { startServer } from '../helpers/server.js'
 
 t.test('a serving node answers 200 with its id, thread and connections; other methods get 405', async (t) => {

@@ -1,10 +1,10 @@
 /**
- * The shed rules (src/gateway/shedding.ts) as pure decisions: which tier leaves out which
+ * The shed rules (src/edge/gateway/shedding.ts) as pure decisions: which tier leaves out which
  * event, which tier a send buffer calls for (with hysteresis), and the tier topics' names.
  */
 import t from 'tap'
-import { groupTopic } from '../../actors/group/topic.js'
-import { keptByTier, SHED_TIERS, type ShedTier, shedFrom, tierForBuffer, tierTopic } from '../../src/gateway/shedding.js'
+import { groupTopic } from '../../actors/topic.js'
+import { keptByTier, SHED_TIERS, type ShedTier, shedFrom, tierForBuffer, tierTopic } from '../../src/edge/gateway/shedding.js'
 import type { GroupEvent } from '../../src/protocol/events.js'
 
 const msg = (n: number, priority?: string, from = 'alice'): GroupEvent => ({

@@ -12,8 +12,8 @@
  */
 import { Packr } from 'msgpackr'
 import { WebSocket } from 'ws'
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
-import type { AppConfig } from '../../src/config/apps.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
+import type { AppConfig } from '../../src/model/apps.js'
 import {
   ParleyClient, ParleyClientError, type NewMessageEvent, type ParleyClientEvents, type ParleyClientOptions,
 } from '../../src/client/index.js'

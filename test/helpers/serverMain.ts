@@ -5,7 +5,7 @@
  * test runner that spawned it (see serverProcess.ts). Prints `listening <port>` once it
  * accepts connections; stops gracefully on SIGTERM. Not a test file itself.
  */
-import { loadConfig } from '../../src/config/load.js'
+import { loadConfig } from '../../src/node/config/load.js'
 import { createNode } from '../../src/node/createNode.js'
 
 const node = createNode(loadConfig({ env: process.env }))

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { AppConfig } from '../../src/config/apps.js'
+import type { AppConfig } from '../../src/model/apps.js'
 import { freePort } from '../../src/node/freePort.js'
 
 export { freePort }

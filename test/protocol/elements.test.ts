@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { bodyBytes, checkBodySize, MaxRelayDepth, validateBody } from '../../src/protocol/elements.js'
-import { Limits } from '../../src/protocol/limits.js'
-import { ElementTypes, type ElementType, type MsgElement } from '../../src/protocol/message.js'
+import { Limits } from '../../src/core/limits.js'
+import { ElementTypes, type ElementType, type MsgElement } from '../../src/model/message.js'
 import { expectError } from './expectError.js'
 
 type Content = Record<string, unknown>

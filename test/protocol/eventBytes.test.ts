@@ -3,10 +3,10 @@
  * bytes the `ev` frame carries, and both decode to the event itself.
  */
 import t from 'tap'
-import { decode, encode } from '../../src/protocol/codec.js'
+import { decode, encode } from '../../src/core/codec.js'
 import { eventBytes, eventFrame } from '../../src/protocol/eventBytes.js'
 import type { InboxEvent } from '../../src/protocol/events.js'
-import type { StoredMessage } from '../../src/protocol/message.js'
+import type { StoredMessage } from '../../src/model/message.js'
 
 const msg = {
   msgKey: '1_2_3', from: 'alice', to: 'bob', time: 1700000000, random: 7, seq: 4, flags: 0,

@@ -1,6 +1,6 @@
 /** Assertions shared by the protocol validation tests. Not a test file itself. */
 import type { Test } from 'tap'
-import { ParleyError } from '../../src/errors.js'
+import { ParleyError } from '../../src/core/errors.js'
 
 /** Asserts that `fn` throws a ParleyError with `code` whose message names `field`. */
 export function expectError(t: Test, fn: () => unknown, code: number, field: string): void {

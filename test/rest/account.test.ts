@@ -4,7 +4,7 @@
  * changes nothing.
  */
 import t from 'tap'
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
 import { startServer, type TestServer } from '../helpers/server.js'
 import { Device, Rest, uid } from './fixtures/rest.js'
 

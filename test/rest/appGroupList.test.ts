@@ -5,8 +5,8 @@
  * listed; bad `Limit`, `Next` and `GroupType` refused with 10004.
  */
 import t, { type Test } from 'tap'
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
-import type { AppConfig } from '../../src/config/apps.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
+import type { AppConfig } from '../../src/model/apps.js'
 import { startServer, testApp, type TestServer } from '../helpers/server.js'
 import { type Reply, Rest } from './fixtures/rest.js'
 

@@ -2,7 +2,7 @@
  * The REST pipeline against a real node: routing, authentication, body limits and JSON,
  * each answered with its code and changing nothing.
  */
-import { mintUserSigV2 } from '../../src/auth/usersigV2.js'
+import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
 import t from 'tap'
 import { startServer, type TestServer } from '../helpers/server.js'
 import { Rest, uid } from './fixtures/rest.js'

@@ -1,7 +1,7 @@
 /** Unit tests of the REST body reader and the bounded-concurrency map (no server). */
 import t from 'tap'
-import { mapLimit } from '../../src/rest/context.js'
-import { BodyReader } from '../../src/rest/fields.js'
+import { mapLimit } from '../../src/core/mapLimit.js'
+import { BodyReader } from '../../src/edge/rest/fields.js'
 
 const reader = (body: Record<string, unknown>) => new BodyReader(body, 'INVALID_PARAMS')
 

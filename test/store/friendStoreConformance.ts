@@ -4,7 +4,7 @@
  */
 import type { Test } from 'tap'
 import { type ConformanceCase, runConformance, type StoreFactory } from './conformance.js'
-import { Limits } from '../../src/protocol/limits.js'
+import { Limits } from '../../src/core/limits.js'
 import type { BlockRecord, FriendRecord, FriendStore } from '../../src/store/FriendStore.js'
 
 export type FriendStoreFactory = StoreFactory<FriendStore>

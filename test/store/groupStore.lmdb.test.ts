@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { LmdbGroupStore } from '../../src/store/lmdb/LmdbGroupStore.js'
 import { openLmdb } from '../../src/store/lmdb/openLmdb.js'
-import type { GroupRecord } from '../../src/store/GroupStore.js'
+import type { GroupRecord } from '../../src/model/group.js'
 import { groupRecord, groupStoreConformance } from './groupStoreConformance.js'
 
 groupStoreConformance(t, 'lmdb', async () => {

@@ -5,10 +5,8 @@
  */
 import type { Test } from 'tap'
 import { type ConformanceCase, runConformance, type StoreFactory } from './conformance.js'
-import {
-  type GroupMessage, type GroupRecord, type GroupRef, type GroupStore, type GroupType, groupListKey, type ListedGroup,
-  MAX_GROUP_LIST_KEY, type MemberRecord,
-} from '../../src/store/GroupStore.js'
+import { type GroupMessage, type GroupRecord, type GroupType, type MemberRecord } from '../../src/model/group.js'
+import { type GroupRef, type GroupStore, groupListKey, type ListedGroup, MAX_GROUP_LIST_KEY } from '../../src/store/GroupStore.js'
 
 export type GroupStoreFactory = StoreFactory<GroupStore>
 

@@ -3,7 +3,7 @@
  * that the protocol codec decodes to the value it stands for.
  */
 import t from 'tap'
-import { decode, encode } from '../../src/protocol/codec.js'
+import { decode, encode } from '../../src/core/codec.js'
 import { encodeWith } from '../../src/protocol/splice.js'
 import { encodeUint } from '../../src/store/lmdb/records.js'
 

@@ -4,7 +4,7 @@
  */
 import type { Test } from 'tap'
 import { c2cConv, type ConvId, type InboxEvent } from '../../src/protocol/events.js'
-import { MsgFlags, makeMsgKey, type StoredMessage } from '../../src/protocol/message.js'
+import { MsgFlags, makeMsgKey, type StoredMessage } from '../../src/model/message.js'
 import type { ConversationRecord, MessageStore, UserCommit, UserRef } from '../../src/store/MessageStore.js'
 
 export interface MessageStoreFixture {

@@ -1,5 +1,5 @@
 /**
- * The demo chat page (src/web/index.html) in a real browser: Debian's Chromium driven by
+ * The demo chat page (src/edge/web/index.html) in a real browser: Debian's Chromium driven by
  * playwright-core, against a real node serving the page, the SDK bundle and a demo app.
  * Two isolated browser contexts are two people; every step awaits what the page shows.
  *

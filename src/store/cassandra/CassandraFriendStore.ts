@@ -13,7 +13,7 @@
  * (the owner's session). The calls that report what existed (`removeFriends`, `addBlocks`,
  * …) and the cap checks read, then write, so they assume that single writer.
  */
-import { Limits } from '../../protocol/limits.js'
+import { Limits } from '../../core/limits.js'
 import { type BlockRecord, type FriendRecord, type FriendStore, listFull, type PageQuery } from '../FriendStore.js'
 import { stmt, writeStatements } from './batches.js'
 import { decodeBlob, encodeBlob } from './codec.js'

@@ -17,12 +17,10 @@
  * a commit with `recall` also reads each recalled row (groupApply.ts); `listGroups` reads
  * listing partitions in order until the page is cut, and counts all 64 (groupListing.ts).
  */
-import { ParleyError } from '../../errors.js'
-import { Lru } from '../../lru.js'
-import type {
-  GroupCommit, GroupDedupeRecord, GroupListPage, GroupMessage, GroupRecord, GroupRef, GroupSnapshot, GroupStore,
-  JoinedGroup, JoinRequest, ListGroupsQuery, MemberRecord,
-} from '../GroupStore.js'
+import { ParleyError } from '../../core/errors.js'
+import { Lru } from '../../core/lru.js'
+import type { GroupCommit, GroupDedupeRecord, GroupListPage, GroupRef, GroupSnapshot, GroupStore, ListGroupsQuery } from '../GroupStore.js'
+import type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord } from '../../model/group.js'
 import { decodeBlob } from './codec.js'
 import type { CassandraHandle } from './connect.js'
 import { GroupCommitApplier } from './groupApply.js'

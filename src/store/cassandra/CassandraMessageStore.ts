@@ -24,9 +24,9 @@
  * one serial head read when the head is not cached, one LWT and the batches — shared by all
  * the owner's commits that queued meanwhile (group commit, commitQueue.ts).
  */
-import { ParleyError } from '../../errors.js'
+import { ParleyError } from '../../core/errors.js'
 import type { ConvId, InboxEvent } from '../../protocol/events.js'
-import type { StoredMessage } from '../../protocol/message.js'
+import type { StoredMessage } from '../../model/message.js'
 import type {
   ConversationRecord, DedupeRecord, HistoryQuery, MessageStore, UserCommit, UserRef,
 } from '../MessageStore.js'
@@ -34,7 +34,7 @@ import { CommitApplier } from './applyCommit.js'
 import { decodeBlob } from './codec.js'
 import { CommitQueue } from './commitQueue.js'
 import type { CassandraHandle } from './connect.js'
-import { Lru } from '../../lru.js'
+import { Lru } from '../../core/lru.js'
 import { HeadTable, nextHead, type Head } from './heads.js'
 import { bucketOf, toNumber } from './rows.js'
 import { INBOX_BUCKET, MESSAGE_BUCKET } from './schema.js'

@@ -10,9 +10,8 @@
  * buckets are known without a read); and the group's row of the app listing (groupListing.ts),
  * which every commit with `group` upserts. A recall is the one read: it rewrites stored message rows.
  */
-import {
-  type GroupCommit, type GroupMessage, type GroupRef, groupListKey, RECALLED_FLAG, recalledGroupMessage,
-} from '../GroupStore.js'
+import { type GroupCommit, type GroupRef, groupListKey } from '../GroupStore.js'
+import { type GroupMessage, RECALLED_FLAG, recalledGroupMessage } from '../../model/group.js'
 import { decodeBlob, encodeBlob } from './codec.js'
 import { type Statement, stmt, writeStatements } from './batches.js'
 import type { CassandraHandle } from './connect.js'

@@ -14,7 +14,8 @@
  * partition (`ALLOW FILTERING` on a partition-restricted query). `count` is 64
  * `SELECT COUNT(*)` in parallel, one per partition: linear in the app's groups.
  */
-import { type GroupListPage, GroupPageCutter, type GroupType, type ListGroupsQuery } from '../GroupStore.js'
+import { type GroupListPage, GroupPageCutter, type ListGroupsQuery } from '../GroupStore.js'
+import { type GroupType } from '../../model/group.js'
 import type { CassandraHandle } from './connect.js'
 import { toNumber } from './rows.js'
 import { GROUP_LIST_BUCKETS } from './schema.js'

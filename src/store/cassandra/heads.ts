@@ -1,6 +1,6 @@
 /**
  * Commit heads: the per-owner row `heads(app, user_id)` through which every commit of
- * CassandraMessageStore is decided (the store remembers recent heads in an `Lru`, src/lru.ts).
+ * CassandraMessageStore is decided (the store remembers recent heads in an `Lru`, src/core/lru.ts).
  *
  * A commit is decided by one lightweight transaction on the owner's head,
  * `UPDATE heads SET version = v+1, last_seq = …, last_ts = …, pending = <commit> IF version = v`

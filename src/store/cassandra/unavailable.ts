@@ -6,7 +6,7 @@
  * Other errors (a coded refusal, a bug) pass through unchanged.
  */
 import cassandra from 'cassandra-driver'
-import { ErrorCatalogue, ParleyError } from '../../errors.js'
+import { CodedError, ErrorCatalogue, ParleyError } from '../../core/errors.js'
 
 const { errors, types } = cassandra
 const unavailableResponses = new Set<number>([
@@ -26,7 +26,7 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 export function mapUnavailable(err: unknown): unknown {
-  if (err instanceof ParleyError && err.code !== ErrorCatalogue.INTERNAL.code) return err
+  if (err instanceof CodedError && err.code !== ErrorCatalogue.INTERNAL.code) return err
   if (!isUnavailable(err)) return err
   const e = new ParleyError('STORE_UNAVAILABLE', err instanceof Error ? err.message : String(err))
   e.cause = err

@@ -8,7 +8,7 @@
  * synced to disk; the caps are checked inside it, and counts scan the owner's keys.
  */
 import type { Database, Key } from 'lmdb'
-import { Limits } from '../../protocol/limits.js'
+import { Limits } from '../../core/limits.js'
 import { type BlockRecord, type FriendRecord, type FriendStore, listFull, type PageQuery } from '../FriendStore.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'

@@ -30,12 +30,9 @@
  * a count over the app's whole `grp.byApp` range (a scan of its values when filtered by type).
  */
 import type { Database, Key } from 'lmdb'
-import { ParleyError } from '../../errors.js'
-import type {
-  GroupCommit, GroupDedupeRecord, GroupListPage, GroupMessage, GroupRecord, GroupRef, GroupSnapshot, GroupStore, GroupType,
-  JoinedGroup, JoinRequest, ListedGroup, ListGroupsQuery, MemberRecord,
-} from '../GroupStore.js'
-import { GroupPageCutter, groupListKey, RECALLED_FLAG, recalledGroupMessage } from '../GroupStore.js'
+import { ParleyError } from '../../core/errors.js'
+import { type GroupCommit, type GroupDedupeRecord, groupListKey, type GroupListPage, GroupPageCutter, type GroupRef, type GroupSnapshot, type GroupStore, type ListedGroup, type ListGroupsQuery } from '../GroupStore.js'
+import { type GroupMessage, type GroupRecord, type GroupType, type JoinedGroup, type JoinRequest, type MemberRecord, RECALLED_FLAG, recalledGroupMessage } from '../../model/group.js'
 import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
 

@@ -28,11 +28,11 @@
  * reads; `listConversations` one prefix scan; `clearHistory` is linear in the conversation.
  */
 import { asBinary, type Database, IF_EXISTS, type Key } from 'lmdb'
-import { ParleyError } from '../../errors.js'
+import { ParleyError } from '../../core/errors.js'
 import { eventBytes } from '../../protocol/eventBytes.js'
 import { encodeWith } from '../../protocol/splice.js'
 import type { ConvId, InboxEvent } from '../../protocol/events.js'
-import type { StoredMessage } from '../../protocol/message.js'
+import type { StoredMessage } from '../../model/message.js'
 import type {
   ConversationRecord, DedupeRecord, HistoryQuery, MessageStore, UserCommit, UserRef,
 } from '../MessageStore.js'

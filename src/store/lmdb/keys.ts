@@ -4,7 +4,7 @@
  * So `[app, user, ...]` keys of one owner are contiguous, and `[...prefix]` ..
  * `[...prefix, KEY_MAX]` bounds exactly the keys that extend `prefix` by one or more elements.
  */
-import { ParleyError } from '../../errors.js'
+import { ParleyError } from '../../core/errors.js'
 
 /**
  * Sorts after every number and string in the same position of an array key (a raw 0xff byte,

@@ -9,7 +9,7 @@
  * The codec's results are views into its buffers that later encodes never overwrite, so they
  * may be handed to LMDB as they are (lmdb-js reads a value's bytes when the batch is written).
  */
-import { decode, encode } from '../../protocol/codec.js'
+import { decode, encode } from '../../core/codec.js'
 
 /** Memoises the encoding of objects that several records of one commit share by identity. */
 export class SharedEncodings {

@@ -1,0 +1,145 @@
+/**
+ * Accounts (reference §2.3): `im_open_login_svc/*` and the online-status queries of `openim`.
+ *
+ * Codes: a missing or mistyped field → 70402; a batch outside its size (empty, or above 100
+ * accounts / 500 status targets) → 70206; an account that is not imported → 70107, per item
+ * in batch replies. A string that cannot be a UserID is reported like an account that does
+ * not exist (it cannot be one; for imports it is listed in FailAccounts) and never reaches an
+ * actor.
+ */
+import type { Platform } from '../../model/platform.js'
+import { Limits } from '../../core/limits.js'
+import { isUserId } from '../../core/ids.js'
+import { CodedError, ErrorCatalogue, ParleyError, toWireError } from '../../core/errors.js'
+import { askUser, type CommandTable, isImported, ItemConcurrency, requireImported, type RestCtx } from './context.js'
+import { mapLimit } from '../../core/mapLimit.js'
+import { type Body, BodyReader } from './fields.js'
+
+const Code = 'INVALID_PARAMS'
+/** Longest Nick / FaceUrl, bytes (the profile limit of §5). */
+const ProfileValueBytes = 500
+const NotImported = ErrorCatalogue.ACCOUNT_NOT_IMPORTED
+
+interface ItemResult { ResultCode: number; ResultInfo: string }
+
+const itemOk: ItemResult = { ResultCode: 0, ResultInfo: '' }
+const itemNotImported: ItemResult = { ResultCode: NotImported.code, ResultInfo: NotImported.message }
+
+/** Runs one item's request; a failure becomes that item's result instead of the call's. */
+async function perItem<T extends ItemResult>(ctx: RestCtx, run: () => Promise<T>): Promise<T | ItemResult> {
+  try {
+    return await run()
+  } catch (e) {
+    if (!(e instanceof CodedError)) ctx.log.error('REST item failed', { error: String(e) })
+    const w = toWireError(e)
+    return { ResultCode: w.code, ResultInfo: w.message }
+  }
+}
+
+async function accountImport(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
+  const r = new BodyReader(body, Code)
+  const user = r.userId(['UserID', 'Identifier'])
+  const nick = r.optString('Nick', { maxBytes: ProfileValueBytes })
+  const faceUrl = r.optString('FaceUrl', { maxBytes: ProfileValueBytes })
+  await askUser(ctx, user, { kind: 'importAccount', nick, faceUrl })
+  return {}
+}
+
+async function multiAccountImport(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
+  const r = new BodyReader(body, Code)
+  const ids = r.strings('Accounts', { min: 1, max: Limits.accountBatch, sizeCode: 'BATCH_TOO_LARGE' })
+  const results = await mapLimit(ids, ItemConcurrency, (id) => perItem(ctx, async () => {
+    if (!isUserId(id)) return { ResultCode: ErrorCatalogue.INVALID_PARAMS.code, ResultInfo: 'not a valid UserID' }
+    await askUser(ctx, id, { kind: 'importAccount' })
+    return itemOk
+  }))
+  return { FailAccounts: ids.filter((_, i) => results[i].ResultCode !== 0) }
+}
+
+/** The UserIDs of `DeleteItem` / `CheckItem`: maps of `{UserID}` (or the old `Identifier`). */
+function itemUserIds(r: BodyReader, field: string): string[] {
+  return r.items(field, { min: 1, max: Limits.accountBatch, sizeCode: 'BATCH_TOO_LARGE' })
+    .map((item) => item.string(['UserID', 'Identifier']))
+}
+
+async function accountDelete(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
+  const ids = itemUserIds(new BodyReader(body, Code), 'DeleteItem')
+  const results = await mapLimit(ids, ItemConcurrency, (id) => perItem(ctx, async () => {
+    if (!isUserId(id)) return itemNotImported
+    const { existed } = await askUser(ctx, id, { kind: 'deleteAccount' })
+    return existed ? itemOk : itemNotImported
+  }))
+  return { ResultItem: ids.map((id, i) => ({ ...results[i], UserID: id })) }
+}
+
+async function accountCheck(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
+  const ids = itemUserIds(new BodyReader(body, Code), 'CheckItem')
+  const results = await mapLimit(ids, ItemConcurrency, (id) => perItem(ctx, async () => ({
+    ...itemOk, AccountStatus: isUserId(id) && await isImported(ctx, id) ? 'Imported' : 'NotImported',
+  })))
+  return { ResultItem: ids.map((id, i) => ({ UserID: id, AccountStatus: 'NotImported', ...results[i] })) }
+}
+
+async function kick(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
+  const user = new BodyReader(body, Code).userId(['UserID', 'Identifier'])
+  await requireImported(ctx, [user], 'ACCOUNT_NOT_IMPORTED')
+  await askUser(ctx, user, { kind: 'kick' })
+  return {}
+}
+
+interface StatusReply { online: boolean; devices: { platform: Platform; since: number }[] }
+
+/** Tencent's platform names in `Detail` (iPhone, Android, Web, PC, iPad, Mac). */
+const PlatformNames: Record<Platform, string> = {
+  Web: 'Web', Android: 'Android', iOS: 'iPhone', Windows: 'PC', Mac: 'Mac', iPad: 'iPad', Linux: 'PC',
+}
+
+type StatusRow = { id: string; status: StatusReply } | { id: string; error: number }
+
+async function statusOf(ctx: RestCtx, id: string): Promise<StatusRow> {
+  if (!isUserId(id)) return { id, error: NotImported.code }
+  try {
+    const status = await askUser(ctx, id, { kind: 'status' })
+    // An online user is imported (login imports); only offline ones need the check.
+    if (!status.online && !(await isImported(ctx, id))) return { id, error: NotImported.code }
+    return { id, status }
+  } catch (e) {
+    return { id, error: toWireError(e).code }
+  }
+}
+
+/**
+ * `openim/query_online_status` (new: item field `Status`) and `openim/querystate` (old: item
+ * field `State`; the reply carries both spellings so old and new clients each find theirs).
+ */
+function onlineStatus(legacy: boolean) {
+  return async (ctx: RestCtx, body: Body): Promise<Record<string, unknown>> => {
+    const r = new BodyReader(body, Code)
+    const ids = r.strings('To_Account', { min: 1, max: Limits.queryOnlineStatusBatch, sizeCode: 'BATCH_TOO_LARGE' })
+    const detail = r.flag('IsNeedDetail')
+    const rows = await mapLimit(ids, ItemConcurrency, (id) => statusOf(ctx, id))
+    const QueryResult: Record<string, unknown>[] = []
+    const ErrorList: { To_Account: string; ErrorCode: number }[] = []
+    for (const row of rows) {
+      if ('error' in row) {
+        ErrorList.push({ To_Account: row.id, ErrorCode: row.error })
+        continue
+      }
+      const word = row.status.online ? 'Online' : 'Offline'
+      const item: Record<string, unknown> = legacy ? { To_Account: row.id, State: word, Status: word } : { To_Account: row.id, Status: word }
+      if (detail) item.Detail = row.status.devices.map((d) => ({ Platform: PlatformNames[d.platform], Status: 'Online' }))
+      QueryResult.push(item)
+    }
+    return { QueryResult, ErrorList }
+  }
+}
+
+export const accountCommands: CommandTable = {
+  'im_open_login_svc/account_import': accountImport,
+  'im_open_login_svc/multiaccount_import': multiAccountImport,
+  'im_open_login_svc/account_delete': accountDelete,
+  'im_open_login_svc/account_check': accountCheck,
+  'im_open_login_svc/kick': kick,
+  'openim/query_online_status': onlineStatus(false),
+  'openim/querystate': onlineStatus(true),
+}
