@@ -4,7 +4,8 @@
  */
 import type { ConvId } from '../protocol/events.js'
 import type { Platform } from '../model/platform.js'
-import type { SendPayload, SendResult } from '../protocol/frames.js'
+import type { SendPayload } from '../protocol/sessionFrames.js'
+import type { SendResult } from '../protocol/frames.js'
 import type { StoredMessage } from '../model/message.js'
 import type { GroupMessage } from '../model/group.js'
 import type { ParleyClientError } from './errors.js'

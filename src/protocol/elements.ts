@@ -1,5 +1,5 @@
 /**
- * Validation of a message body (reference §3): the array of `{MsgType, MsgContent}` elements
+ * The message body's schema and its validation (reference §3): the array of `{MsgType, MsgContent}` elements
  * a sender submits through any door (socket `send`, REST `sendmsg`/`importmsg`). Every
  * failure is BAD_MSGBODY (90002) with a detail giving the path of the offending field, e.g.
  * `MsgBody[2].MsgContent.ImageInfoArray[0].URL: required`.
@@ -18,9 +18,15 @@
  * - There is no element-count limit of its own (Tencent allows any number of non-custom
  *   elements); the 12 KB size check (`checkBodySize`) bounds it, and every caller must run it
  *   on the validated body.
+ * - Each element type's content is one schema (`ElementContent`, src/core/schema.ts), which
+ *   gives the check, the TypeScript shape and the docs table; the rules across fields (one
+ *   custom element per body, relay nesting, MsgList or JsonMsgKey, one image per Type) are
+ *   the functions below.
  */
 import { ParleyError } from '../core/errors.js'
 import { Limits } from '../core/limits.js'
+import { F, type InputParser, inputParser, isPlainObject, type TSchema } from '../core/schema.js'
+import { utf8Length } from '../core/utf8.js'
 import { ElementTypes, type ElementType, type MsgElement } from '../model/message.js'
 
 /**
@@ -29,179 +35,112 @@ import { ElementTypes, type ElementType, type MsgElement } from '../model/messag
  */
 export const MaxRelayDepth = 3
 
-/** A validator for one field: returns the cleaned value or throws BAD_MSGBODY at `path`. */
-type Check = (value: unknown, path: string, relayDepth: number) => unknown
-interface Field { check: Check; required: boolean }
-type Spec = Record<string, Field>
-
-const req = (check: Check): Field => ({ check, required: true })
-const opt = (check: Check): Field => ({ check, required: false })
-
-function bad(path: string, why: string): never {
-  throw new ParleyError('BAD_MSGBODY', `${path}: ${why}`)
-}
-
-/** A plain map as decoded from msgpack or JSON (not an array, buffer, Map or class instance). */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null) return false
-  const proto: unknown = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
-}
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v)
-
-const str: Check = (v, p) => (typeof v === 'string' ? v : bad(p, 'must be a string'))
-const nonEmpty: Check = (v, p) =>
-  typeof v === 'string' && v.length > 0 ? v : bad(p, 'must be a non-empty string')
+const Str = F.string()
+/** URLs, UUIDs, names: what a receiver fetches, caches or shows by must not be empty. */
+const NonEmpty = F.string({ nonEmpty: true, why: 'must be a non-empty string' })
 /** Signed 32-bit: what Tencent's C++/Java clients hold for enums, flags and indexes. */
-const int32: Check = (v, p) =>
-  isInt(v) && v >= -0x80000000 && v <= 0x7fffffff ? v : bad(p, 'must be a 32-bit integer')
+const Int32 = F.int({ min: -0x80000000, max: 0x7fffffff, why: 'must be a 32-bit integer' })
 /** Sizes, durations, dimensions, counts, timestamps: non-negative safe integers. */
-const count: Check = (v, p) => (isInt(v) && v >= 0 ? v : bad(p, 'must be a non-negative integer'))
-const u32: Check = (v, p) =>
-  isInt(v) && v >= 0 && v <= 0xffffffff ? v : bad(p, 'must be an unsigned 32-bit integer')
-
-function oneOf(...allowed: number[]): Check {
-  return (v, p) => (typeof v === 'number' && allowed.includes(v) ? v : bad(p, `must be one of ${allowed.join(', ')}`))
-}
-
-function degrees(limit: number): Check {
-  return (v, p) =>
-    typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= limit
-      ? v
-      : bad(p, `must be a finite number in -${limit}..${limit}`)
-}
-
-function arrayOf(item: Check, min: number): Check {
-  return (v, p, d) => {
-    if (!Array.isArray(v)) return bad(p, 'must be an array')
-    if (v.length < min) bad(p, `must have at least ${min} entr${min === 1 ? 'y' : 'ies'}`)
-    return v.map((x, i) => item(x, `${p}[${i}]`, d))
-  }
-}
-
-/** Own property, with null read as absent. */
-function own(obj: Record<string, unknown>, key: string): unknown {
-  const v = Object.hasOwn(obj, key) ? obj[key] : undefined
-  return v === null ? undefined : v
-}
-
-/** Checks `obj` against `spec` and returns a new object with only the spec's keys, in spec order. */
-function readFields(obj: unknown, spec: Spec, path: string, relayDepth: number): Record<string, unknown> {
-  if (!isPlainObject(obj)) return bad(path, 'must be a map')
-  const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(spec)) {
-    const v = own(obj, key)
-    if (v === undefined) {
-      if (field.required) bad(`${path}.${key}`, 'required')
-      continue
-    }
-    out[key] = field.check(v, `${path}.${key}`, relayDepth)
-  }
-  return out
-}
-
-function fields(spec: Spec): Check {
-  return (v, p, d) => readFields(v, spec, p, d)
-}
+const Count = F.uint()
+const U32 = F.u32()
+const degrees = (limit: number) => F.number({ min: -limit, max: limit })
 
 // ImageInfoArray entry. Type says which rendition; URL is how the receiver gets it (Parley
 // stores no media); Width/Height let the receiver lay out the bubble before downloading
 // (Tencent's REST doc requires them, and 0 means unknown). Size is informational.
-const imageInfoSpec: Spec = {
-  Type: req(oneOf(1, 2, 3)),
-  Size: opt(count),
-  Width: req(count),
-  Height: req(count),
-  URL: req(nonEmpty),
-}
-
-// 1..3 renditions, at most one of each Type: an image with no URL cannot be shown.
-const imageInfoArray: Check = (v, p, d) => {
-  const list = arrayOf(fields(imageInfoSpec), 1)(v, p, d) as Array<{ Type: number }>
-  const seen = new Set<number>()
-  list.forEach((info, i) => {
-    if (seen.has(info.Type)) bad(`${p}[${i}].Type`, `duplicate image Type ${info.Type}`)
-    seen.add(info.Type)
-  })
-  return list
-}
-
-// A message inside a relay's MsgList. Sender, ids and time are what the forwarded-chat view
-// shows; To_Account (C2C) and GroupId (group) say where it came from and are optional.
-const relayedMessageSpec: Spec = {
-  From_Account: req(nonEmpty),
-  To_Account: opt(nonEmpty),
-  GroupId: opt(nonEmpty),
-  MsgSeq: req(u32),
-  MsgRandom: req(u32),
-  MsgTimeStamp: req(count),
-  MsgBody: req((v, p, d) => validateBodyAt(v, p, d)),
-  CloudCustomData: opt(str),
-}
+const ImageInfo = F.object({ Type: F.oneOf([1, 2, 3]), Size: F.opt(Count), Width: Count, Height: Count, URL: NonEmpty })
 
 /**
  * Required fields per element type. The rule: required is what the receiver needs to render
  * the element, or what Tencent's REST API already demands from a sender; everything else is
  * optional. Parley keeps no media, so every media element needs its download URL (the legacy
  * 2.x/3.x SDK shapes that carry only a UUID are rejected: nobody could fetch them).
+ * `relayBody` is the body rule inside a relay at this nesting depth.
  */
-const contentSpecs: Record<ElementType, Spec> = {
-  // Text is the content; the empty string is allowed (harmless, and Tencent documents no minimum).
-  TIMTextElem: { Text: req(str) },
-  // Index selects the app's emoji; Data is app-defined extra.
-  TIMFaceElem: { Index: req(int32), Data: opt(str) },
-  // The coordinates are the content; Desc is a caption the map view can do without.
-  TIMLocationElem: { Desc: opt(str), Latitude: req(degrees(90)), Longitude: req(degrees(180)) },
-  // Data is the app payload; Desc (push text), Ext (push passthrough) and Sound (push
-  // ringtone) only matter for offline push.
-  TIMCustomElem: { Data: req(str), Desc: opt(str), Ext: opt(str), Sound: opt(str) },
-  // Url to play, UUID to cache (required by Tencent REST). Size and Second are display hints
-  // a player can also learn from the file. Download_Flag is Tencent's download mode (2 = by
-  // Url); Parley has only that mode, so it is carried but not required.
-  TIMSoundElem: { Url: req(nonEmpty), UUID: req(nonEmpty), Size: opt(count), Second: opt(count), Download_Flag: opt(int32) },
-  // UUID to cache, ImageFormat (JPG 1, GIF 2, PNG 3, BMP 4, other 255), renditions as above.
-  TIMImageElem: { UUID: req(nonEmpty), ImageFormat: req(oneOf(1, 2, 3, 4, 255)), ImageInfoArray: req(imageInfoArray) },
-  // The file bubble shows FileName and FileSize and downloads from Url; UUID as for sound.
-  TIMFileElem: {
-    Url: req(nonEmpty), UUID: req(nonEmpty), FileSize: req(count), FileName: req(nonEmpty),
-    Download_Flag: opt(int32),
-  },
-  // Required exactly as Tencent's REST doc lists them minus the download flags: both URLs and
-  // UUIDs, and the thumbnail's dimensions for layout. Durations, sizes and formats are hints
-  // (web senders cannot know VideoSecond and send 0).
-  TIMVideoFileElem: {
-    VideoUrl: req(nonEmpty), VideoUUID: req(nonEmpty), VideoSize: opt(count), VideoSecond: opt(count),
-    VideoFormat: opt(str), VideoDownloadFlag: opt(int32),
-    ThumbUrl: req(nonEmpty), ThumbUUID: req(nonEmpty), ThumbSize: opt(count), ThumbWidth: req(count),
-    ThumbHeight: req(count), ThumbFormat: opt(str), ThumbDownloadFlag: opt(int32),
-  },
-  // The forwarded-chat card shows Title, MsgNum and the AbstractList lines; CompatibleText is
-  // for clients without relay support. Exactly one of MsgList (the messages, validated
-  // recursively) or JsonMsgKey (an opaque key of a list stored elsewhere) — see relayContent.
-  TIMRelayElem: {
-    Title: req(str), MsgNum: req(count), CompatibleText: opt(str), AbstractList: req(arrayOf(str, 0)),
-    MsgList: opt(arrayOf(fields(relayedMessageSpec), 1)), JsonMsgKey: opt(nonEmpty),
-  },
+function contentSchemas(relayBody: TSchema) {
+  return {
+    // Text is the content; the empty string is allowed (harmless, and Tencent documents no minimum).
+    TIMTextElem: F.object({ Text: Str }),
+    // Index selects the app's emoji; Data is app-defined extra.
+    TIMFaceElem: F.object({ Index: Int32, Data: F.opt(Str) }),
+    // The coordinates are the content; Desc is a caption the map view can do without.
+    TIMLocationElem: F.object({ Desc: F.opt(Str), Latitude: degrees(90), Longitude: degrees(180) }),
+    // Data is the app payload; Desc (push text), Ext (push passthrough) and Sound (push
+    // ringtone) only matter for offline push.
+    TIMCustomElem: F.object({ Data: Str, Desc: F.opt(Str), Ext: F.opt(Str), Sound: F.opt(Str) }),
+    // Url to play, UUID to cache (required by Tencent REST). Size and Second are display hints
+    // a player can also learn from the file. Download_Flag is Tencent's download mode (2 = by
+    // Url); Parley has only that mode, so it is carried but not required.
+    TIMSoundElem: F.object({ Url: NonEmpty, UUID: NonEmpty, Size: F.opt(Count), Second: F.opt(Count), Download_Flag: F.opt(Int32) }),
+    // UUID to cache, ImageFormat (JPG 1, GIF 2, PNG 3, BMP 4, other 255), 1..3 renditions, at
+    // most one of each Type (imageTypesOnce): an image with no URL cannot be shown.
+    TIMImageElem: F.object({ UUID: NonEmpty, ImageFormat: F.oneOf([1, 2, 3, 4, 255]), ImageInfoArray: F.array(ImageInfo, { min: 1, why: 'must have at least 1 entry' }) }),
+    // The file bubble shows FileName and FileSize and downloads from Url; UUID as for sound.
+    TIMFileElem: F.object({ Url: NonEmpty, UUID: NonEmpty, FileSize: Count, FileName: NonEmpty, Download_Flag: F.opt(Int32) }),
+    // Required exactly as Tencent's REST doc lists them minus the download flags: both URLs and
+    // UUIDs, and the thumbnail's dimensions for layout. Durations, sizes and formats are hints
+    // (web senders cannot know VideoSecond and send 0).
+    TIMVideoFileElem: F.object({
+      VideoUrl: NonEmpty, VideoUUID: NonEmpty, VideoSize: F.opt(Count), VideoSecond: F.opt(Count),
+      VideoFormat: F.opt(Str), VideoDownloadFlag: F.opt(Int32),
+      ThumbUrl: NonEmpty, ThumbUUID: NonEmpty, ThumbSize: F.opt(Count), ThumbWidth: Count,
+      ThumbHeight: Count, ThumbFormat: F.opt(Str), ThumbDownloadFlag: F.opt(Int32),
+    }),
+    // The forwarded-chat card shows Title, MsgNum and the AbstractList lines; CompatibleText is
+    // for clients without relay support. Exactly one of MsgList (the messages, validated
+    // recursively) or JsonMsgKey (an opaque key of a list stored elsewhere) — see relayRules.
+    // A message in MsgList: sender, ids and time are what the forwarded-chat view shows;
+    // To_Account (C2C) and GroupId (group) say where it came from and are optional.
+    TIMRelayElem: F.object({
+      Title: Str, MsgNum: Count, CompatibleText: F.opt(Str), AbstractList: F.array(Str),
+      MsgList: F.opt(F.array(F.object({
+        From_Account: NonEmpty, To_Account: F.opt(NonEmpty), GroupId: F.opt(NonEmpty), MsgSeq: U32, MsgRandom: U32,
+        MsgTimeStamp: Count, MsgBody: relayBody, CloudCustomData: F.opt(Str),
+      }), { min: 1, why: 'must have at least 1 entry' })),
+      JsonMsgKey: F.opt(NonEmpty),
+    }),
+  } satisfies Record<ElementType, TSchema>
 }
 
-function relayContent(content: unknown, path: string, relayDepth: number): Record<string, unknown> {
-  if (relayDepth > MaxRelayDepth) bad(path, `TIMRelayElem nested deeper than ${MaxRelayDepth} levels`)
-  const out = readFields(content, contentSpecs.TIMRelayElem, path, relayDepth)
-  const hasList = out.MsgList !== undefined
-  const hasKey = out.JsonMsgKey !== undefined
-  if (hasList && hasKey) bad(path, 'MsgList and JsonMsgKey are mutually exclusive')
-  if (!hasList && !hasKey) bad(`${path}.MsgList`, 'required (or JsonMsgKey)')
-  return out
+/** Each element type's content schema (at the top level), for docs tables. */
+export const ElementContent = contentSchemas(F.validated('MsgBody', (raw, path) => validateBodyAt(raw, path, 1)))
+
+/** `contentParsers[d]`: the content parsers inside `d` enclosing relays (0..MaxRelayDepth). */
+const contentParsers: Record<ElementType, InputParser<Record<string, unknown>>>[] = []
+for (let d = 0; d <= MaxRelayDepth; d++) {
+  const schemas = contentSchemas(F.validated('MsgBody', (raw, path) => validateBodyAt(raw, path, d + 1)))
+  contentParsers.push(Object.fromEntries(Object.entries(schemas).map(([type, schema]) =>
+    [type, inputParser(schema, { code: 'BAD_MSGBODY' }) as InputParser<Record<string, unknown>>])) as Record<ElementType, InputParser<Record<string, unknown>>>)
+}
+
+function bad(path: string, why: string): never {
+  throw new ParleyError('BAD_MSGBODY', `${path}: ${why}`)
 }
 
 function isElementType(v: unknown): v is ElementType {
   return typeof v === 'string' && (ElementTypes as readonly string[]).includes(v)
 }
 
+/** A relay holds MsgList or JsonMsgKey, not both and not neither; at most MaxRelayDepth deep. */
+function relayRules(content: Record<string, unknown>, path: string): void {
+  const hasList = content.MsgList !== undefined
+  const hasKey = content.JsonMsgKey !== undefined
+  if (hasList && hasKey) bad(path, 'MsgList and JsonMsgKey are mutually exclusive')
+  if (!hasList && !hasKey) bad(`${path}.MsgList`, 'required (or JsonMsgKey)')
+}
+
+function imageTypesOnce(content: Record<string, unknown>, path: string): void {
+  const seen = new Set<number>()
+  ;(content.ImageInfoArray as { Type: number }[]).forEach((info, i) => {
+    if (seen.has(info.Type)) bad(`${path}.ImageInfoArray[${i}].Type`, `duplicate image Type ${info.Type}`)
+    seen.add(info.Type)
+  })
+}
+
+/** `relayDepth`: how many TIMRelayElem enclose this element's body. */
 function validateElement(el: unknown, path: string, relayDepth: number): MsgElement {
   if (!isPlainObject(el)) return bad(path, 'must be a map of {MsgType, MsgContent}')
-  const type = own(el, 'MsgType')
+  const type = Object.hasOwn(el, 'MsgType') ? el.MsgType ?? undefined : undefined
   if (type === undefined) bad(`${path}.MsgType`, 'required')
   if (!isElementType(type)) {
     const shown = typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : typeof type
@@ -210,12 +149,13 @@ function validateElement(el: unknown, path: string, relayDepth: number): MsgElem
       : `unknown element type ${shown}`
     return bad(`${path}.MsgType`, why)
   }
-  const content = own(el, 'MsgContent')
+  const raw = Object.hasOwn(el, 'MsgContent') ? el.MsgContent ?? undefined : undefined
   const cpath = `${path}.MsgContent`
-  if (content === undefined) bad(cpath, 'required')
-  const MsgContent = type === 'TIMRelayElem'
-    ? relayContent(content, cpath, relayDepth + 1)
-    : readFields(content, contentSpecs[type], cpath, relayDepth)
+  if (raw === undefined) bad(cpath, 'required')
+  if (type === 'TIMRelayElem' && relayDepth >= MaxRelayDepth) bad(cpath, `TIMRelayElem nested deeper than ${MaxRelayDepth} levels`)
+  const MsgContent = contentParsers[relayDepth]![type](raw, cpath)
+  if (type === 'TIMRelayElem') relayRules(MsgContent, cpath)
+  else if (type === 'TIMImageElem') imageTypesOnce(MsgContent, cpath)
   return { MsgType: type, MsgContent }
 }
 
@@ -246,23 +186,8 @@ export function validateBody(body: unknown, field = 'MsgBody'): MsgElement[] {
   return validateBodyAt(body, field, 0)
 }
 
-/** UTF-8 byte length of a JS string; a lone surrogate counts 3 bytes (it encodes as U+FFFD). */
-function utf8Length(s: string): number {
-  let n = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) n += 1
-    else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1)
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4
-        i++
-      } else n += 3
-    } else n += 3
-  }
-  return n
-}
+/** A message body as a schema field (the socket `body`, REST `MsgBody`): validateBody's rules. */
+export const MsgBodyField = F.validated('MsgBody', (raw, path) => validateBodyAt(raw, path, 0), { code: 'BAD_MSGBODY' })
 
 /**
  * The size a message counts against the 12 KB limit, in bytes: the UTF-8 length of

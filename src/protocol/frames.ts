@@ -1,44 +1,16 @@
 /**
  * Socket frames: the client ↔ gateway union. Every op is documented in docs/protocol.md.
  * Frames are msgpack maps on binary WebSocket messages, or the same shape as JSON on text
- * messages (debug). `rid` is a client-chosen request id echoed in the response.
+ * messages (debug). `rid` is a client-chosen request id echoed in the response. The
+ * requests are declared as schemas in sessionFrames.ts and groupFrames.ts.
  */
 import type { GroupEvent, InboxEvent } from './events.js'
 import type { GroupFrame } from './groupFrames.js'
-import type { MsgElement, StoredMessage } from '../model/message.js'
-import type { Platform } from '../model/platform.js'
+import type { SessionFrame } from './sessionFrames.js'
+import type { StoredMessage } from '../model/message.js'
 
-export interface SendPayload {
-  to: string
-  body: MsgElement[]
-  random?: number
-  msgSeq?: number
-  cloudCustomData?: string
-  syncOtherMachine?: 1 | 2
-  lifeTime?: number
-  onlineOnly?: boolean
-  needReadReceipt?: boolean
-  noUnread?: boolean
-  noLastMsg?: boolean
-}
-
-export type ClientFrame =
-  | { op: 'login'; rid: number; sdkAppId: number; userId: string; userSig: string; platform: Platform }
-  | { op: 'ping'; rid?: number }
-  /** Before (or instead of) login: receive a room's live traffic as a guest (AVChatRoom, BChatRoom). */
-  | { op: 'guest'; rid: number; sdkAppId: number; groupId: string }
-  | { op: 'sync'; rid: number; after: number; limit?: number }
-  | ({ op: 'send'; rid: number } & SendPayload)
-  | { op: 'history'; rid: number; peer: string; before?: number; limit?: number }
-  | { op: 'recall'; rid: number; peer: string; msgKey: string }
-  | { op: 'read'; rid: number; peer: string; seq?: number }
-  | { op: 'receipt'; rid: number; peer: string; msgKeys: string[] }
-  | { op: 'convs'; rid: number }
-  | { op: 'pin'; rid: number; peer: string; pinned: boolean }
-  | { op: 'deleteConv'; rid: number; peer: string; clearHistory?: boolean }
-  | { op: 'logout'; rid: number }
-  /** The group ops: see groupFrames.ts and docs/protocol.md, "Groups". */
-  | GroupFrame
+/** Every request a client may send: the session and one-to-one ops, and the group ops. */
+export type ClientFrame = SessionFrame | GroupFrame
 
 export type ClientOp = ClientFrame['op']
 

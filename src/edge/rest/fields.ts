@@ -11,7 +11,7 @@
  * the first present wins.
  */
 import { type ErrorName, ParleyError } from '../../core/errors.js'
-import { isPlainObject } from '../../protocol/elements.js'
+import { isPlainObject } from '../../core/schema.js'
 import { Limits } from '../../core/limits.js'
 import { isUserId } from '../../core/ids.js'
 

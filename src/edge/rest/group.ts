@@ -6,7 +6,7 @@
  * (account not imported), 10021/10025 (id taken).
  */
 import type { GroupView, MembersPage, Operator } from '../../../actors/group/protocol.js'
-import { isPlainObject } from '../../protocol/elements.js'
+import { isPlainObject } from '../../core/schema.js'
 import { GroupTypeRules } from '../../../actors/group/rules.js'
 import { CodedError, ErrorCatalogue, ParleyError } from '../../core/errors.js'
 import {
