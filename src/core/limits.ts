@@ -1,4 +1,4 @@
-/** Size and count limits of the public interface (reference §8), in one place. */
+/** Size and count limits of the public interface (docs/tencent-compat.md §8), in one place. */
 export const Limits = {
   /** Maximum encoded size of a message's MsgBody plus CloudCustomData, bytes (12 KB). */
   messageBodyBytes: 12 * 1024,
@@ -17,7 +17,7 @@ export const Limits = {
   batchSendTargets: 500,
   accountBatch: 100,
   queryOnlineStatusBatch: 500,
-  /** Entries of one user's friend list, and of one user's blacklist (reference §8). */
+  /** Entries of one user's friend list, and of one user's blacklist (docs/tencent-compat.md §8). */
   friendsPerUser: 3000,
   blacklistPerUser: 1000,
 } as const

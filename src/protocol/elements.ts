@@ -1,5 +1,5 @@
 /**
- * Validation of a message body (reference §3): the array of `{MsgType, MsgContent}` elements
+ * Validation of a message body (docs/tencent-compat.md §3.2): the array of `{MsgType, MsgContent}` elements
  * a sender submits through any door (socket `send`, REST `sendmsg`/`importmsg`). Every
  * failure is BAD_MSGBODY (90002) with a detail giving the path of the offending field, e.g.
  * `MsgBody[2].MsgContent.ImageInfoArray[0].URL: required`.

@@ -62,7 +62,7 @@ export type GroupOp = GroupFrame['op']
 
 type Raw = Record<string, unknown>
 const CODE: ErrorName = 'GROUP_INVALID_PARAMS'
-/** Byte limits of reference §4.4, and list sizes per frame. */
+/** Byte limits of docs/tencent-compat.md §4.4, and list sizes per frame. */
 const Max = {
   name: 30, introduction: 240, notification: 300, faceUrl: 100, nameCard: 50, message: 300, members: 500, page: 100, targets: 50,
 } as const

@@ -32,7 +32,7 @@ interface Rule<T> { ok: (v: unknown) => v is T; why: string }
 const isSafeInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v)
 const isNonNegInt = (v: unknown): v is number => isSafeInt(v) && v >= 0
 
-/** Longest MsgKey, characters (reference §3). */
+/** Longest MsgKey, characters (docs/tencent-compat.md §3.1). */
 const MsgKeyMaxChars = 50
 /** Most keys in one `receipt` frame. */
 const ReceiptMaxKeys = 100
