@@ -1,8 +1,8 @@
 /**
  * Imports into an existing group: members and messages migrated from another system (REST
- * `import_group_member`, `import_group_msg`; reference §2.3). An import sends no tips, no
+ * `import_group_member`, `import_group_msg`; docs/tencent-compat.md §2.9). An import sends no tips, no
  * system notices and no live pushes, and takes no rate-limit token. Live rooms (AVChatRoom)
- * refuse every import (reference §4.2), and types that keep no history refuse message
+ * refuse every import (docs/tencent-compat.md §2.9), and types that keep no history refuse message
  * imports (10007).
  *
  * Time order: a group's stored messages keep seq order = time order. Imported messages must

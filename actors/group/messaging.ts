@@ -13,7 +13,7 @@ import { GroupTypeRules, mayReadSeq, Rank, sendCheck } from './rules.js'
 
 type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 
-/** Same sender and Random within this many seconds is a duplicate (reference §2.3 send_group_msg). */
+/** Same sender and Random within this many seconds is a duplicate (docs/tencent-compat.md §4.6). */
 export const GROUP_DEDUPE_SECONDS = 300
 
 /**

@@ -169,7 +169,7 @@ export interface Notices {
   notify: { to: string[]; type: NoticeType; detail?: Record<string, unknown> }[]
 }
 
-/** Reference §4.6 system-notice types. */
+/** System-notice types (docs/tencent-compat.md §4.7). */
 export const NoticeTypes = {
   joinRequest: 1, accepted: 2, refused: 3, kicked: 4, destroyed: 5, created: 6, invited: 7, quit: 8,
   madeAdmin: 9, adminRevoked: 10, custom: 255,

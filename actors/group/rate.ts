@@ -1,6 +1,6 @@
 /**
- * A group's message rate limit (reference §4.5: 40 messages/s per group, every type; "an
- * AVChatRoom drops excess by priority"): a token bucket refilled at `rate` tokens per second
+ * A group's message rate limit (docs/tencent-compat.md §4.6: 40 messages/s per group, every type;
+ * an AVChatRoom sheds lower priorities first): a token bucket refilled at `rate` tokens per second
  * up to `rate` tokens, so a group takes bursts of up to one second's worth. Every accepted
  * send (stored, online-only or targeted) takes one token; tips and recalls take none.
  *

@@ -1,5 +1,5 @@
 /**
- * The group-type rules (reference §4.1–4.3) as one pure table plus decision functions over
+ * The group-type rules (docs/tencent-compat.md §4.1–4.3) as one pure table plus decision functions over
  * it. No I/O; table-tested in test/actors/groupRules.test.ts. Every permission decision of
  * the Group actor goes through these functions.
  *

@@ -1,5 +1,5 @@
 /**
- * Group tips (reference §4.6): what members see when the group changes — a join, a quit, a
+ * Group tips (docs/tencent-compat.md §4.7): what members see when the group changes — a join, a quit, a
  * removal, an admin appointed or revoked, the profile or a member's mute changed. A tip is a
  * group message from `@TIM#SYSTEM` whose body is one TIMGroupTipElem.
  *
@@ -7,7 +7,7 @@
  * history it is stored in the same atomic commit with the next seq, so the change and its tip
  * are durable together and devices that miss the push fetch it like any message; in an
  * AVChatRoom or BChatRoom it is pushed once with seq 0 after the commit. ChatRoom and
- * BChatRoom send no member-change tips (join, quit, kicked; reference §4.2). An AVChatRoom's
+ * BChatRoom send no member-change tips (join, quit, kicked; docs/tencent-compat.md §4.2). An AVChatRoom's
  * member-change tips are capped per group (Group.ts): each goes to every member, so a join
  * storm in a large room would otherwise cost members × joins deliveries.
  */
@@ -16,7 +16,7 @@ import type { GroupMessage, GroupRecord, GroupType } from '../../src/model/group
 import type { Operator } from './protocol.js'
 import { GroupTypeRules } from './rules.js'
 
-/** Reference §4.6 tip op types. */
+/** Tip op types (docs/tencent-compat.md §4.7). */
 export const TipTypes = {
   join: 1, quit: 2, kicked: 3, setAdmin: 4, adminRevoked: 5, profile: 6, memberInfo: 7,
 } as const

@@ -55,7 +55,7 @@ export function sortedViews(recs: Iterable<ConversationRecord>, owner: string): 
     .map((r) => toView(r, owner))
 }
 
-/** A recalled copy: flag 8 and the content purged (reference §2.3 admin_msgwithdraw). */
+/** A recalled copy: flag 8 and the content purged (docs/tencent-compat.md §2.5 admin_msgwithdraw). */
 export function recalled(msg: StoredMessage): StoredMessage {
   return { ...msg, flags: 8, body: [], cloudCustomData: undefined }
 }

@@ -1,7 +1,7 @@
 /**
  * The one catalogue of coded errors. Every failure that reaches a client — a WebSocket
  * response, a close reason, a REST envelope — carries one of these codes. Numbers follow
- * Tencent Cloud IM where it defines one (reference §7); Parley-only codes live in 9xxx
+ * Tencent Cloud IM where it defines one (docs/tencent-compat.md §7); Parley-only codes live in 9xxx
  * (gateway) and are listed in the README error table, which a test keeps in sync.
  *
  * `retryable` tells a client whether sending the same request again may succeed.
@@ -51,7 +51,7 @@ export const ErrorCatalogue = {
   RECENT_NOT_IMPORTED: { code: 50001, retryable: false, message: 'UserID not imported' },
   RECENT_BAD_PARAMS: { code: 50002, retryable: false, message: 'invalid recent-contact request parameters' },
 
-  // Groups (reference §7, 10xxx)
+  // Groups (docs/tencent-compat.md §7, 10xxx)
   GROUP_INVALID_PARAMS: { code: 10004, retryable: false, message: 'invalid group request parameters' },
   GROUP_TOO_MANY_ACCOUNTS: { code: 10005, retryable: false, message: 'too many accounts in one group request' },
   GROUP_NO_PERMISSION: { code: 10007, retryable: false, message: 'no permission for this group operation' },
@@ -71,7 +71,7 @@ export const ErrorCatalogue = {
   GROUP_MSG_NOT_RECALLABLE: { code: 10032, retryable: false, message: 'this message cannot be recalled (a group tip)' },
   GROUP_TYPE_NO_RECALL: { code: 10033, retryable: false, message: 'this group type keeps no messages to recall' },
 
-  // Relationship chain (reference §7, 30xxx)
+  // Relationship chain (docs/tencent-compat.md §7, 30xxx)
   FRIENDS_FULL: { code: 30010, retryable: false, message: 'the friend list is full (3,000 entries)' },
   BLACKLIST_FULL: { code: 30013, retryable: false, message: 'the blacklist is full (1,000 entries)' },
 

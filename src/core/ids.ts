@@ -6,14 +6,14 @@ import { F, type FieldOptions } from './schema.js'
 import { Limits } from './limits.js'
 
 /**
- * A UserID: 1..32 bytes of printable ASCII without space (0x21–0x7E). Tencent allows up to
+ * A UserID: 1..32 bytes of printable ASCII without space (0x21–0x7E; docs/tencent-compat.md §8). Tencent allows up to
  * 32 bytes; restricting to visible ASCII keeps ids unambiguous in logs, keys and URLs (byte
  * length then equals string length).
  */
 const UserIdPattern = `^[\\x21-\\x7e]{1,${Limits.userIdBytes}}$`
 const userIdRe = new RegExp(UserIdPattern)
 
-/** A GroupId: 1..47 printable ASCII characters, space included (reference §4.5). */
+/** A GroupId: 1..47 printable ASCII characters, space included (docs/tencent-compat.md §4.5). */
 const GroupIdPattern = `^[\\x20-\\x7e]{1,${Limits.groupIdChars}}$`
 const groupIdRe = new RegExp(GroupIdPattern)
 

@@ -1,4 +1,4 @@
-/** Size and count limits of the public interface (reference §8), in one place. */
+/** Size and count limits of the public interface (docs/tencent-compat.md §8), in one place. */
 export const Limits = {
   /** Maximum encoded size of a message's MsgBody plus CloudCustomData, bytes (12 KB). */
   messageBodyBytes: 12 * 1024,
@@ -19,10 +19,10 @@ export const Limits = {
   batchSendTargets: 500,
   accountBatch: 100,
   queryOnlineStatusBatch: 500,
-  /** Entries of one user's friend list, and of one user's blacklist (reference §8). */
+  /** Entries of one user's friend list, and of one user's blacklist (docs/tencent-compat.md §8). */
   friendsPerUser: 3000,
   blacklistPerUser: 1000,
-  /** Group profile and member fields, UTF-8 bytes (reference §4.4). */
+  /** Group profile and member fields, UTF-8 bytes (docs/tencent-compat.md §4.4). */
   groupName: 30,
   groupIntroduction: 240,
   groupNotification: 300,

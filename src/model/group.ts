@@ -1,5 +1,5 @@
 /**
- * The group vocabulary (reference §4): group types, join options, roles, message flags and
+ * The group vocabulary (docs/tencent-compat.md §4): group types, join options, roles, message flags and
  * the records of a group, a member, a join request and a group message, declared once. The
  * stores persist these records and the socket and REST edges carry them.
  */
@@ -16,7 +16,7 @@ export type GroupRole = (typeof GroupRoles)[number]
 export const MsgFlags = ['AcceptAndNotify', 'AcceptNotNotify', 'Discard'] as const
 export type MsgFlag = (typeof MsgFlags)[number]
 
-/** A group's profile (reference §4.4). Times are unix seconds. */
+/** A group's profile (docs/tencent-compat.md §4.4). Times are unix seconds. */
 export interface GroupRecord {
   groupId: string
   type: GroupType

@@ -1,5 +1,5 @@
 /**
- * The message model of reference §3. Elements cross every boundary unchanged; the server
+ * The message model of docs/tencent-compat.md §3. Elements cross every boundary unchanged; the server
  * only validates them (see elements.ts) and never rewrites their content.
  */
 
@@ -10,7 +10,7 @@ export const ElementTypes = [
 export type ElementType = (typeof ElementTypes)[number]
 
 /**
- * Elements only the server writes (reference §3: "server-generated, SDK side only"): a group
+ * Elements only the server writes (docs/tencent-compat.md §3.2): a group
  * tip (docs/protocol.md, "Group tips"). Never accepted in a client's body.
  */
 export type ServerElementType = 'TIMGroupTipElem'

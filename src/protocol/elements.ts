@@ -1,5 +1,5 @@
 /**
- * The message body's schema and its validation (reference §3): the array of `{MsgType, MsgContent}` elements
+ * The message body's schema and its validation (docs/tencent-compat.md §3.2): the array of `{MsgType, MsgContent}` elements
  * a sender submits through any door (socket `send`, REST `sendmsg`/`importmsg`). Every
  * failure is BAD_MSGBODY (90002) with a detail giving the path of the offending field, e.g.
  * `MsgBody[2].MsgContent.ImageInfoArray[0].URL: required`.

@@ -12,7 +12,7 @@ import { F, type Static } from '../core/schema.js'
 import { Platforms } from '../model/platform.js'
 import { MsgBodyField } from './elements.js'
 
-/** Longest MsgKey, characters (reference §3). */
+/** Longest MsgKey, characters (docs/tencent-compat.md §3.1). */
 const MsgKeyMaxChars = 50
 /** Most keys in one `receipt` frame. */
 const ReceiptMaxKeys = 100

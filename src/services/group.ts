@@ -3,7 +3,7 @@
  * accounts with the users' sessions, asks the group's actor, then sends the system notices
  * the group's reply lists — so no actor ever waits on another.
  *
- * System notices (reference §4.6) reach users as messages in their `@TIM#SYSTEM`
+ * System notices (docs/tencent-compat.md §4.7) reach users as messages in their `@TIM#SYSTEM`
  * conversation, delivered by their UserSession (stored, pushed to every device, caught up
  * after reconnect): one TIMCustomElem whose `Data` is the JSON notice
  * `{GroupId, NoticeType, …}` and whose `Ext` is `TIMGroupSystemNoticeElem`. They are sent
@@ -32,7 +32,7 @@ export function isGroupId(v: unknown): v is string {
 }
 
 /**
- * Checks a custom GroupId for `type` (reference §4.5): printable ASCII, under 48 bytes, not
+ * Checks a custom GroupId for `type` (docs/tencent-compat.md §4.5): printable ASCII, under 48 bytes, not
  * `@TGS#`-prefixed — except Community ids, which must start `@TGS#_`. Else GROUP_BAD_ID (10015).
  */
 export function checkCustomGroupId(type: GroupType, id: string): void {

@@ -1,5 +1,5 @@
 /**
- * FriendStore: each user's relationship chain (Tencent IM's `sns` service, reference §5) —
+ * FriendStore: each user's relationship chain (Tencent IM's `sns` service, docs/tencent-compat.md §5) —
  * the friend list and the blacklist. Both are one-way lists owned by one user: "A and B are
  * friends both ways" is an entry in A's list and one in B's, written by the feature as two
  * writes, each by its owner's session.

@@ -1,6 +1,6 @@
 /**
  * ProfileStore: each user's profile, as Tencent IM's profile tags (`Tag_Profile_IM_*` and
- * `Tag_Profile_Custom_*`, reference §5) mapped to their values. Tags are stored one by one,
+ * `Tag_Profile_Custom_*`, docs/tencent-compat.md §5) mapped to their values. Tags are stored one by one,
  * so an update touches only the tags it names and two updates of different tags never
  * overwrite each other. What a tag may hold (types, lengths, which tags exist) is the
  * profile feature's to check; the store keeps any tag name that is a valid key element.

@@ -1,6 +1,6 @@
 /**
  * The group-type rule table (actors/group/rules.ts), table-tested: for every type, each
- * decision the Group actor takes from it (reference §4.2–4.3).
+ * decision the Group actor takes from it (docs/tencent-compat.md §4.2–4.3).
  */
 import t from 'tap'
 import {

@@ -24,7 +24,7 @@ function failsWith(t: Test, fn: () => unknown, name: ErrorName, msg: string): vo
   t.throws(fn, { errorName: name, code: new ParleyError(name).code }, msg)
 }
 
-/** Runs `fn` with `Date.now` returning `sec * 1000`, as the reference vectors were produced. */
+/** Runs `fn` with `Date.now` returning `sec * 1000`, as the official vectors were produced. */
 function atClock<T>(sec: number, fn: () => T): T {
   const real = Date.now
   Date.now = () => sec * 1000

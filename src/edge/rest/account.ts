@@ -1,5 +1,5 @@
 /**
- * Accounts (reference §2.3): `im_open_login_svc/*` and the online-status queries of `openim`.
+ * Accounts (docs/tencent-compat.md §2.3): `im_open_login_svc/*` and the online-status queries of `openim`.
  *
  * Codes: a missing or mistyped field → 70402; a batch outside its size (empty, or above 100
  * accounts / 500 status targets) → 70206; an account that is not imported → 70107, per item
@@ -16,7 +16,7 @@ import { mapLimit } from '../../core/mapLimit.js'
 import { type Body, BodyReader } from './fields.js'
 
 const Code = 'INVALID_PARAMS'
-/** Longest Nick / FaceUrl, bytes (the profile limit of §5). */
+/** Longest Nick / FaceUrl, bytes (docs/tencent-compat.md §2.3). */
 const ProfileValueBytes = 500
 const NotImported = ErrorCatalogue.ACCOUNT_NOT_IMPORTED
 

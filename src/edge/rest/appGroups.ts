@@ -1,5 +1,5 @@
 /**
- * The app's group listing over REST (reference §2.3 `group_open_http_svc/get_appid_group_list`):
+ * The app's group listing over REST (docs/tencent-compat.md §2.9 `group_open_http_svc/get_appid_group_list`):
  * every group of the calling app, optionally of one `GroupType`, paged by an integer cursor.
  *
  * Request: `Limit` 1..10000 (absent = 10000), `Next` (absent or 0 = the first page, else the

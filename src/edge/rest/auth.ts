@@ -1,5 +1,5 @@
 /**
- * Authentication of a REST call from its query string (reference §2.1):
+ * Authentication of a REST call from its query string (docs/tencent-compat.md §2.1):
  * `?sdkappid=…&identifier={App admin}&usersig={admin's UserSig}&random=…&contenttype=json`.
  *
  * Checks, in order, each with its code:

@@ -1,5 +1,5 @@
 /**
- * The Tencent REST reply envelope (reference §2.1). Every reply — success, coded failure,
+ * The Tencent REST reply envelope (docs/tencent-compat.md §2.1). Every reply — success, coded failure,
  * unknown URL — is HTTP 200 with `{ActionStatus, ErrorCode, ErrorInfo, …}`; clients treat
  * `FAIL` or a non-zero ErrorCode as failure. Batch commands answer `OK` and report per item.
  */

@@ -7,7 +7,7 @@
  *
  * Policy (the same as socket frames, src/protocol/validate.ts): `null` reads as absent; unknown
  * keys are ignored; numbers must be JSON numbers (a numeric string is a wrong type, as for
- * Tencent); several names for one field (old and new spellings, §2.2) are tried in order and
+ * Tencent); several names for one field (old and new spellings, docs/tencent-compat.md §2.2) are tried in order and
  * the first present wins.
  */
 import { type ErrorName, ParleyError } from '../../core/errors.js'

@@ -1,5 +1,5 @@
 /**
- * Group management over REST (reference §2.3 `group_open_http_svc`). The caller is the App
+ * Group management over REST (docs/tencent-compat.md §2.7 `group_open_http_svc`). The caller is the App
  * admin, who acts as owner in every group. Every field is read before any actor is asked
  * (bad field 10004, bad GroupId 10015, too many accounts 10005); the group's own rules then
  * answer 10007 (not allowed for this type), 10010 (no such group), 10014 (full), 10019

@@ -1,6 +1,6 @@
 /**
  * Reading group fields from REST bodies and writing group records as Tencent's JSON
- * (reference §4.4). Field limits: Name ≤30 B, Introduction ≤240 B, Notification ≤300 B,
+ * (docs/tencent-compat.md §4.4). Field limits: Name ≤30 B, Introduction ≤240 B, Notification ≤300 B,
  * FaceUrl ≤100 B, NameCard ≤50 B; custom fields: ≤20 group keys with values ≤512 B, ≤5
  * member keys with values ≤64 B, keys of 1..15 `[A-Za-z0-9_]`. A bad field is 10004.
  */

@@ -1,5 +1,5 @@
 /**
- * Migration imports over REST (reference §2.3): `import_group`, `import_group_member`,
+ * Migration imports over REST (docs/tencent-compat.md §2.9): `import_group`, `import_group_member`,
  * `import_group_msg`. None sends tips, system notices, live pushes or webhooks, and live rooms
  * (AVChatRoom) refuse all three (10007). The group's rules are in actors/group/imports.ts.
  *
@@ -30,7 +30,7 @@ import { type Body, BodyReader } from './fields.js'
 import { FieldLimits, GroupCode, readGroupId, readProfile, readType } from './groupFields.js'
 
 const Batch = { members: 500, messages: 20 } as const
-/** `Result` of an imported message whose body is above 12 KB (reference §2.3). */
+/** `Result` of an imported message whose body is above 12 KB (docs/tencent-compat.md §2.9). */
 const TOO_LONG = 80002
 
 const reader = (body: Body): BodyReader => new BodyReader(body, GroupCode)

@@ -1,5 +1,5 @@
 /**
- * Group messages over REST (reference §2.3): `send_group_msg`, `group_msg_recall`,
+ * Group messages over REST (docs/tencent-compat.md §2.8): `send_group_msg`, `group_msg_recall`,
  * `group_msg_get_simple` and `get_online_member_num`.
  *
  * `send_group_msg` without `From_Account` sends as the App admin (allowed in every group,
@@ -21,10 +21,10 @@ import { AT_ALL } from '../../model/message.js'
 import { isUserId } from '../../core/ids.js'
 
 export const MsgPriorities = ['High', 'Normal', 'Low', 'Lowest'] as const
-/** Most messages per `group_msg_get_simple` page, and per `group_msg_recall` (reference §8). */
+/** Most messages per `group_msg_get_simple` page, and per `group_msg_recall` (docs/tencent-compat.md §8). */
 const HistoryPage = 20
 const RecallBatch = 10
-/** Targets of one targeted message (reference §2.3 `To_Account`), and mentions of one message. */
+/** Targets of one targeted message (docs/tencent-compat.md §4.6 `To_Account`), and mentions of one message. */
 const MaxTargets = 50
 const MaxMentions = 500
 

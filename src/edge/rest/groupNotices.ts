@@ -1,11 +1,11 @@
 /**
- * `group_open_http_svc/send_group_system_notification` (reference §2.3, §4.6): the App admin
+ * `group_open_http_svc/send_group_system_notification` (docs/tencent-compat.md §2.8, §4.7): the App admin
  * sends a custom system notice (type 255, `Content`) to some members of a group, or to all
  * of them when `ToMembers_Account` is absent or empty. It reaches each user as a notice in
  * their `@TIM#SYSTEM` conversation, like every group system notice (src/services/group.ts):
  * stored, pushed to every device, caught up after reconnect.
  *
- * Decisions where the reference is silent: accounts in `ToMembers_Account` that are not
+ * Decisions where Tencent documents nothing: accounts in `ToMembers_Account` that are not
  * members are skipped (not an error); live rooms (AVChatRoom, BChatRoom) refuse with 10007,
  * since their audiences are unbounded and their notices would be stored per viewer;
  * `Content` is 1..1024 bytes.

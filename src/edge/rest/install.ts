@@ -1,5 +1,5 @@
 /**
- * The Tencent-compatible REST API (reference §2): `POST /v4/{service}/{command}?sdkappid=…&
+ * The Tencent-compatible REST API (docs/tencent-compat.md §2): `POST /v4/{service}/{command}?sdkappid=…&
  * identifier=…&usersig=…&random=…&contenttype=json` with a JSON body, served by the same uWS
  * app (and port) as the WebSocket gateway. Every reply is HTTP 200 with the envelope of
  * envelope.ts; nothing a client sends can throw out of a uWS callback.

@@ -1,5 +1,5 @@
 /**
- * The message fields shared by `openim/sendmsg`, `batchsendmsg` and `importmsg` (reference §3),
+ * The message fields shared by `openim/sendmsg`, `batchsendmsg` and `importmsg` (docs/tencent-compat.md §3.1),
  * read into the C2CSendRequest the socket gateway also builds, and the sender check.
  *
  * Codes: MsgBody 90002 (via validateBody), MsgBody + CloudCustomData above 12 KB 93000
@@ -32,7 +32,7 @@ export function readContent(r: BodyReader): MsgContent {
   return { body, cloudCustomData }
 }
 
-/** `MsgSeq` if given, else a random u32 (reference §3). */
+/** `MsgSeq` if given, else a random u32 (docs/tencent-compat.md §3.1). */
 export function readMsgSeq(r: BodyReader): number {
   return r.optU32('MsgSeq') ?? randomInt(0, 0xffffffff)
 }

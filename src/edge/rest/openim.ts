@@ -1,5 +1,5 @@
 /**
- * One-to-one sends over REST (reference §2.3 `openim`): `sendmsg`, `batchsendmsg`, `importmsg`.
+ * One-to-one sends over REST (docs/tencent-compat.md §2.4 `openim`): `sendmsg`, `batchsendmsg`, `importmsg`.
  * All go through sendC2C, the coordinator the socket gateway uses, so a REST message is stored,
  * deduplicated (MsgRandom) and delivered exactly like a client's.
  *

@@ -1,5 +1,5 @@
 /**
- * Admin views of one-to-one conversations (reference §2.3 `openim`): `admin_getroammsg`,
+ * Admin views of one-to-one conversations (docs/tencent-compat.md §2.5 `openim`): `admin_getroammsg`,
  * `admin_msgwithdraw`, `admin_set_msg_read`, `get_c2c_unread_msg_num`.
  *
  * Codes: a mistyped field → 90010 (90008/90003 for the From/To accounts); an account that is
@@ -18,7 +18,7 @@ import { mapLimit } from '../../core/mapLimit.js'
 import { type Body, BodyReader } from './fields.js'
 import { MsgCode } from './message.js'
 
-/** Longest MsgKey, characters (reference §3). */
+/** Longest MsgKey, characters (docs/tencent-compat.md §3.1). */
 const MsgKeyMaxChars = 50
 /** Peers one unread query may name. */
 const MaxUnreadPeers = Limits.accountBatch

@@ -1,5 +1,5 @@
 /**
- * The conversation list over REST (reference §2.3 `recentcontact`): `get_list`, `delete`.
+ * The conversation list over REST (docs/tencent-compat.md §2.6 `recentcontact`): `get_list`, `delete`.
  * Codes: a missing or mistyped field → 50002; `From_Account` not imported → 50001.
  */
 import type { ConversationView, ConvsResult } from '../../protocol/frames.js'

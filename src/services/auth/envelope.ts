@@ -1,5 +1,5 @@
 /**
- * The wrapping shared by UserSig v1 and v2 (reference §1.1 steps 4–5, §1.2): a JSON document,
+ * The wrapping shared by UserSig v1 and v2 (docs/tencent-compat.md §1.1): a JSON document,
  * zlib-compressed, standard base64 with `+`→`*`, `/`→`-`, `=`→`_`. This module decodes a token
  * into an untyped document and reads typed fields from it; every failure is a ParleyError
  * (70002 for an empty token, 70003 for anything undecodable). No I/O, no state.

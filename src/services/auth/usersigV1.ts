@@ -1,5 +1,5 @@
 /**
- * UserSig v1 (ECDSA-SHA256, legacy `tls-sig-api`), reference §1.2: every JSON value is a string,
+ * UserSig v1 (ECDSA-SHA256, legacy `tls-sig-api`), docs/tencent-compat.md §1.3: every JSON value is a string,
  * `TLS.sig` is base64 of a DER ECDSA signature over SHA-256 of LF-terminated `key:value` lines.
  * Verification costs ~70 µs of CPU (plus ~130 µs to parse a PEM), so the server runs it on the sig
  * pool (sigPool.ts), not on the main thread. Pure functions, no I/O.

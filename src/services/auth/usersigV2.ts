@@ -1,5 +1,5 @@
 /**
- * UserSig v2 (HMAC-SHA256), reference §1.1: verification as Tencent's Go `VerifyUserSig`,
+ * UserSig v2 (HMAC-SHA256), docs/tencent-compat.md §1.2: verification as Tencent's Go `VerifyUserSig`,
  * minting byte-identical to npm `tls-sig-api-v2@1.0.2`, and `peekUserSig`, which reads the
  * routing fields of a v1 or v2 token without checking its signature. Pure functions, no I/O.
  */
