@@ -1,7 +1,9 @@
 /**
  * The demo chat page (src/edge/web/index.html) in a real browser: Debian's Chromium driven by
  * playwright-core, against a real node serving the page, the SDK bundle and a demo app.
- * Two isolated browser contexts are two people; every step awaits what the page shows.
+ * Two isolated browser contexts are two people (or two devices of one person); every step
+ * awaits what the page shows. The app's multi-login policy is the demo app's (perPlatform,
+ * src/node/config/demoApp.ts): a second login of a user on Web kicks the first.
  *
  * Needs dist/web/client.js (`npm run build`; `npm test` builds first) and Chromium at
  * /usr/bin/chromium (scripts/test-setup.sh installs it), or at PARLEY_TEST_CHROMIUM. A
@@ -12,7 +14,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import { type Browser, chromium, type Page, type Route } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { startServer, testApp, type TestServer } from '../helpers/server.js'
 
@@ -49,7 +51,7 @@ t.before(async () => {
     throw new Error(`${bundlePath} is missing: run \`npm run build\` first (npm test builds it); the page imports the SDK from it`)
   }
   mkdirSync(artifactsDir, { recursive: true })
-  server = await startServer({ apps: [testApp({ demo: true })] })
+  server = await startServer({ apps: [testApp({ demo: true, multiLogin: 'perPlatform' })] })
   try {
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 60_000 })
   } catch (e) {
@@ -62,10 +64,10 @@ t.teardown(async () => {
   await server?.stop()
 })
 
-/** A new browser context with one tab at the page, closed when test `t` ends. */
-async function openTab(t: Test): Promise<Tab> {
+/** A new browser context with one tab at the page, `viewport` in CSS px, closed when test `t` ends. */
+async function openTab(t: Test, viewport = { width: 900, height: 600 }): Promise<Tab> {
   if (!browser || !server) throw new Error('setup did not finish')
-  const context = await browser.newContext({ viewport: { width: 900, height: 600 } })
+  const context = await browser.newContext({ viewport })
   t.teardown(() => context.close())
   context.setDefaultTimeout(StepTimeoutMs)
   const page = await context.newPage()
@@ -130,7 +132,7 @@ async function bubbles(tab: Tab): Promise<Array<{ side: string; text: string }>>
 
 /** Elements whose content is wider than their box (a layout that does not fit the viewport). */
 function overflowing(tab: Tab): Promise<string[]> {
-  return tab.page.$$eval('aside, main, .row', (els) => els
+  return tab.page.$$eval('aside, main, .row, #messages', (els) => els
     .filter((el) => el.scrollWidth > el.clientWidth)
     .map((el) => `${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''}: ${el.scrollWidth}px in ${el.clientWidth}px`))
 }
@@ -252,4 +254,222 @@ t.test('a message the server refuses stays in the input, and the status says why
   t.equal(await g.page.inputValue('#text'), 'hello?', 'the text is given back')
   t.same(await bubbles(g), [], 'no message line for a message that was not sent')
   t.same(g.errors, [], 'no errors in the tab')
+})
+
+/** Waits until the status line contains `text`. */
+async function awaitStatus(tab: Tab, text: string): Promise<void> {
+  await tab.page.locator('#status', { hasText: text }).waitFor()
+}
+
+/** The chat controls that work only in a live session, and whether each is disabled. */
+async function chatDisabled(tab: Tab): Promise<Record<string, boolean>> {
+  const ids = ['peer', 'open', 'text', 'send']
+  return Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await tab.page.isDisabled('#' + id)] as const)))
+}
+
+const allDisabled = { peer: true, open: true, text: true, send: true }
+
+t.test('a newer login of the same user on Web kicks the older tab: it says so and disables its chat until it logs in again', async (t) => {
+  const first = await openTab(t)
+  const second = await openTab(t)
+  const kim = await openTab(t)
+  await login(kim, 'kim')
+  await login(first, 'ivan')
+  await openConversation(kim, 'ivan')
+  await openConversation(first, 'kim')
+  await typeAndSend(first, 'from the first tab', 'button')
+  await messageLine(kim, 'ivan', 'from the first tab').waitFor()
+  await first.page.fill('#text', 'half typed')
+
+  await login(second, 'ivan')
+  await awaitStatus(first, 'ivan: kicked')
+  t.equal(await first.page.textContent('#status'), 'ivan: kicked (kicked by a newer login on Web); log in again to chat', 'the status says why')
+  t.same(await chatDisabled(first), allDisabled, 'the kicked tab cannot send, type or open a conversation')
+  t.equal(await first.page.inputValue('#text'), 'half typed', 'what was typed stays')
+  t.same(await bubbles(first), [{ side: 'mine', text: 'ivan: from the first tab' }], 'the conversation stays readable')
+
+  await openConversation(second, 'kim')
+  await typeAndSend(second, 'from the second tab', 'enter')
+  await messageLine(kim, 'ivan', 'from the second tab').waitFor()
+
+  // Logging in again in the kicked tab gives it a working chat, and kicks the second tab in turn.
+  await login(first, 'ivan')
+  await awaitStatus(second, 'ivan: kicked')
+  t.same(await chatDisabled(second), allDisabled, 'the second tab is kicked now')
+  t.same(await chatDisabled(first), { peer: false, open: false, text: false, send: true }, 'typing works again; Send waits for a conversation')
+  await openConversation(first, 'kim')
+  await messageLine(first, 'ivan', 'from the second tab').waitFor()
+  await typeAndSend(first, 'back again', 'enter')
+  await messageLine(kim, 'ivan', 'back again').waitFor()
+  await messageLine(first, 'ivan', 'back again').waitFor()
+  t.equal(await first.page.textContent('#status'), 'ivan: online', 'and it is online')
+
+  t.same(first.errors, [], 'no errors in the first tab')
+  t.same(second.errors, [], 'no errors in the second tab')
+  t.same(kim.errors, [], "no errors in kim's tab")
+})
+
+/** Kicks `userId` off every device through the REST API, as the app's admin. */
+async function adminKick(userId: string): Promise<void> {
+  if (!server) throw new Error('setup did not finish')
+  const q = new URLSearchParams({
+    sdkappid: String(server.app.sdkAppId), identifier: server.app.admins[0], usersig: server.adminSig(),
+    random: String(Math.floor(Math.random() * 0xffffffff)), contenttype: 'json',
+  })
+  const r = await fetch(`${server.url}/v4/im_open_login_svc/kick?${q}`, { method: 'POST', body: JSON.stringify({ UserID: userId }) })
+  const reply = await r.json() as { ActionStatus?: string; ErrorInfo?: string }
+  if (reply.ActionStatus !== 'OK') throw new Error(`kick failed: ${JSON.stringify(reply)}`)
+}
+
+t.test('a tab kicked by the app admin says so and disables its chat; logging in again restores it', async (t) => {
+  const j = await openTab(t)
+  const l = await openTab(t)
+  await login(l, 'leo')
+  await login(j, 'jade')
+  await openConversation(j, 'leo')
+
+  await adminKick('jade')
+  await awaitStatus(j, 'jade: kicked')
+  t.equal(await j.page.textContent('#status'), 'jade: kicked (kicked by the app backend); log in again to chat', 'the status says why')
+  t.same(await chatDisabled(j), allDisabled, 'the kicked tab cannot send, type or open a conversation')
+
+  await login(j, 'jade')
+  await openConversation(j, 'leo')
+  await openConversation(l, 'jade')
+  await typeAndSend(j, 'still here', 'button')
+  await messageLine(l, 'jade', 'still here').waitFor()
+  t.same(j.errors, [], "no errors in jade's tab")
+  t.same(l.errors, [], "no errors in leo's tab")
+})
+
+t.test('an invalid user id is refused on the page with a clear message, and changes nothing', async (t) => {
+  const n = await openTab(t)
+  const m = await openTab(t)
+  const tooLong = 'x'.repeat(33)
+  // Consecutive cases differ in their message, so each wait sees its own attempt's outcome.
+  const cases: Array<[string, string]> = [
+    ['', 'enter a user id'],
+    ['two words', '"two words" is not a valid user id'],
+    ['   ', 'enter a user id'],
+    [tooLong, `"${tooLong}" is too long: a user id has at most 32 characters`],
+    ['bell\u0007', '"bell\\u0007" is not a valid user id'],
+    ['café', '"café" is not a valid user id'],
+  ]
+  const tryAll = async () => {
+    for (const [id, message] of cases) {
+      await n.page.fill('#userId', id)
+      await n.page.click('#login')
+      await n.page.locator('#notice', { hasText: message }).waitFor()
+    }
+  }
+
+  await tryAll()
+  t.equal(await n.page.textContent('#status'), 'offline', 'offline still')
+  t.same(await chatDisabled(n), allDisabled, 'no chat without a session')
+
+  await login(m, 'milo')
+  await login(n, 'nora')
+  t.equal(await n.page.textContent('#notice'), '', 'a login clears the previous complaint')
+  await openConversation(n, 'milo')
+  await openConversation(m, 'nora')
+  await typeAndSend(n, 'first', 'enter')
+  await messageLine(m, 'nora', 'first').waitFor()
+
+  // While logged in, a bad id leaves the session as it was.
+  await tryAll()
+  t.equal(await n.page.textContent('#status'), 'nora: online', 'the session is kept')
+  t.same(await chatDisabled(n), { peer: false, open: false, text: false, send: false }, 'and its chat works')
+  await typeAndSend(n, 'second', 'button')
+  await messageLine(m, 'nora', 'second').waitFor()
+  t.same(await bubbles(n), [{ side: 'mine', text: 'nora: first' }, { side: 'mine', text: 'nora: second' }], 'the conversation is intact')
+  t.same(n.errors, [], 'nothing uncaught, no console errors')
+  t.same(m.errors, [], "no errors in milo's tab")
+})
+
+t.test('a failed token fetch or a refused login says why, throws nothing, and the page still logs in', async (t) => {
+  if (!server) throw new Error('setup did not finish')
+  const o = await openTab(t)
+  const p = await openTab(t)
+  const tokenUrl = (u: URL) => u.pathname === '/demo/usersig'
+  /** Answers the page's next token requests with `answer` (fault injection at the network edge). */
+  const tokenAnswers = async (answer: (route: Route) => Promise<void>) => {
+    await o.page.unroute(tokenUrl)
+    await o.page.route(tokenUrl, answer)
+  }
+  const attemptLogin = async (notice: string) => {
+    await o.page.fill('#userId', 'olga')
+    await o.page.click('#login')
+    await o.page.locator('#notice', { hasText: notice }).waitFor()
+  }
+
+  await tokenAnswers((route) => route.abort('connectionrefused'))
+  await attemptLogin('cannot get a token for olga: Failed to fetch')
+  await tokenAnswers((route) => route.fulfill({ status: 500, contentType: 'text/plain', body: 'token service down' }))
+  await attemptLogin('cannot get a token for olga: token service down')
+  // What the demo endpoint answers for a refused id: an error body (its status is not relied on).
+  await tokenAnswers((route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ error: 'bad userId' }) }))
+  await attemptLogin('cannot get a token for olga: bad userId')
+  t.equal(await o.page.textContent('#status'), 'offline', 'no session was started for a missing token')
+
+  // A token the server refuses: the login itself fails.
+  const sdkAppId = server.app.sdkAppId
+  await tokenAnswers((route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ sdkAppId, userId: 'olga', userSig: 'not-a-usersig' }) }))
+  await attemptLogin('cannot log in as olga:')
+  await awaitStatus(o, 'olga: not logged in')
+  t.same(await chatDisabled(o), allDisabled, 'no chat after a refused login')
+
+  await o.page.unroute(tokenUrl)
+  await login(p, 'pia')
+  await login(o, 'olga')
+  t.equal(await o.page.textContent('#notice'), '', 'the complaint is gone')
+  await openConversation(o, 'pia')
+  await openConversation(p, 'olga')
+  await typeAndSend(o, 'made it', 'enter')
+  await messageLine(p, 'olga', 'made it').waitFor()
+
+  // The browser logs each failed token request itself ("Failed to load resource"); nothing else may appear.
+  const own = o.errors.filter((e) => !/^console: Failed to load resource: .*\/demo\/usersig\?/.test(e))
+  t.same(own, [], 'nothing uncaught, no console errors of the page')
+  t.same(p.errors, [], "no errors in pia's tab")
+})
+
+t.test('at 375 × 667 px nothing overflows sideways and every control is on screen and usable', async (t) => {
+  const viewport = { width: 375, height: 667 }
+  const phone = await openTab(t, viewport)
+  const desk = await openTab(t)
+  const longId = 'a-user-id-of-32-characters-long!'
+  t.equal(longId.length, 32, 'the longest user id')
+  const word = 'w'.repeat(300)
+
+  await login(desk, 'quinn')
+  await login(phone, longId)
+  await openConversation(desk, longId)
+  await openConversation(phone, 'quinn')
+  await typeAndSend(phone, word, 'button')
+  await messageLine(desk, longId, word).waitFor()
+  await messageLine(phone, longId, word).waitFor()
+  await typeAndSend(desk, 'got your long word', 'enter')
+  await messageLine(phone, 'quinn', 'got your long word').waitFor()
+  await awaitConversation(desk, longId, 0)
+
+  const width = await phone.page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }))
+  t.ok(width.scroll <= width.client, `the page is no wider than the screen (${width.scroll}px in ${width.client}px)`)
+  t.same(await overflowing(phone), [], 'no part of the page overflows sideways')
+  t.same(await overflowing(desk), [], 'nor at desktop width with a 32-character peer')
+  for (const id of ['userId', 'login', 'peer', 'open', 'text', 'send']) {
+    const box = await phone.page.locator('#' + id).boundingBox()
+    const inside = box !== null && box.x >= 0 && box.y >= 0 && box.x + box.width <= viewport.width && box.y + box.height <= viewport.height
+    t.ok(inside, `#${id} is inside the screen: ${JSON.stringify(box)}`)
+    t.ok(box !== null && box.width >= 40, `#${id} is wide enough to use`)
+  }
+  const messages = await phone.page.locator('#messages').boundingBox()
+  t.ok(messages !== null && messages.height >= 150, `the message pane keeps room (${messages?.height}px high)`)
+  t.comment(`screenshot: ${await screenshot(phone, 'phone-375.png')}`)
+
+  // Clicking checks that nothing covers the control; the message arrives.
+  await phone.page.fill('#text', 'sent from a phone')
+  await phone.page.click('#send')
+  await messageLine(desk, longId, 'sent from a phone').waitFor()
+  t.same(phone.errors, [], 'no errors in the phone tab')
+  t.same(desk.errors, [], 'no errors in the desktop tab')
 })
