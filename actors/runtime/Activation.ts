@@ -64,6 +64,10 @@ export class ActorLogger implements Logger {
   error(msg: string, fields?: Record<string, unknown>): void {
     this.base.error(msg, { actor: this.actor, ...fields })
   }
+
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.base.debug(msg, { actor: this.actor, ...fields })
+  }
 }
 
 /** Largest delay Node's timers accept, ms (2^31 - 1); longer delays are clamped to it. */

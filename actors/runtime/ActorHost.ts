@@ -27,7 +27,7 @@ import { Activation, ActivationContext, ActivationTimers, ActorLogger, type Time
 import { DEFAULT_MAILBOX_CAPACITY, type EnqueueResult } from './Mailbox.js'
 import { type Actor, type ActorFactory, type DeactivationReason, type QueuedRequest, type Router } from './types.js'
 import { type ActorMessage, LaterReply } from './protocol.js'
-import { type Logger } from '../../src/core/log.js'
+import { describeError, type Logger } from '../../src/core/log.js'
 
 export const DEFAULT_IDLE_MS = 300_000
 
@@ -81,9 +81,6 @@ const INTERNAL = runtimeWire('INTERNAL')
 const BUSY = runtimeWire('BUSY')
 const SHUTTING_DOWN = runtimeWire('SHUTTING_DOWN')
 
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err)
-}
 
 export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
   private readonly activations = new Map<string, Activation<S>>()
@@ -161,7 +158,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       try {
         home = isHome(a.id)
       } catch (err) {
-        this.log.error('rehome: placement failed; actor kept', { actor: a.key, error: describe(err) })
+        this.log.error('rehome: placement failed; actor kept', { actor: a.key, error: describeError(err) })
         continue
       }
       if (home) continue
@@ -232,7 +229,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
         else if (reply !== undefined) this.replies.reply(reply, { t: 'reply', id: reply.id, ok: true, value })
       }
     } catch (err) {
-      this.log.error('actor runner failed', { actor: a.key, error: describe(err) })
+      this.log.error('actor runner failed', { actor: a.key, error: describeError(err) })
       a.actor = null
       a.ctx?.timers.clear()
       a.ctx = null
@@ -261,7 +258,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       ctx.timers.clear()
       const coded = err instanceof CodedError
       if (coded) this.log.warn('actor activation refused', { actor: a.key, code: err.code, error: err.message })
-      else this.log.error('actor activation failed', { actor: a.key, error: describe(err) })
+      else this.log.error('actor activation failed', { actor: a.key, error: describeError(err) })
       this.failQueued(a, coded ? { code: err.code, message: err.message } : INTERNAL)
       return null
     }
@@ -278,7 +275,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
     try {
       await actor.onDeactivate(reason)
     } catch (err) {
-      this.log.error('actor onDeactivate failed', { actor: a.key, reason, error: describe(err) })
+      this.log.error('actor onDeactivate failed', { actor: a.key, reason, error: describeError(err) })
     }
   }
 
@@ -289,7 +286,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       return
     }
     this.counters.faults++
-    this.log.error('actor handler failed; discarding activation', { actor: a.key, kind: msg.kind, error: describe(err) })
+    this.log.error('actor handler failed; discarding activation', { actor: a.key, kind: msg.kind, error: describeError(err) })
     this.refuse(reply, INTERNAL)
     a.pendingDeactivation = 'failed'
   }
@@ -369,7 +366,7 @@ export class ActorHost<S = unknown> implements LocalDelivery, TimerTarget<S> {
       try {
         may = a.actor.canDeactivate?.() !== false
       } catch (err) {
-        this.log.error('actor canDeactivate failed', { actor: a.key, error: describe(err) })
+        this.log.error('actor canDeactivate failed', { actor: a.key, error: describeError(err) })
         may = false
       }
       if (!may) continue

@@ -104,7 +104,8 @@ export class CodedError extends Error {
 
 /** A failure from the catalogue, by name. */
 export class ParleyError extends CodedError {
-  constructor(readonly errorName: ErrorName, detail?: string) {
+  /** `detail`: what exactly failed (e.g. `field: why`); the message is the catalogue's with it appended. */
+  constructor(readonly errorName: ErrorName, readonly detail?: string) {
     const entry = ErrorCatalogue[errorName]
     super(entry.code, detail ? `${entry.message}: ${detail}` : entry.message, entry.retryable)
   }

@@ -1,27 +1,19 @@
 /**
- * Structured logs: one JSON object per line on stderr, with a level, a message, the
- * component and the caller's fields. Level from PARLEY_LOG_LEVEL (error|warn|info|silent).
+ * The logging contract every component writes through: a message and fields, at a level.
+ * The composition root implements it (src/node/log.ts, on pino: one JSON object per line on
+ * stderr, with the node and thread on every line, and the actor on every line an actor writes).
+ * Levels, most severe first: error (a fault: a bug or a failed dependency), warn (a refusal or
+ * a degradation an operator should see: refused logins, slow consumers closed, dropped tells),
+ * info (lifecycle and refused client requests), debug (per-request detail).
  */
-/** What every component logs through; fields are merged into the line. */
 export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void
-  warn(msg: string, fields?: Record<string, unknown>): void
   error(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+  info(msg: string, fields?: Record<string, unknown>): void
+  debug(msg: string, fields?: Record<string, unknown>): void
 }
 
-
-const order = { silent: 0, error: 1, warn: 2, info: 3 } as const
-type Level = keyof typeof order
-
-export function createLogger(component: Record<string, unknown>, level: string = 'info'): Logger {
-  const max = order[(level in order ? level : 'info') as Level]
-  const write = (lvl: Exclude<Level, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
-    if (order[lvl] > max) return
-    process.stderr.write(JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...component, ...fields }) + '\n')
-  }
-  return {
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-  }
+/** A thrown value as log text: an Error's stack (or message), anything else as a string. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err)
 }

@@ -10,6 +10,9 @@
  *   nothing of the input's mutable structure is shared);
  * - `null` reads as absent, so optional fields are then omitted and required ones "required";
  * - a field may accept other names (`aliases`, e.g. Tencent's old spellings); the first present wins;
+ * - an absent field with a `default` gets it (config fields; a function default is called);
+ * - a strict object (`additionalProperties: false`: the config file, app entries) refuses
+ *   unknown keys instead of dropping them;
  * - the first failing field in declaration order is reported, as a ParleyError of the field's
  *   catalogue name (`code`, else the nearest enclosing field's, else the parser's) whose detail
  *   is `path: why`, e.g. `body[2].MsgContent.URL: required`.
@@ -144,6 +147,16 @@ function own(obj: Record<string, unknown>, key: string): unknown {
   return v === null ? undefined : v
 }
 
+/**
+ * A field's `default` (a value, copied for each use, or a function called for each use), as
+ * a function; undefined when it has none. Defaults fill absent fields before the check.
+ */
+function defaultOf(s: TSchema): (() => unknown) | undefined {
+  if (!('default' in s)) return undefined
+  const d: unknown = s.default
+  return typeof d === 'function' ? (d as () => unknown) : () => structuredClone(d)
+}
+
 /** Builds the function that copies an input into the schema's shape (see the file comment). */
 function projector(s: TSchema): Projector {
   if (s[Kind] === ValidatedKind) {
@@ -161,16 +174,21 @@ function projector(s: TSchema): Projector {
   }
   if (s.type === 'object' && s.properties !== undefined) {
     const fields = Object.entries(s.properties as Record<string, TSchema>).map(([key, sub]) => ({
-      key, names: [key, ...((sub as FieldOptions).aliases ?? [])], project: projector(sub),
+      key, names: [key, ...((sub as FieldOptions).aliases ?? [])], project: projector(sub), fallback: defaultOf(sub),
     }))
+    const known = new Set(fields.flatMap((f) => f.names))
+    // A strict object (`additionalProperties: false`) keeps unknown keys, so the check refuses them.
+    const strict = s.additionalProperties === false
     return (raw, path) => {
       if (!isPlainObject(raw)) return raw
       const out: Record<string, unknown> = {}
       for (const f of fields) {
         let v: unknown
         for (const n of f.names) if ((v = own(raw, n)) !== undefined) break
+        if (v === undefined && f.fallback !== undefined) v = f.fallback()
         if (v !== undefined) out[f.key] = f.project(v, join(path, f.key))
       }
+      if (strict) for (const k of Object.keys(raw)) if (!known.has(k)) out[k] = raw[k]
       return out
     }
   }
@@ -292,7 +310,7 @@ function firstError(root: TSchema, errors: ValueError[], o: ParserOptions, at: s
 /** The words for a failed rule (a field's own `why` wins). */
 function describeFailure(e: ValueError, node: TSchema & FieldOptions): string {
   const s = e.schema as TSchema & Record<string, unknown>
-  if (e.type === ValueErrorType.ObjectAdditionalProperties) return (s.keyWhy as string | undefined) ?? 'not an allowed key'
+  if (e.type === ValueErrorType.ObjectAdditionalProperties) return (s.keyWhy as string | undefined) ?? 'unknown key'
   if (node.why !== undefined) return node.why
   switch (e.type) {
     case ValueErrorType.String: return 'must be a string'

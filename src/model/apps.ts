@@ -1,7 +1,12 @@
 /**
  * Tenants. Each app (SDKAppID) has its own secret key, admins and limits. Apps come from the
- * config file or PARLEY_APPS; on a first start with none, a demo app is created (demoApp.ts).
+ * config file or PARLEY_APPS; on a first start with none, a demo app is created
+ * (src/node/config/demoApp.ts). An app entry is declared once, as `AppSchema`: its type, its
+ * check (an unknown key, a wrong type or an out-of-range value is refused, naming the key)
+ * and its docs.
  */
+import { userIdField } from '../core/ids.js'
+import { F, inputParser, type Static } from '../core/schema.js'
 
 export const MultiLoginPolicies = ['unlimited', 'perPlatform', 'single'] as const
 /**
@@ -11,20 +16,17 @@ export const MultiLoginPolicies = ['unlimited', 'perPlatform', 'single'] as cons
  */
 export type MultiLoginPolicy = (typeof MultiLoginPolicies)[number]
 
-export interface AppConfig {
-  sdkAppId: number
-  /** The v2 (HMAC-SHA256) secret key string, used as-is as the HMAC key. */
-  secretKey: string
-  /** UserIDs that are App admins: may call the REST API and recall any message. */
-  admins: string[]
-  /** PEM public key for legacy v1 (ECDSA) UserSigs; v1 tokens are refused without it. */
-  publicKeyPem?: string
-  multiLogin: MultiLoginPolicy
-  /** How long after sending a user may recall their own message, seconds. */
-  recallWindowSeconds: number
-  /** The auto-created demo app: the web page may mint its tokens (GET /demo/usersig). */
-  demo?: boolean
-}
+export const AppSchema = F.object({
+  sdkAppId: F.int({ min: 1, max: 0xffffffff, aliases: ['sdkappid', 'SDKAppID'], why: 'must be a positive 32-bit integer', description: 'the SDKAppID' }),
+  secretKey: F.string({ nonEmpty: true, description: 'the v2 (HMAC-SHA256) secret key string, used as-is as the HMAC key' }),
+  admins: F.array(userIdField(), { default: ['administrator'], description: 'UserIDs that are App admins: may call the REST API and recall any message' }),
+  publicKeyPem: F.opt(F.string({ description: 'PEM public key for legacy v1 (ECDSA) UserSigs; v1 tokens are refused without it' })),
+  multiLogin: F.oneOf(MultiLoginPolicies, { default: 'perPlatform', description: 'how many devices a user may have online (unlimited, perPlatform, single)' }),
+  recallWindowSeconds: F.uint({ default: 120, description: 'how long after sending a user may recall their own message, seconds' }),
+  demo: F.opt(F.bool({ description: 'the auto-created demo app: the web page may mint its user tokens (GET /demo/usersig)' })),
+}, { additionalProperties: false })
+
+export type AppConfig = Static<typeof AppSchema>
 
 /** Read-only lookup of the configured apps. */
 export interface AppRegistry {
@@ -43,39 +45,12 @@ export function createAppRegistry(apps: readonly AppConfig[]): AppRegistry {
   }
 }
 
-/** Validates one app entry from JSON; throws TypeError naming the field. */
+const parseApp = inputParser(AppSchema, { code: 'INVALID_PARAMS', rootName: 'app' })
+
+/**
+ * Validates one app entry from JSON (`where` names it in the message, e.g. `apps[2]`). Throws
+ * a ParleyError whose message names the key, e.g. `apps[2].multiLogin: must be one of …`.
+ */
 export function parseAppConfig(raw: unknown, where: string): AppConfig {
-  if (typeof raw !== 'object' || raw === null) throw new TypeError(`${where}: app must be an object`)
-  const r = raw as Record<string, unknown>
-  const sdkAppId = r.sdkAppId ?? r.sdkappid ?? r.SDKAppID
-  if (typeof sdkAppId !== 'number' || !Number.isInteger(sdkAppId) || sdkAppId <= 0 || sdkAppId > 0xffffffff) {
-    throw new TypeError(`${where}.sdkAppId: must be a positive 32-bit integer`)
-  }
-  if (typeof r.secretKey !== 'string' || r.secretKey.length === 0) {
-    throw new TypeError(`${where}.secretKey: must be a non-empty string`)
-  }
-  const admins = r.admins ?? ['administrator']
-  if (!Array.isArray(admins) || !admins.every((a) => typeof a === 'string' && a.length > 0)) {
-    throw new TypeError(`${where}.admins: must be an array of UserIDs`)
-  }
-  const multiLogin = r.multiLogin ?? 'perPlatform'
-  if (!MultiLoginPolicies.includes(multiLogin as MultiLoginPolicy)) {
-    throw new TypeError(`${where}.multiLogin: must be one of ${MultiLoginPolicies.join(', ')}`)
-  }
-  const recall = r.recallWindowSeconds ?? 120
-  if (typeof recall !== 'number' || !Number.isInteger(recall) || recall < 0) {
-    throw new TypeError(`${where}.recallWindowSeconds: must be a non-negative integer`)
-  }
-  if (r.publicKeyPem !== undefined && typeof r.publicKeyPem !== 'string') {
-    throw new TypeError(`${where}.publicKeyPem: must be a PEM string`)
-  }
-  return {
-    sdkAppId,
-    secretKey: r.secretKey,
-    admins: admins as string[],
-    publicKeyPem: r.publicKeyPem as string | undefined,
-    multiLogin: multiLogin as MultiLoginPolicy,
-    recallWindowSeconds: recall,
-    demo: r.demo === true ? true : undefined,
-  }
+  return parseApp(raw, where)
 }

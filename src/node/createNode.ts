@@ -11,7 +11,7 @@ import { createMeshPorts, meshTransferList } from '../../actors/runtime/ThreadMe
 import { makeNodeId } from '../../actors/runtime/nodeId.js'
 import type { ParleyConfig } from './config/schema.js'
 import { deploymentOf } from './config/deployment.js'
-import { createLogger } from '../core/log.js'
+import { createLogger } from './log.js'
 import { freePort } from './freePort.js'
 import type { WorkerCommand, WorkerData, WorkerEvent } from './messages.js'
 import { type NodeServices, startNodeServices } from './services.js'
@@ -30,7 +30,7 @@ export interface ParleyNode {
 
 export function createNode(config: ParleyConfig): ParleyNode {
   const id = makeNodeId(config.nodeId, config.threads)
-  const log = createLogger({ node: id, thread: 'main' }, process.env.PARLEY_LOG_LEVEL)
+  const log = createLogger({ node: id, thread: 'main' }, config.logLevel)
   const workers: Worker[] = []
   let services: NodeServices | undefined
   let stopping: Promise<void> | undefined
@@ -69,6 +69,7 @@ export function createNode(config: ParleyConfig): ParleyNode {
       await services?.leave()
       await Promise.allSettled(workers.map((w) => command(w, { type: 'stop' }, 'stopped')))
       await Promise.allSettled(workers.map((w) => w.terminate()))
+      await log.flush()
     })()
     return stopping
   }

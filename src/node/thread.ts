@@ -12,7 +12,7 @@ import { GroupIndex } from '../../actors/group/GroupIndex.js'
 import { createLazySigPool } from '../services/auth/lazyPool.js'
 import { createUserSigVerifier } from '../services/auth/verifier.js'
 import { createAppRegistry } from '../model/apps.js'
-import { createLogger } from '../core/log.js'
+import { createLogger } from './log.js'
 import { LocalConnectionRegistry } from '../../actors/connections.js'
 import { placeActor, type MembershipSnapshot } from '../../actors/runtime/placement.js'
 import { ForwardedMembership } from '../../cluster/ForwardedMembership.js'
@@ -33,7 +33,7 @@ export interface RunningThread {
 export async function startThread(data: WorkerData): Promise<RunningThread> {
   const { config, node } = data
   const thread = data.mesh.thread
-  const log = createLogger({ node, thread }, process.env.PARLEY_LOG_LEVEL)
+  const log = createLogger({ node, thread }, config.logLevel)
   const deployment = deploymentOf(config)
   // Embedded: this node alone, for good. Cluster: the main thread forwards every snapshot.
   const membership = new ForwardedMembership(node, log, deployment.redis ? undefined : { version: 1, nodes: [node] })
@@ -85,6 +85,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
       await stores.close()
       await links?.close()
       edge.close()
+      await log.flush()
     },
   }
 }

@@ -30,7 +30,11 @@ t.test('defaults, then file, then environment', async (t) => {
 t.test('validation errors name the field', async (t) => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ PARLEY_PORT: 'abc' }, /PARLEY_PORT: must be an integer/],
-    [{ PARLEY_PORT: '70000' }, /PARLEY_PORT: must be between 0 and 65535/],
+    [{ PARLEY_PORT: '70000' }, /PARLEY_PORT: must be an integer in 0\.\.65535/],
+    [{ PARLEY_PORT: '80 80' }, /PARLEY_PORT: must be an integer/],
+    [{ PARLEY_LOG_LEVEL: 'loud' }, /PARLEY_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ PARLEY_APPS: '[{"sdkAppId":1,"secretKey":"k","multilogin":"single"}]' }, /PARLEY_APPS\[0\]\.multilogin: unknown key/],
+    [{ PARLEY_APPS: '{"sdkAppId":1}' }, /PARLEY_APPS: must be an array/],
     [{ PARLEY_THREADS: '0' }, /PARLEY_THREADS/],
     [{ PARLEY_APPS: 'not json' }, /PARLEY_APPS: must be a JSON array/],
     [{ PARLEY_APPS: '[{"sdkAppId":-1,"secretKey":"k"}]' }, /PARLEY_APPS\[0\]\.sdkAppId/],
@@ -38,6 +42,15 @@ t.test('validation errors name the field', async (t) => {
     [{ PARLEY_APPS: '[{"sdkAppId":1,"secretKey":"k","multiLogin":"many"}]' }, /PARLEY_APPS\[0\]\.multiLogin/],
   ]
   for (const [env, re] of cases) t.throws(() => loadConfig({ env }), { constructor: ConfigError, message: re })
+  const typo = join(dir, 'typo.json')
+  writeFileSync(typo, JSON.stringify({ prot: 9001 }))
+  t.throws(() => loadConfig({ file: typo, env: {} }), { constructor: ConfigError, message: /prot in .*typo\.json: unknown key/ }, 'an unknown key in the file names it')
+  const range = join(dir, 'range.json')
+  writeFileSync(range, JSON.stringify({ threads: 0, apps: [{ sdkAppId: 7, secretKey: 'k', recallWindowSeconds: -1 }] }))
+  t.throws(() => loadConfig({ file: range, env: {} }), { constructor: ConfigError, message: /threads in .*range\.json: must be an integer in 1\.\.256/ })
+  writeFileSync(range, JSON.stringify({ apps: [{ sdkAppId: 7, secretKey: 'k', recallWindowSeconds: -1 }] }))
+  t.throws(() => loadConfig({ file: range, env: {} }), { constructor: ConfigError, message: /apps\[0\]\.recallWindowSeconds in .*range\.json: must be a non-negative integer/ })
+  t.equal(loadConfig({ env: { PARLEY_LOG_LEVEL: 'debug' } }).logLevel, 'debug')
   const bad = join(dir, 'bad.json')
   writeFileSync(bad, '{ nope')
   t.throws(() => loadConfig({ file: bad, env: {} }), { message: /config file .*bad\.json/ })

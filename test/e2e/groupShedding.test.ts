@@ -12,11 +12,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import t from 'tap'
 import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
 import { loadConfig } from '../../src/node/config/load.js'
 import { type Frame, GroupMember } from '../helpers/groupMember.js'
+import { ServerLog } from '../helpers/serverLog.js'
 import { testApp, type TestServer } from '../helpers/server.js'
 import { freePort, type ServerProcess, spawnServer } from '../helpers/serverProcess.js'
 import { Rest } from '../rest/fixtures/rest.js'
@@ -41,32 +41,6 @@ let srv: ServerProcess
 let server: TestServer
 let rest: Rest
 let log: ServerLog
-
-/** The server's structured log lines (JSON on stderr), kept in order, awaitable. */
-class ServerLog {
-  readonly lines: Frame[] = []
-  private waiters: { check: () => boolean; resolve: () => void }[] = []
-  private rest = ''
-
-  constructor(stderr: Readable) {
-    stderr.on('data', (d: Buffer) => {
-      const parts = (this.rest + String(d)).split('\n')
-      this.rest = parts.pop()!
-      for (const line of parts) if (line.startsWith('{')) this.lines.push(JSON.parse(line) as Frame)
-      this.waiters = this.waiters.filter((w) => (w.check() ? (w.resolve(), false) : true))
-    })
-  }
-
-  /** The tier moves of `user`'s sockets, in order. */
-  tiers(user: string): number[] {
-    return this.lines.filter((l) => l.user === user && typeof l.tier === 'number').map((l) => l.tier as number)
-  }
-
-  until(check: () => boolean): Promise<void> {
-    if (check()) return Promise.resolve()
-    return new Promise((resolve) => this.waiters.push({ check, resolve }))
-  }
-}
 
 t.before(async () => {
   const port = await freePort()
@@ -232,6 +206,10 @@ t.test('a member that never reads again is closed with 4100, though it sheds all
   t.equal(await closed, 4100, `closed as a slow consumer after ${flood.sent.length} messages`)
   const tiers = log.tiers(slow.userId)
   t.ok(tiers.at(-1) === 3 && downOnly(tiers), `after moving down to the last tier: ${tiers}`)
+  await log.until(() => log.lines.some((l) => l.msg === 'slow consumer closed (4100)' && l.user === slow.userId))
+  const line = log.lines.find((l) => l.msg === 'slow consumer closed (4100)' && l.user === slow.userId)!
+  t.match(line, { level: 'warn', app: app.sdkAppId, node: String, thread: Number }, 'the close is logged as a warning, with node, thread and user')
+  t.ok((line.bufferedBytes as number) > LIMIT, `with the bytes it had buffered (${line.bufferedBytes})`)
   const last = `msg:m${(flood.sent.at(-1) as { n: number }).n}`
   await fast.until(() => fast.events.some((e) => keyOf(e) === last))
   t.equal(fast.messages(groupId).length, flood.sent.length, 'the fast member got every message meanwhile')

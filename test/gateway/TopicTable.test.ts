@@ -74,11 +74,12 @@ function harness() {
   const byUser = new Map<string, Socket[]>()
   const topics = new TopicTable({
     app: app as unknown as TemplatedApp, router, where: { node: 'n', thread: 0 }, coalesceMs: 0, shedLimitBytes: LIMIT,
-    log: { info: (msg, f) => logged.push({ msg, ...f }), warn: () => {}, error: () => {} },
+    log: { info: (msg, f) => logged.push({ msg, ...f }), warn: () => {}, error: () => {}, debug: () => {} },
     sockets: {
       ofUser: (_app, user) => byUser.get(user) ?? [],
       send: (ws, frame) => { calls.push(`send ${ws.getUserData().id}`); sent.push({ id: ws.getUserData().id, frame }) },
       end: (ws, code) => { calls.push(`end ${ws.getUserData().id} ${code}`); ws.getUserData().phase = 'closed' },
+      endSlow: (ws) => { calls.push(`end ${ws.getUserData().id} 4100`); ws.getUserData().phase = 'closed' },
     },
   })
   /** A live socket of `user` in the room; `json`: it speaks JSON text. */

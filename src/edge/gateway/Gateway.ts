@@ -10,7 +10,7 @@ import type { ConnSink } from '../../../actors/runtime/ThreadMesh.js'
 import type { DeviceRecord } from '../../../actors/connections.js'
 import type { GroupEvent } from '../../protocol/events.js'
 import type { ConnRef, Router } from '../../../actors/runtime/types.js'
-import type { Logger } from '../../core/log.js'
+import { describeError, type Logger } from '../../core/log.js'
 import type { AppRegistry } from '../../model/apps.js'
 import { CodedError, ParleyError, toWireError } from '../../core/errors.js'
 import { decode } from '../../core/codec.js'
@@ -63,7 +63,13 @@ export class Gateway implements ConnSink {
   private readonly now: () => number
 
   constructor(private readonly d: GatewayDeps) {
-    this.sockets = new SocketTable(d.config.maxBackpressureBytes, { onWritten: (ws, buffered) => this.topics?.shedCheck(ws, buffered) })
+    this.sockets = new SocketTable(d.config.maxBackpressureBytes, {
+      onWritten: (ws, buffered) => this.topics?.shedCheck(ws, buffered),
+      onSlowConsumer: (ws, buffered) => {
+        const u = ws.getUserData()
+        d.log.warn('slow consumer closed (4100)', { conn: u.id, app: u.app, user: u.userId, bufferedBytes: buffered })
+      },
+    })
     this.now = d.now ?? Date.now
   }
 
@@ -161,7 +167,7 @@ export class Gateway implements ConnSink {
       return
     }
     this.route(ws, s, frame).catch((e: unknown) => {
-      if (!(e instanceof CodedError)) this.d.log.error('op failed', { op: frame.op, error: String(e) })
+      if (!(e instanceof CodedError)) this.d.log.error('op failed', { op: frame.op, conn: s.id, error: describeError(e) })
       if (s.phase !== 'closed' && 'rid' in frame && frame.rid !== undefined) this.sockets.send(ws, errorRes(frame.rid, e))
     })
   }
@@ -222,9 +228,12 @@ export class Gateway implements ConnSink {
       const data = { userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, inboxSeq: r.inboxSeq, serverTime: this.now() }
       this.sockets.send(ws, { op: 'res', rid: f.rid, ok: true, data })
     } catch (e) {
+      const code = toWireError(e).code
+      if (e instanceof CodedError) this.d.log.warn('login refused', { code, app: f.sdkAppId, user: f.userId, platform: f.platform, conn: s.id })
+      else this.d.log.error('login failed', { code, app: f.sdkAppId, user: f.userId, conn: s.id, error: describeError(e) })
       if (isClosed(s)) return
       this.sockets.send(ws, errorRes(f.rid, e))
-      this.sockets.end(ws, CloseCodes.LOGIN_FAILED, `login failed: ${toWireError(e).code}`)
+      this.sockets.end(ws, CloseCodes.LOGIN_FAILED, `login failed: ${code}`)
     }
   }
 

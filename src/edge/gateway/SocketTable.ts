@@ -42,6 +42,8 @@ export interface SocketTableOptions {
   readonly firstId?: number
   /** Called after a flushed write that left the socket open, with its buffered bytes. */
   readonly onWritten?: (ws: Socket, buffered: number) => void
+  /** Called just before a slow consumer is closed with 4100, with its buffered bytes. */
+  readonly onSlowConsumer?: (ws: Socket, buffered: number) => void
 }
 
 /** Frames queued for one socket in this turn: strings are text frames, bytes binary ones. */
@@ -165,6 +167,12 @@ export class SocketTable {
     }
   }
 
+  /** Closes a slow consumer with 4100 (telling `onSlowConsumer` first). */
+  endSlow(ws: Socket, buffered: number): void {
+    this.o.onSlowConsumer?.(ws, buffered)
+    this.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
+  }
+
   /** Sends `frames` in one cork; with `enforce`, ends a socket over its backpressure limit. */
   private writeOut(ws: Socket, frames: (string | Uint8Array)[], enforce: boolean): void {
     let dropped = false
@@ -173,7 +181,7 @@ export class SocketTable {
     })
     if (!enforce) return
     const buffered = ws.getBufferedAmount()
-    if (dropped || buffered > this.maxBackpressureBytes) this.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
+    if (dropped || buffered > this.maxBackpressureBytes) this.endSlow(ws, buffered)
     else this.o.onWritten?.(ws, buffered)
   }
 }

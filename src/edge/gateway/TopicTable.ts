@@ -57,6 +57,7 @@ export interface TopicTableOptions {
     ofUser(app: number, userId: string): Socket[]
     send(ws: Socket, frame: ServerFrame): void
     end(ws: Socket, code: number, reason: string): void
+    endSlow(ws: Socket, buffered: number): void
   }
   readonly router: Router
   readonly where: ThreadRef
@@ -176,7 +177,7 @@ export class TopicTable {
     if (s.phase === 'closed' || s.topics === undefined) return
     const bytes = buffered ?? ws.getBufferedAmount()
     if (bytes > this.o.shedLimitBytes) {
-      this.o.sockets.end(ws, CloseCodes.SLOW_CONSUMER, 'slow consumer: send buffer over the limit')
+      this.o.sockets.endSlow(ws, bytes)
       return
     }
     const tier = tierForBuffer(bytes, s.tier, this.o.shedLimitBytes)

@@ -18,7 +18,7 @@
  *    logged and answered 20005.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js'
-import type { Logger } from '../../core/log.js'
+import { describeError, type Logger } from '../../core/log.js'
 import type { Router } from '../../../actors/runtime/types.js'
 import type { AppRegistry } from '../../model/apps.js'
 import { CodedError, ParleyError } from '../../core/errors.js'
@@ -89,7 +89,8 @@ async function serve(d: RestDeps, ex: Exchange, route: string, rawQuery: string,
     const ctx: RestCtx = { router: d.router, groupListing: d.groupListing, app: caller.app, admin: caller.admin, nowMs, log: d.log }
     return okEnvelope(await handler(ctx, body))
   } catch (e) {
-    if (!(e instanceof CodedError)) d.log.error('REST command failed', { route, error: String(e) })
+    if (e instanceof CodedError) d.log.info('REST request refused', { route, code: e.code, error: e.message })
+    else d.log.error('REST command failed', { route, error: describeError(e) })
     return errorEnvelope(e)
   }
 }

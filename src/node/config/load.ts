@@ -1,78 +1,90 @@
 /**
  * Builds a validated ParleyConfig from defaults, an optional JSON config file and the
- * environment (environment wins). Validation errors name the field. No process access
- * beyond the arguments: the CLI passes `process.env` in.
+ * environment (environment wins), checked against the one schema (schema.ts). An unknown key
+ * in the file or in an app entry, a wrong type or an out-of-range value is refused with a
+ * ConfigError naming where the value came from and the key, e.g. `PARLEY_PORT: must be an
+ * integer in 0..65535` or `apps[0].multiLogin in ./parley.json: must be one of …`. No process
+ * access beyond the arguments: the CLI passes `process.env` in.
  */
 import { readFileSync } from 'node:fs'
-import { parseAppConfig } from '../../model/apps.js'
-import { ConfigSchema, type ParleyConfig } from './schema.js'
+import { ParleyError } from '../../core/errors.js'
+import { inputParser, isPlainObject } from '../../core/schema.js'
+import { type ConfigFieldSchema, ConfigSchema, configFields, type ParleyConfig } from './schema.js'
 
 export class ConfigError extends Error {}
 
+const parseConfig = inputParser(ConfigSchema, { code: 'INVALID_PARAMS', rootName: 'config' })
+
 export function loadConfig(opts: { file?: string; env?: Record<string, string | undefined>; overrides?: Partial<ParleyConfig> } = {}): ParleyConfig {
   const env = opts.env ?? {}
-  let fileValues: Record<string, unknown> = {}
   const file = opts.file ?? env.PARLEY_CONFIG
-  if (file) {
-    try {
-      fileValues = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-    } catch (e) {
-      throw new ConfigError(`config file ${file}: ${(e as Error).message}`)
-    }
-    if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) {
-      throw new ConfigError(`config file ${file}: must hold a JSON object`)
-    }
+  const input: Record<string, unknown> = file ? readConfigFile(file) : {}
+  /** Where each key's value came from, for messages: the variable, or the file. */
+  const source = new Map<string, string>(Object.keys(input).map((k) => [k, `in ${file}`]))
+  for (const [name, field] of configFields()) {
+    const raw = env[field.env]
+    if (raw === undefined || raw === '') continue
+    input[name] = fromEnv(field, raw)
+    source.set(name, `from ${field.env}`)
   }
-  const out: Record<string, unknown> = {}
-  for (const [name, field] of Object.entries(ConfigSchema)) {
-    const fromEnv = env[field.env]
-    let value: unknown = field.default()
-    let where = `${name} (default)`
-    if (name in fileValues) { value = fileValues[name]; where = `${name} in ${file}` }
-    if (fromEnv !== undefined && fromEnv !== '') { value = fromEnv; where = field.env }
-    out[name] = coerce(field.type, value, where, field as { min?: number; max?: number })
+  let config: ParleyConfig
+  try {
+    config = parseConfig(input)
+  } catch (e) {
+    if (!(e instanceof ParleyError)) throw e
+    throw new ConfigError(describe(e.detail ?? e.message, source))
   }
-  return { ...(out as ParleyConfig), ...opts.overrides }
+  return { ...config, ...opts.overrides }
 }
 
-function coerce(type: string, value: unknown, where: string, f: { min?: number; max?: number }): unknown {
-  switch (type) {
-    case 'int': {
-      const n = typeof value === 'string' ? Number(value) : value
-      if (typeof n !== 'number' || !Number.isInteger(n)) throw new ConfigError(`${where}: must be an integer`)
-      if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
-        throw new ConfigError(`${where}: must be between ${f.min} and ${f.max}`)
-      }
-      return n
-    }
-    case 'string':
-      if (typeof value !== 'string' || value === '') throw new ConfigError(`${where}: must be a non-empty string`)
-      return value
-    case 'optstring':
-      if (typeof value !== 'string') throw new ConfigError(`${where}: must be a string`)
-      return value
-    case 'apps': {
-      let list = value
-      if (typeof list === 'string') {
-        try { list = JSON.parse(list) } catch { throw new ConfigError(`${where}: must be a JSON array`) }
-      }
-      if (!Array.isArray(list)) throw new ConfigError(`${where}: must be an array of apps`)
-      try {
-        return list.map((a, i) => parseAppConfig(a, `${where}[${i}]`))
-      } catch (e) {
-        throw new ConfigError((e as Error).message)
-      }
-    }
-    default:
-      throw new ConfigError(`${where}: unknown field type ${type}`)
+function readConfigFile(file: string): Record<string, unknown> {
+  let v: unknown
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    throw new ConfigError(`config file ${file}: ${(e as Error).message}`)
   }
+  if (!isPlainObject(v)) throw new ConfigError(`config file ${file}: must hold a JSON object`)
+  return v
+}
+
+/** An environment value as the field's type: integers as numbers, `apps` as JSON; else the string. */
+function fromEnv(field: ConfigFieldSchema, raw: string): unknown {
+  if (field.configType === 'apps') {
+    try {
+      return JSON.parse(raw)
+    } catch {
+      throw new ConfigError(`${field.env}: must be a JSON array`)
+    }
+  }
+  if (field.type === 'integer' && /^\s*-?\d+\s*$/.test(raw)) return Number(raw)
+  return raw
+}
+
+/**
+ * The parser's `field: why` with the field's source in front: the variable for a value from
+ * the environment (`PARLEY_APPS[0].secretKey: …`), else the key and the file or "(default)".
+ */
+function describe(detail: string, source: ReadonlyMap<string, string>): string {
+  const m = /^([A-Za-z]+)((?:\[\d+\]|\.[A-Za-z0-9_]+)*): (.*)$/.exec(detail)
+  if (!m) return detail
+  const [, key, rest, why] = m as unknown as [string, string, string, string]
+  const from = source.get(key)
+  const field = configFields().find(([n]) => n === key)?.[1]
+  if (from?.startsWith('from ') && field) return `${field.env}${rest}: ${why}`
+  return `${key}${rest}${from ? ` ${from}` : ' (default)'}: ${why}`
 }
 
 /** The README config table, generated from the schema. */
 export function configTableMarkdown(): string {
-  const rows = Object.entries(ConfigSchema).map(([name, f]) => {
-    const d = name === 'threads' ? 'CPU count' : name === 'nodeId' ? 'host name' : JSON.stringify(f.default())
-    return `| \`${name}\` | \`${f.env}\` | ${f.type} | ${d} | ${f.doc} |`
+  const rows = configFields().map(([name, f]) => {
+    const d = f.defaultDoc ?? JSON.stringify(typeof f.default === 'function' ? (f.default as () => unknown)() : f.default)
+    return `| \`${name}\` | \`${f.env}\` | ${typeName(f)} | ${d} | ${f.description} |`
   })
   return ['| Field | Environment | Type | Default | Meaning |', '|---|---|---|---|---|', ...rows].join('\n')
+}
+
+function typeName(f: { type?: unknown; configType?: string }): string {
+  if (f.configType !== undefined) return f.configType
+  return f.type === 'integer' ? 'int' : 'string'
 }

@@ -1,53 +1,67 @@
 /**
- * The one config schema. Each field has a type, a default, an environment variable and a
- * one-line doc; the README config table is generated from it (`parley config-table`), and
- * a test keeps the two in agreement. Precedence: environment > config file > default.
+ * The one config schema. Each field is declared once with its type, range, default,
+ * environment variable (`env`) and a one-line doc (`description`); the check (load.ts), the
+ * TypeScript type (`ParleyConfig`) and the README config table (`parley config-table`, which a
+ * test keeps in agreement) all come from it. Precedence: environment > config file > default.
  */
 import { availableParallelism, hostname } from 'node:os'
-import type { AppConfig } from '../../model/apps.js'
+import { F, type Static, type TSchema } from '../../core/schema.js'
+import { AppSchema } from '../../model/apps.js'
 
-/** `optstring`: a string that may be empty (empty = not set). */
-type FieldType = 'int' | 'string' | 'optstring' | 'apps'
+/** The levels `logLevel` takes (pino's, and `silent`). */
+export const LogLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-interface Field<T> {
-  type: FieldType
+/** Extra options of a config field: where it comes from and how its default reads in the table. */
+interface ConfigField {
   env: string
-  default: () => T
-  doc: string
-  min?: number
-  max?: number
+  description: string
+  /** The default as the table shows it, when it is computed at start (e.g. 'CPU count'). */
+  defaultDoc?: string
 }
 
-export const ConfigSchema = {
-  port: { type: 'int', env: 'PARLEY_PORT', default: () => 8080, min: 0, max: 65535, doc: 'TCP port for WebSocket, REST and the web page (0 = any free port).' } as Field<number>,
-  host: { type: 'string', env: 'PARLEY_HOST', default: () => '0.0.0.0', doc: 'Address to listen on.' } as Field<string>,
-  dataDir: { type: 'string', env: 'PARLEY_DATA_DIR', default: () => './data', doc: 'Directory of the embedded LMDB store and the demo app key.' } as Field<string>,
-  threads: { type: 'int', env: 'PARLEY_THREADS', default: () => availableParallelism(), min: 1, max: 256, doc: 'Worker threads, each with its own uWS app on the shared port and its shard of actors.' } as Field<number>,
-  nodeId: { type: 'string', env: 'PARLEY_NODE_ID', default: () => hostname(), doc: 'Name of this node (a boot incarnation is appended at start).' } as Field<string>,
-  apps: { type: 'apps', env: 'PARLEY_APPS', default: () => [], doc: 'JSON array of apps: {"sdkAppId", "secretKey", "admins", "multiLogin"?, "recallWindowSeconds"?, "publicKeyPem"?}.' } as Field<AppConfig[]>,
-  maxFrameBytes: { type: 'int', env: 'PARLEY_MAX_FRAME_BYTES', default: () => 64 * 1024, min: 1024, max: 16 * 1024 * 1024, doc: 'Largest client frame answered with a coded error (9003) instead of being processed, bytes.' } as Field<number>,
-  hardFrameBytes: { type: 'int', env: 'PARLEY_HARD_FRAME_BYTES', default: () => 1024 * 1024, min: 1024, max: 64 * 1024 * 1024, doc: 'Frames above this make uWS drop the connection at once (the client sees 1006), bytes.' } as Field<number>,
-  maxBackpressureBytes: { type: 'int', env: 'PARLEY_MAX_BACKPRESSURE', default: () => 1024 * 1024, min: 1024, max: 1024 * 1024 * 1024, doc: 'Bytes buffered for one slow socket before it is closed with 4100.' } as Field<number>,
-  roomCoalesceMs: { type: 'int', env: 'PARLEY_ROOM_COALESCE_MS', default: () => 50, min: 0, max: 1000, doc: 'Group pushes to one thread leave at most once per this many ms, several events per frame (0: every event-loop turn).' } as Field<number>,
-  groupMsgRate: { type: 'int', env: 'PARLEY_GROUP_MSG_RATE', default: () => 40, min: 1, max: 1000000, doc: 'Messages per second one group accepts (bursts up to one second\'s worth); beyond it sends get 10023, in an AVChatRoom Low and Lowest priorities first.' } as Field<number>,
-  heartbeatTimeoutSeconds: { type: 'int', env: 'PARLEY_HEARTBEAT_TIMEOUT', default: () => 120, min: 8, max: 960, doc: 'A socket silent for this long is closed (uWS idleTimeout; clients ping every 30 s).' } as Field<number>,
-  loginTimeoutSeconds: { type: 'int', env: 'PARLEY_LOGIN_TIMEOUT', default: () => 15, min: 1, max: 600, doc: 'A socket not logged in after this long is closed with 4102.' } as Field<number>,
-  mailboxCapacity: { type: 'int', env: 'PARLEY_MAILBOX_CAPACITY', default: () => 10000, min: 16, max: 10000000, doc: 'Messages queued per actor before asks are refused with 9006 and tells dropped.' } as Field<number>,
-  actorIdleMs: { type: 'int', env: 'PARLEY_ACTOR_IDLE_MS', default: () => 300000, min: 100, max: 86400000, doc: 'An actor idle this long (and with no online device) is deactivated, ms.' } as Field<number>,
-  restMaxBodyBytes: { type: 'int', env: 'PARLEY_REST_MAX_BODY', default: () => 1024 * 1024, min: 1024, max: 64 * 1024 * 1024, doc: 'Largest REST request body, bytes (60008 above).' } as Field<number>,
-  sigPoolThreads: { type: 'int', env: 'PARLEY_SIG_POOL_THREADS', default: () => 1, min: 1, max: 64, doc: 'piscina threads per worker for v1 (ECDSA) UserSig checks; started on first use.' } as Field<number>,
-  redisUrl: { type: 'optstring', env: 'PARLEY_REDIS_URL', default: () => '', doc: 'Redis URL (`redis://host:port`). Set, with cassandraContactPoints, to run as one node of a cluster; empty = embedded mode.' } as Field<string>,
-  redisPrefix: { type: 'string', env: 'PARLEY_REDIS_PREFIX', default: () => 'parley', doc: 'Prefix of every Redis key and channel; the nodes of one cluster share it.' } as Field<string>,
-  clusterHeartbeatMs: { type: 'int', env: 'PARLEY_CLUSTER_HEARTBEAT_MS', default: () => 1000, min: 50, max: 60000, doc: 'How often a cluster node renews its membership entry and re-reads the member list, ms.' } as Field<number>,
-  clusterNodeTtlMs: { type: 'int', env: 'PARLEY_CLUSTER_NODE_TTL_MS', default: () => 5000, min: 200, max: 600000, doc: 'A node that stops heartbeating drops out of the cluster this long after its last heartbeat, ms (> clusterHeartbeatMs).' } as Field<number>,
-  serviceConnectTimeoutMs: { type: 'int', env: 'PARLEY_SERVICE_CONNECT_TIMEOUT_MS', default: () => 10000, min: 100, max: 600000, doc: 'How long start-up waits for Redis and Cassandra before the node refuses to start, ms.' } as Field<number>,
-  cassandraContactPoints: { type: 'optstring', env: 'PARLEY_CASSANDRA_CONTACT_POINTS', default: () => '', doc: 'Comma-separated `host[:port]` of Cassandra nodes. Set: every store is in Cassandra; empty: embedded LMDB.' } as Field<string>,
-  cassandraLocalDc: { type: 'string', env: 'PARLEY_CASSANDRA_LOCAL_DC', default: () => 'datacenter1', doc: 'The Cassandra data center this node prefers; `LOCAL_*` consistency levels refer to it.' } as Field<string>,
-  cassandraKeyspace: { type: 'string', env: 'PARLEY_CASSANDRA_KEYSPACE', default: () => 'parley', doc: 'Keyspace of every table; created and migrated at start.' } as Field<string>,
-  cassandraReplication: { type: 'string', env: 'PARLEY_CASSANDRA_REPLICATION', default: () => 'SimpleStrategy:1', doc: 'Replication when the keyspace is created: `SimpleStrategy:<factor>` or `NetworkTopologyStrategy:<dc>=<n>,<dc>=<n>`.' } as Field<string>,
-  cassandraConsistency: { type: 'string', env: 'PARLEY_CASSANDRA_CONSISTENCY', default: () => 'LOCAL_QUORUM', doc: 'Consistency of Cassandra reads and writes (see docs/cassandra.md).' } as Field<string>,
-  cassandraSerialConsistency: { type: 'string', env: 'PARLEY_CASSANDRA_SERIAL_CONSISTENCY', default: () => 'LOCAL_SERIAL', doc: 'Consistency of the Paxos phase of the sequence fence (`LOCAL_SERIAL` or `SERIAL`).' } as Field<string>,
-} as const
+const int = (min: number, max: number, d: number | (() => number), o: ConfigField) => F.int({ min, max, default: d, ...o })
+const str = (d: string | (() => string), o: ConfigField) => F.string({ nonEmpty: true, default: d, ...o })
+/** A string that may be empty (empty = not set). */
+const optstr = (o: ConfigField) => F.string({ default: '', ...o, configType: 'optstring' })
 
-type Schema = typeof ConfigSchema
-export type ParleyConfig = { [K in keyof Schema]: Schema[K] extends Field<infer T> ? T : never }
+export const ConfigSchema = F.object({
+  port: int(0, 65535, 8080, { env: 'PARLEY_PORT', description: 'TCP port for WebSocket, REST and the web page (0 = any free port).' }),
+  host: str('0.0.0.0', { env: 'PARLEY_HOST', description: 'Address to listen on.' }),
+  dataDir: str('./data', { env: 'PARLEY_DATA_DIR', description: 'Directory of the embedded LMDB store and the demo app key.' }),
+  threads: int(1, 256, availableParallelism, { env: 'PARLEY_THREADS', defaultDoc: 'CPU count', description: 'Worker threads, each with its own uWS app on the shared port and its shard of actors.' }),
+  nodeId: str(hostname, { env: 'PARLEY_NODE_ID', defaultDoc: 'host name', description: 'Name of this node (a boot incarnation is appended at start).' }),
+  apps: F.array(AppSchema, { env: 'PARLEY_APPS', default: [], configType: 'apps', description: 'JSON array of apps: {"sdkAppId", "secretKey", "admins"?, "multiLogin"?, "recallWindowSeconds"?, "publicKeyPem"?}; an unknown key is refused.' }),
+  logLevel: F.oneOf(LogLevels, { env: 'PARLEY_LOG_LEVEL', default: 'info', configType: 'level', description: 'Least severe log level written (fatal, error, warn, info, debug, trace) or silent; one JSON line per entry on stderr.' }),
+  maxFrameBytes: int(1024, 16 * 1024 * 1024, 64 * 1024, { env: 'PARLEY_MAX_FRAME_BYTES', description: 'Largest client frame answered with a coded error (9003) instead of being processed, bytes.' }),
+  hardFrameBytes: int(1024, 64 * 1024 * 1024, 1024 * 1024, { env: 'PARLEY_HARD_FRAME_BYTES', description: 'Frames above this make uWS drop the connection at once (the client sees 1006), bytes.' }),
+  maxBackpressureBytes: int(1024, 1024 * 1024 * 1024, 1024 * 1024, { env: 'PARLEY_MAX_BACKPRESSURE', description: 'Bytes buffered for one slow socket before it is closed with 4100.' }),
+  roomCoalesceMs: int(0, 1000, 50, { env: 'PARLEY_ROOM_COALESCE_MS', description: 'Group pushes to one thread leave at most once per this many ms, several events per frame (0: every event-loop turn).' }),
+  groupMsgRate: int(1, 1000000, 40, { env: 'PARLEY_GROUP_MSG_RATE', description: 'Messages per second one group accepts (bursts up to one second\'s worth); beyond it sends get 10023, in an AVChatRoom Low and Lowest priorities first.' }),
+  heartbeatTimeoutSeconds: int(8, 960, 120, { env: 'PARLEY_HEARTBEAT_TIMEOUT', description: 'A socket silent for this long is closed (uWS idleTimeout; clients ping every 30 s).' }),
+  loginTimeoutSeconds: int(1, 600, 15, { env: 'PARLEY_LOGIN_TIMEOUT', description: 'A socket not logged in after this long is closed with 4102.' }),
+  mailboxCapacity: int(16, 10000000, 10000, { env: 'PARLEY_MAILBOX_CAPACITY', description: 'Messages queued per actor before asks are refused with 9006 and tells dropped.' }),
+  actorIdleMs: int(100, 86400000, 300000, { env: 'PARLEY_ACTOR_IDLE_MS', description: 'An actor idle this long (and with no online device) is deactivated, ms.' }),
+  restMaxBodyBytes: int(1024, 64 * 1024 * 1024, 1024 * 1024, { env: 'PARLEY_REST_MAX_BODY', description: 'Largest REST request body, bytes (60008 above).' }),
+  sigPoolThreads: int(1, 64, 1, { env: 'PARLEY_SIG_POOL_THREADS', description: 'piscina threads per worker for v1 (ECDSA) UserSig checks; started on first use.' }),
+  redisUrl: optstr({ env: 'PARLEY_REDIS_URL', description: 'Redis URL (`redis://host:port`). Set, with cassandraContactPoints, to run as one node of a cluster; empty = embedded mode.' }),
+  redisPrefix: str('parley', { env: 'PARLEY_REDIS_PREFIX', description: 'Prefix of every Redis key and channel; the nodes of one cluster share it.' }),
+  clusterHeartbeatMs: int(50, 60000, 1000, { env: 'PARLEY_CLUSTER_HEARTBEAT_MS', description: 'How often a cluster node renews its membership entry and re-reads the member list, ms.' }),
+  clusterNodeTtlMs: int(200, 600000, 5000, { env: 'PARLEY_CLUSTER_NODE_TTL_MS', description: 'A node that stops heartbeating drops out of the cluster this long after its last heartbeat, ms (> clusterHeartbeatMs).' }),
+  serviceConnectTimeoutMs: int(100, 600000, 10000, { env: 'PARLEY_SERVICE_CONNECT_TIMEOUT_MS', description: 'How long start-up waits for Redis and Cassandra before the node refuses to start, ms.' }),
+  cassandraContactPoints: optstr({ env: 'PARLEY_CASSANDRA_CONTACT_POINTS', description: 'Comma-separated `host[:port]` of Cassandra nodes. Set: every store is in Cassandra; empty: embedded LMDB.' }),
+  cassandraLocalDc: str('datacenter1', { env: 'PARLEY_CASSANDRA_LOCAL_DC', description: 'The Cassandra data center this node prefers; `LOCAL_*` consistency levels refer to it.' }),
+  cassandraKeyspace: str('parley', { env: 'PARLEY_CASSANDRA_KEYSPACE', description: 'Keyspace of every table; created and migrated at start.' }),
+  cassandraReplication: str('SimpleStrategy:1', { env: 'PARLEY_CASSANDRA_REPLICATION', description: 'Replication when the keyspace is created: `SimpleStrategy:<factor>` or `NetworkTopologyStrategy:<dc>=<n>,<dc>=<n>`.' }),
+  cassandraConsistency: str('LOCAL_QUORUM', { env: 'PARLEY_CASSANDRA_CONSISTENCY', description: 'Consistency of Cassandra reads and writes (see docs/cassandra.md).' }),
+  cassandraSerialConsistency: str('LOCAL_SERIAL', { env: 'PARLEY_CASSANDRA_SERIAL_CONSISTENCY', description: 'Consistency of the Paxos phase of the sequence fence (`LOCAL_SERIAL` or `SERIAL`).' }),
+}, { additionalProperties: false })
+
+export type ParleyConfig = Static<typeof ConfigSchema>
+
+/** A config field's schema with its config options. */
+export type ConfigFieldSchema = TSchema & ConfigField & { configType?: string; default: unknown }
+
+/** Every field of the schema, in order. */
+export function configFields(): [string, ConfigFieldSchema][] {
+  return Object.entries(ConfigSchema.properties) as unknown as [string, ConfigFieldSchema][]
+}
