@@ -28,7 +28,7 @@ import { Emitter, type Listener } from './Emitter.js'
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
 import {
   type CreateGroupOptions, type GroupChanges, GroupChannel, type GroupHistoryResult, type GroupInfo, type GroupInviteResult,
-  type GroupMemberChanges, type GroupMembersPage, type GroupSendOptions, type GroupSentMessage,
+  type GroupMemberChanges, type GroupMembersPage, type GroupReadState, type GroupSendOptions, type GroupSentMessage, type GroupUnread,
 } from './groupChannel.js'
 import { InboxTracker } from './InboxTracker.js'
 import { type BackoffOptions, backoffDelay, classifyClose, DefaultBackoff } from './reconnect.js'
@@ -244,6 +244,10 @@ export class ParleyClient {
   destroyGroup(groupId: string): Promise<void> { return this.groups.destroy(groupId) }
   /** The groups this user is in, by GroupId. */
   joinedGroups(): Promise<JoinedGroup[]> { return this.groups.joined() }
+  /** The joined groups, each with this user's unread count and read position (the server asks each group). */
+  groupUnreadCounts(): Promise<GroupUnread[]> { return this.groups.unread() }
+  /** Marks the group read up to group seq `seq` (default: everything); the position never moves back. */
+  markGroupRead(groupId: string, seq?: number): Promise<GroupReadState> { return this.groups.markRead(groupId, seq) }
   applyToGroup(groupId: string, message?: string): Promise<'joined' | 'pending'> { return this.groups.apply(groupId, message) }
   /** Pending join requests (owner and admins). */
   groupRequests(groupId: string): Promise<JoinRequest[]> { return this.groups.requests(groupId) }

@@ -5,7 +5,7 @@
  * client-only codes below (95xx), which never appear on the wire.
  *
  * Browser-safe: no Node imports, and nothing from the server's catalogue (src/core/errors.ts) is
- * imported, so a bundle of `parley/client` pulls no server code.
+ * imported, so a bundle of the SDK pulls no server code.
  */
 
 /** Codes the SDK raises itself. 9003 is the server's FRAME_TOO_LARGE, checked before sending. */

@@ -54,6 +54,13 @@ export interface GroupMembersPage { memberNum: number; members: GroupMember[] }
 /** Per invited account: 0 not an account, 1 added, 2 already a member, 3 awaiting approval. */
 export interface GroupInviteResult { account: string; result: 0 | 1 | 2 | 3 }
 export interface GroupHistoryResult { messages: GroupMessage[]; complete: boolean }
+/**
+ * This member's read position in a group: `unread` counts the stored messages above
+ * max(readSeq, its join seq), tips included, its own sends never; 0 in rooms without history.
+ */
+export interface GroupReadState { lastSeq: number; readSeq: number; unread: number }
+/** A joined group with this member's read state; the counts are absent for a group that did not answer in time. */
+export type GroupUnread = JoinedGroup & Partial<GroupReadState>
 /** What a group send resolves with: the server's answer and the message as stored (seq 0: not stored). */
 export interface GroupSentMessage { seq: number; time: number; duplicate: boolean; message: GroupMessage }
 
@@ -137,6 +144,14 @@ export class GroupChannel {
 
   async joined(): Promise<JoinedGroup[]> {
     return (await this.d.request<{ groups: JoinedGroup[] }>({ op: 'groupJoined' })).groups
+  }
+
+  async unread(): Promise<GroupUnread[]> {
+    return (await this.d.request<{ groups: GroupUnread[] }>({ op: 'groupJoined', withUnread: true })).groups
+  }
+
+  markRead(groupId: string, seq?: number): Promise<GroupReadState> {
+    return this.d.request({ op: 'groupRead', groupId, seq })
   }
 
   async apply(groupId: string, message?: string): Promise<'joined' | 'pending'> {

@@ -335,7 +335,8 @@ function isMessage(m: unknown): m is GroupMessage {
   return typeof x === 'object' && x !== null && Number.isSafeInteger(x.seq) && x.seq >= 0 && typeof x.from === 'string'
 }
 
-function isGroupMsg(ev: unknown): ev is Extract<GroupEvent, { type: 'groupMsg' }> {
+/** Whether `ev` is a well-formed `groupMsg` event (anything else in a `gev` frame is skipped). */
+export function isGroupMsg(ev: unknown): ev is Extract<GroupEvent, { type: 'groupMsg' }> {
   const e = ev as GroupEvent | null
   return typeof e === 'object' && e !== null && e.type === 'groupMsg' && typeof e.groupId === 'string' && e.groupId !== '' && isMessage(e.msg)
 }

@@ -1,8 +1,9 @@
 /**
- * `parley/client`: the Parley client SDK, for browsers and Node (≥ 20, with an injected
- * WebSocket class). Imports nothing from the server but types.
+ * The Parley client SDK, package `parley-im-client` (README.md beside this file), for browsers
+ * and Node (≥ 20, with an injected WebSocket class). Imports nothing from the server but types.
  */
 export { ParleyClient } from './ParleyClient.js'
+export { ParleyGuest, type GuestState, type ParleyGuestEvents, type ParleyGuestOptions, type RoomLostEvent } from './ParleyGuest.js'
 export type {
   ConnectionState, ConversationEvent, CursorStore, GroupMessageEvent, GroupRecallEvent, KickedEvent, NewMessageEvent, ParleyClientEvents,
   ParleyClientOptions, PeerReadEvent, ReadEvent, RecallEvent, SendOptions, SentMessage, StateEvent,
@@ -20,7 +21,7 @@ export {
 } from './groups.js'
 export type {
   CreateGroupOptions, GroupChanges, GroupHistoryResult, GroupInfo, GroupInviteResult, GroupMember, GroupMemberChanges,
-  GroupMembersPage, GroupProfileFields, GroupSendOptions, GroupSentMessage, GroupTypeName,
+  GroupMembersPage, GroupProfileFields, GroupReadState, GroupSendOptions, GroupSentMessage, GroupTypeName, GroupUnread,
 } from './groupChannel.js'
 export type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord } from '../model/group.js'
 export { BoundedKeySet } from './KeySet.js'
