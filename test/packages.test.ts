@@ -3,9 +3,10 @@
  * `exports`, `main`, `types` and `bin` target of every package.json (the root and each
  * workspace) exists; the root package (`parley`, the server's API) and the SDK package
  * (`parley-im-client`, through the workspace link in node_modules) import by name; and the
- * SDK's tarball (`npm pack`) is self-contained — its own built files and README only,
- * importing nothing but msgpackr — so that, unpacked beside msgpackr alone, it type-checks
- * in a strict consumer, loads, and logs in and sends against a real server.
+ * SDK's tarball (`npm pack`) is self-contained — its own built files and README only, its code
+ * importing nothing but msgpackr and its declarations nothing but msgpackr and TypeBox's types
+ * — so that, unpacked beside those two alone, it type-checks in a strict consumer, loads, and
+ * logs in and sends against a real server.
  */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs'
@@ -95,12 +96,16 @@ t.test('the SDK package imports by name through the workspace link', async (t) =
   for (const name of ['ParleyClient', 'ParleyGuest', 'ParleyClientError', 'ClientErrorCodes', 'elements', 'plainText', 'InboxTracker', 'GroupTracker']) {
     t.ok(api[name] !== undefined, `exports ${name}`)
   }
-  t.same(sdk.dependencies, { msgpackr: rootManifest.dependencies?.msgpackr }, 'msgpackr is its only dependency, at the server\'s range')
+  // TypeBox: the wire types are derived from the schemas the server checks (src/protocol), so
+  // the declarations refer to its types; the bundle never loads it (checked below).
+  t.same(sdk.dependencies, {
+    '@sinclair/typebox': rootManifest.dependencies?.['@sinclair/typebox'], msgpackr: rootManifest.dependencies?.msgpackr,
+  }, 'msgpackr (run time) and TypeBox (types) are its only dependencies, at the server\'s ranges')
   t.equal(sdk.peerDependencies, undefined)
   t.equal(sdk.optionalDependencies, undefined)
 })
 
-t.test('the SDK tarball is self-contained and works beside msgpackr alone', async (t) => {
+t.test('the SDK tarball is self-contained and works beside its two dependencies alone', async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'parley-sdk-pack-'))
   t.teardown(() => rmSync(work, { recursive: true, force: true }))
   const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', `--workspace=src/client`, `--pack-destination=${work}`], { cwd: root, env: childEnv })
@@ -115,20 +120,23 @@ t.test('the SDK tarball is self-contained and works beside msgpackr alone', asyn
   mkdirSync(pkg, { recursive: true })
   await run('tar', ['-xzf', join(work, packed.filename), '-C', pkg, '--strip-components=1'])
   const bare = new Set<string>()
+  const bareTypes = new Set<string>()
   for (const file of walk(pkg).filter((f) => /\.(js|d\.ts)$/.test(f))) {
     for (const spec of specifiers(readFileSync(file, 'utf8'))) {
       if (!spec.startsWith('.')) {
-        bare.add(spec)
+        ;(file.endsWith('.d.ts') ? bareTypes : bare).add(spec)
         continue
       }
       const target = resolve(dirname(file), spec.endsWith('.js') && file.endsWith('.d.ts') ? spec.replace(/\.js$/, '.d.ts') : spec)
       if (relative(pkg, target).startsWith('..') || !existsSync(target)) t.fail(`${relative(pkg, file)} imports ${spec}, not inside the package`)
     }
   }
-  t.same([...bare], ['msgpackr'], 'the only package its files import is msgpackr')
+  t.same([...bare], ['msgpackr'], 'the only package its code imports is msgpackr')
+  t.same([...bareTypes].filter((x) => x !== 'msgpackr' && x !== '@sinclair/typebox'), [], 'its declarations import msgpackr and TypeBox only')
 
-  // The app has the SDK and msgpackr (the repository's copy), and the `ws` the Node example passes.
-  for (const dep of ['msgpackr', 'ws']) symlinkSync(realpathSync(join(root, 'node_modules', dep)), join(app, 'node_modules', dep), 'dir')
+  // The app has the SDK, its two dependencies (the repository's copies), and the `ws` the Node example passes.
+  mkdirSync(join(app, 'node_modules', '@sinclair'), { recursive: true })
+  for (const dep of ['msgpackr', 'ws', '@sinclair/typebox']) symlinkSync(realpathSync(join(root, 'node_modules', dep)), join(app, 'node_modules', dep), 'dir')
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false, noEmit: true },
