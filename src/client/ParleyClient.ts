@@ -20,7 +20,7 @@ import type {
   ClientFrame, ConvsResult, HistoryResult, LoginResult, SendResult, ServerFrame, SyncResult,
 } from '../protocol/frames.js'
 import type { MsgElement } from '../model/message.js'
-import type { JoinedGroup, JoinRequest } from '../model/group.js'
+import type { GroupJoinRequest, JoinedGroup } from '../protocol/groupViews.js'
 import { Connection } from './Connection.js'
 import { CursorPersistence } from './cursor.js'
 import { text } from './elements.js'
@@ -250,7 +250,7 @@ export class ParleyClient {
   markGroupRead(groupId: string, seq?: number): Promise<GroupReadState> { return this.groups.markRead(groupId, seq) }
   applyToGroup(groupId: string, message?: string): Promise<'joined' | 'pending'> { return this.groups.apply(groupId, message) }
   /** Pending join requests (owner and admins). */
-  groupRequests(groupId: string): Promise<JoinRequest[]> { return this.groups.requests(groupId) }
+  groupRequests(groupId: string): Promise<GroupJoinRequest[]> { return this.groups.requests(groupId) }
   handleGroupApply(groupId: string, applicant: string, accept: boolean): Promise<void> { return this.groups.handleApply(groupId, applicant, accept) }
   quitGroup(groupId: string): Promise<void> { return this.groups.quit(groupId) }
   /** Sends to a group; see GroupChannel.send. Does not fire `groupMessage` on this device. */

@@ -21,7 +21,8 @@
  */
 import type { GroupFrame, GroupProfileFields, GroupTypeName } from '../protocol/groupFrames.js'
 import type { MsgElement } from '../model/message.js'
-import type { GroupMessage, GroupRecord, JoinedGroup, JoinRequest, MemberRecord } from '../model/group.js'
+import type { GroupMessage } from '../model/group.js'
+import type { GroupInfo, GroupJoinRequest, GroupMember, GroupMembersPage, JoinedGroup } from '../protocol/groupViews.js'
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
 import { type GroupHistoryPage, GroupTracker } from './groups.js'
 import { randomU32 } from './sent.js'
@@ -40,17 +41,7 @@ export type GroupMemberChanges = Omit<FrameOf<'groupSetMember'>, 'op' | 'groupId
 export type GroupSendOptions = Omit<FrameOf<'groupSend'>, 'op' | 'groupId' | 'body'>
 export type { GroupTypeName, GroupProfileFields }
 
-/** A group as `groupInfo` shows it. */
-export interface GroupInfo {
-  group: GroupRecord
-  memberNum: number
-  /** The seq the next stored message will get. */
-  nextMsgSeq: number
-  /** Unix seconds of the newest message; 0 when none. */
-  lastMsgTime: number
-}
-export type GroupMember = MemberRecord & { muteUntil: number }
-export interface GroupMembersPage { memberNum: number; members: GroupMember[] }
+export type { GroupInfo, GroupJoinRequest, GroupMember, GroupMembersPage, JoinedGroup }
 /** Per invited account: 0 not an account, 1 added, 2 already a member, 3 awaiting approval. */
 export interface GroupInviteResult { account: string; result: 0 | 1 | 2 | 3 }
 export interface GroupHistoryResult { messages: GroupMessage[]; complete: boolean }
@@ -158,8 +149,8 @@ export class GroupChannel {
     return (await this.d.request<{ result: 'joined' | 'pending' }>({ op: 'groupApply', groupId, message })).result
   }
 
-  async requests(groupId: string): Promise<JoinRequest[]> {
-    return (await this.d.request<{ requests: JoinRequest[] }>({ op: 'groupRequests', groupId })).requests
+  async requests(groupId: string): Promise<GroupJoinRequest[]> {
+    return (await this.d.request<{ requests: GroupJoinRequest[] }>({ op: 'groupRequests', groupId })).requests
   }
 
   async handleApply(groupId: string, applicant: string, accept: boolean): Promise<void> {

@@ -13,6 +13,7 @@ import {
 import type { GroupFrame, GroupProfileFields } from '../../protocol/groupFrames.js'
 import { Limits } from '../../core/limits.js'
 import { mapLimit } from '../../core/mapLimit.js'
+import { groupInfo, joinRequest, membersPage } from './groupViews.js'
 import type { RequestOf } from '../../../actors/runtime/protocol.js'
 import type { GroupMessage } from '../../model/group.js'
 
@@ -41,10 +42,10 @@ export async function dispatchGroup(router: Router, app: number, userId: string,
       const record = buildGroupRecord(f.type, { ...changes(f), name: f.name }, userId, Math.floor(nowMs / 1000))
       return createGroup(router, app, { groupId: f.groupId, record, members: (f.members ?? []).map((account) => ({ account })) })
     }
-    case 'groupInfo': return ask(f.groupId, { kind: 'info', by })
+    case 'groupInfo': return groupInfo(await ask(f.groupId, { kind: 'info', by }))
     case 'groupMembers':
-      return ask(f.groupId, { kind: 'members', by, offset: f.offset ?? 0, limit: f.limit ?? Limits.maxPageSize })
-    case 'groupModify': return ask(f.groupId, { kind: 'modify', by, changes: changes(f) })
+      return membersPage(await ask(f.groupId, { kind: 'members', by, offset: f.offset ?? 0, limit: f.limit ?? Limits.maxPageSize }))
+    case 'groupModify': return groupInfo(await ask(f.groupId, { kind: 'modify', by, changes: changes(f) }))
     case 'groupInvite': return { results: await addGroupMembers(router, app, by, f.groupId, f.members) }
     case 'groupKick':
       return strip(await askAndNotify(router, app, f.groupId, { kind: 'removeMembers', by, accounts: f.members }))
@@ -58,15 +59,15 @@ export async function dispatchGroup(router: Router, app: number, userId: string,
     case 'groupDestroy': return askAndNotify(router, app, f.groupId, { kind: 'destroy', by }).then(() => ({}))
     case 'groupJoined': {
       const groups = await joinedGroups(router, app, userId)
-      if (!f.withUnread) return { groups }
+      if (!f.withUnread) return { groups: groups.map(({ groupId, joinTime }) => ({ groupId, joinTime })) }
       // One ask per joined group, a few at a time; a group that fails to answer shows no count.
       const unread = await mapLimit(groups, 8, (g) => ask(g.groupId, { kind: 'unread', user: userId }).catch(() => undefined))
-      return { groups: groups.map((g, i) => ({ ...g, ...unread[i] })) }
+      return { groups: groups.map(({ groupId, joinTime }, i) => ({ groupId, joinTime, ...unread[i] })) }
     }
     case 'groupRead': return ask(f.groupId, { kind: 'read', user: userId, ...(f.seq !== undefined ? { seq: f.seq } : {}) })
     case 'groupApply':
       return strip(await askAndNotify(router, app, f.groupId, { kind: 'apply', user: userId, message: f.message ?? '' }))
-    case 'groupRequests': return { requests: await ask(f.groupId, { kind: 'requests', by }) }
+    case 'groupRequests': return { requests: (await ask(f.groupId, { kind: 'requests', by })).map(joinRequest) }
     case 'groupHandleApply':
       return askAndNotify(router, app, f.groupId, { kind: 'handleApply', by, applicant: f.applicant, accept: f.accept }).then(() => ({}))
     case 'groupQuit': return askAndNotify(router, app, f.groupId, { kind: 'quit', user: userId }).then(() => ({}))
