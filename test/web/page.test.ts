@@ -253,3 +253,16 @@ t.test('a message the server refuses stays in the input, and the status says why
   t.same(await bubbles(g), [], 'no message line for a message that was not sent')
   t.same(g.errors, [], 'no errors in the tab')
 })
+
+t.test('the page refuses to log in as an App admin and says why', async (t) => {
+  const a = await openTab(t)
+  await a.page.fill('#userId', 'administrator')
+  await a.page.click('#login')
+  await a.page.locator('#status', { hasText: 'cannot get a token:' }).waitFor()
+  t.match(await a.page.textContent('#status'), /administrator is an App admin.*npx parley usersig administrator/, 'the status shows the server\'s reason')
+  t.equal(await a.page.isDisabled('#send'), true, 'nothing to send as: not logged in')
+  // Chromium reports the refused request itself as a console error; nothing else may go wrong.
+  t.same(a.errors.filter((e) => !/status of 403/.test(e)), [], 'no other errors in the tab')
+  await login(a, 'hana')
+  t.equal(await a.page.textContent('#status'), 'hana: online', 'a normal user still logs in from the same tab')
+})
