@@ -2,7 +2,8 @@
  * The composition root of one node: `createNode(config) → { start(), stop() }`. Spawns
  * `config.threads` worker threads wired into a full mesh; thread 0 listens first (so port 0
  * resolves to one concrete port) and the others listen on the same port, where the kernel
- * spreads new connections between them. No module state: several nodes may share a process.
+ * spreads new connections between them. A port another process already listens on is
+ * refused at start (portProbe.ts). No module state: several nodes may share a process.
  */
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +14,7 @@ import type { ParleyConfig } from './config/schema.js'
 import { deploymentOf } from './config/deployment.js'
 import { createLogger } from './log.js'
 import { freePort } from './freePort.js'
+import { assertPortFree } from './portProbe.js'
 import type { WorkerCommand, WorkerData, WorkerEvent } from './messages.js'
 import { type NodeServices, startNodeServices } from './services.js'
 
@@ -43,6 +45,9 @@ export function createNode(config: ParleyConfig): ParleyNode {
   async function start(): Promise<{ port: number }> {
     const deployment = deploymentOf(config)
     try {
+      // A port another process listens on is refused before any store or service is touched,
+      // and probed again just before thread 0 listens to narrow the window to one message.
+      if (config.port !== 0) await assertPortFree(config.host, config.port)
       services = await startNodeServices(deployment, id, log)
       const meshes = createMeshPorts(config.threads)
       for (const mesh of meshes) {
@@ -54,6 +59,7 @@ export function createNode(config: ParleyConfig): ParleyNode {
       // uSockets does not share an ephemeral (port 0) listen socket with later listeners, so
       // port 0 is resolved here before any thread listens.
       const wanted = config.port === 0 ? await freePort(config.host) : config.port
+      if (config.port !== 0) await assertPortFree(config.host, config.port)
       const port = (await command(workers[0], { type: 'listen', port: wanted }, 'listening')).port
       await Promise.all(workers.slice(1).map((w) => command(w, { type: 'listen', port }, 'listening')))
       return { port }

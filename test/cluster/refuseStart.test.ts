@@ -1,7 +1,8 @@
 /**
  * A node refuses to start, with one clear line naming the service, when Redis or Cassandra
- * cannot be reached, or when cluster mode is configured without Cassandra. Runs `parley
- * start` as its own process (the CLI is what operators run).
+ * cannot be reached, or when cluster mode is configured without Cassandra, and one naming
+ * the port when another process already listens on it. Runs `parley start` as its own
+ * process (the CLI is what operators run).
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,7 +11,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { ensureRedis } from '../helpers/redis.js'
-import { CLUSTER_OFF, freePort, loaderArgs } from '../helpers/serverProcess.js'
+import { testApp } from '../helpers/server.js'
+import { CLUSTER_OFF, freePort, loaderArgs, spawnServer } from '../helpers/serverProcess.js'
 
 const CLI = fileURLToPath(new URL('../../src/node/cli.ts', import.meta.url))
 
@@ -58,4 +60,20 @@ t.test('Redis without Cassandra is refused as a configuration error', async (t) 
   const r = await start({ PARLEY_REDIS_URL: redis.url })
   t.equal(r.code, 1)
   t.match(r.stderr, /parley: cannot start: PARLEY_REDIS_URL is set but PARLEY_CASSANDRA_CONTACT_POINTS is not/)
+})
+
+t.test('a port another process listens on: exits 1 naming it; the first node keeps serving', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-first-'))
+  const port = await freePort()
+  const first = await spawnServer({ dataDir, port, apps: [testApp()], threads: 2, nodeId: 'first' })
+  t.teardown(async () => { await first.stop(); rmSync(dataDir, { recursive: true, force: true }) })
+  const r = await start({ PARLEY_PORT: String(port), PARLEY_NODE_ID: 'second' })
+  t.equal(r.code, 1)
+  t.match(r.stderr, `parley: cannot start: port ${port} on 127.0.0.1 is in use by another process`)
+  t.notMatch(r.stdout, /listening/, 'never listened')
+  // The refused start left the first node's listeners alone: new connections still reach it.
+  for (let i = 0; i < 20; i++) {
+    const health = await (await fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } })).json() as { node: string }
+    t.match(health.node, /^first#/, `connection ${i} reaches the first node`)
+  }
 })

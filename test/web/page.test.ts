@@ -473,3 +473,16 @@ t.test('at 375 × 667 px nothing overflows sideways and every control is on scre
   t.same(phone.errors, [], 'no errors in the phone tab')
   t.same(desk.errors, [], 'no errors in the desktop tab')
 })
+
+t.test('the page refuses to log in as an App admin and says why', async (t) => {
+  const a = await openTab(t)
+  await a.page.fill('#userId', 'administrator')
+  await a.page.click('#login')
+  await a.page.locator('#notice', { hasText: 'cannot get a token for administrator' }).waitFor()
+  t.match(await a.page.textContent('#notice'), /administrator is an App admin.*npx parley usersig administrator/, 'the notice shows the server\'s reason')
+  t.equal(await a.page.isDisabled('#send'), true, 'nothing to send as: not logged in')
+  // Chromium reports the refused request itself as a console error; nothing else may go wrong.
+  t.same(a.errors.filter((e) => !/status of 403/.test(e)), [], 'no other errors in the tab')
+  await login(a, 'hana')
+  t.equal(await a.page.textContent('#status'), 'hana: online', 'a normal user still logs in from the same tab')
+})

@@ -11,10 +11,17 @@ export function demoAppPath(dataDir: string): string {
   return join(dataDir, 'demo-app.json')
 }
 
+/** Loads the demo app of `dataDir`, or undefined when it has none; never creates one. */
+export function readDemoApp(dataDir: string): AppConfig | undefined {
+  const path = demoAppPath(dataDir)
+  return existsSync(path) ? parseAppConfig(JSON.parse(readFileSync(path, 'utf8')), path) : undefined
+}
+
 /** Loads the demo app, creating it if absent. `created` tells whether this call made it. */
 export function ensureDemoApp(dataDir: string): { app: AppConfig; created: boolean } {
+  const existing = readDemoApp(dataDir)
+  if (existing) return { app: existing, created: false }
   const path = demoAppPath(dataDir)
-  if (existsSync(path)) return { app: parseAppConfig(JSON.parse(readFileSync(path, 'utf8')), path), created: false }
   mkdirSync(dataDir, { recursive: true })
   const app: AppConfig = {
     sdkAppId: randomInt(1400000000, 1499999999),
