@@ -13,6 +13,10 @@ export const InviteJoinOptions = ['FreeAccess', 'NeedPermission', 'DisableInvite
 export type InviteJoinOption = (typeof InviteJoinOptions)[number]
 export const GroupRoles = ['Owner', 'Admin', 'Member'] as const
 export type GroupRole = (typeof GroupRoles)[number]
+/** The roles a member may be given; the owner changes only by a change of owner. */
+export const AssignableRoles = ['Admin', 'Member'] as const
+/** A group message's `MsgPriority` (docs/tencent-compat.md §3.1); absent = Normal. */
+export const MsgPriorities = ['High', 'Normal', 'Low', 'Lowest'] as const
 export const MsgFlags = ['AcceptAndNotify', 'AcceptNotNotify', 'Discard'] as const
 export type MsgFlag = (typeof MsgFlags)[number]
 

@@ -9,7 +9,7 @@
 import { groupIdField, userIdField } from '../core/ids.js'
 import { CustomKeyPattern, Limits } from '../core/limits.js'
 import { F, type Static } from '../core/schema.js'
-import { ApplyJoinOptions, GroupTypes, InviteJoinOptions, MsgFlags } from '../model/group.js'
+import { ApplyJoinOptions, AssignableRoles, GroupTypes, InviteJoinOptions, MsgFlags, MsgPriorities } from '../model/group.js'
 import { MsgBodyField } from './elements.js'
 import { Fields } from './sessionFrames.js'
 
@@ -57,7 +57,7 @@ export const GroupFrameSchemas = {
   groupInvite: F.object({ rid, groupId, members: users(1) }),
   groupKick: F.object({ rid, groupId, members: users(1) }),
   groupSetMember: F.object({
-    rid, groupId, member: user, role: F.opt(F.oneOf(['Admin', 'Member'])), nameCard: F.opt(F.string({ maxBytes: Limits.memberNameCard })),
+    rid, groupId, member: user, role: F.opt(F.oneOf(AssignableRoles)), nameCard: F.opt(F.string({ maxBytes: Limits.memberNameCard })),
     msgFlag: F.opt(F.oneOf(MsgFlags)), muteTime: F.opt(F.u32()),
     appMemberDefinedData: F.opt(custom(Limits.memberCustomKeys, Limits.memberCustomValueBytes)),
   }),
@@ -73,7 +73,7 @@ export const GroupFrameSchemas = {
   groupSend: F.object({
     rid, groupId, body: MsgBodyField, cloudCustomData: F.opt(F.string()),
     random: F.opt(F.u32({ code: 'BAD_MSG_RANDOM' })),
-    priority: F.opt(F.oneOf(['High', 'Normal', 'Low', 'Lowest'])),
+    priority: F.opt(F.oneOf(MsgPriorities)),
     onlineOnly: F.opt(F.bool()),
     /** Mentions: UserIDs, or `@ALL` (itself a valid UserID) for everyone (≤ 500). */
     atAccounts: F.opt(F.array(user, { max: Limits.groupAccountsPerRequest, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' })),

@@ -12,8 +12,6 @@ import { F, type Static } from '../core/schema.js'
 import { Platforms } from '../model/platform.js'
 import { MsgBodyField } from './elements.js'
 
-/** Longest MsgKey, characters (docs/tencent-compat.md §3.1). */
-const MsgKeyMaxChars = 50
 /** Most keys in one `receipt` frame. */
 const ReceiptMaxKeys = 100
 
@@ -23,7 +21,7 @@ export const Fields = {
   seq: F.uint(),
   appId: F.int({ min: 1, max: 0xffffffff, why: 'must be a positive 32-bit integer' }),
   pageLimit: F.int({ min: 1, max: Limits.maxPageSize }),
-  msgKey: F.string({ nonEmpty: true, maxLength: MsgKeyMaxChars, why: `must be a non-empty string of at most ${MsgKeyMaxChars} characters` }),
+  msgKey: F.string({ nonEmpty: true, maxLength: Limits.msgKeyChars, why: `must be a non-empty string of at most ${Limits.msgKeyChars} characters` }),
 }
 
 export const SendFields = {

@@ -9,15 +9,15 @@
  */
 import type { Platform } from '../../model/platform.js'
 import { Limits } from '../../core/limits.js'
-import { isUserId } from '../../core/ids.js'
-import { CodedError, ErrorCatalogue, ParleyError, toWireError } from '../../core/errors.js'
-import { askUser, type CommandTable, isImported, ItemConcurrency, requireImported, type RestCtx } from './context.js'
+import { isUserId, userIdField } from '../../core/ids.js'
+import { CodedError, ErrorCatalogue, toWireError } from '../../core/errors.js'
+import { askUser, command, type CommandTable, isImported, ItemConcurrency, requireImported, type RestCtx } from './context.js'
 import { mapLimit } from '../../core/mapLimit.js'
-import { type Body, BodyReader } from './fields.js'
+import { F, type TSchema } from '../../core/schema.js'
+import type { StatusResult } from '../../../actors/user/protocol.js'
+import { Flag } from './fields.js'
 
 const Code = 'INVALID_PARAMS'
-/** Longest Nick / FaceUrl, bytes (docs/tencent-compat.md §2.3). */
-const ProfileValueBytes = 500
 const NotImported = ErrorCatalogue.ACCOUNT_NOT_IMPORTED
 
 interface ItemResult { ResultCode: number; ResultInfo: string }
@@ -36,65 +36,62 @@ async function perItem<T extends ItemResult>(ctx: RestCtx, run: () => Promise<T>
   }
 }
 
-async function accountImport(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, Code)
-  const user = r.userId(['UserID', 'Identifier'])
-  const nick = r.optString('Nick', { maxBytes: ProfileValueBytes })
-  const faceUrl = r.optString('FaceUrl', { maxBytes: ProfileValueBytes })
-  await askUser(ctx, user, { kind: 'importAccount', nick, faceUrl })
-  return {}
-}
+/** A UserID given as `UserID` or, in old clients, `Identifier`. */
+const UserIdFields = { UserID: userIdField({ aliases: ['Identifier'] }) }
+/** A batch of account items: 1..100, else 70206. */
+const batch = <T extends TSchema>(item: T) => F.array(item, { min: 1, max: Limits.accountBatch, sizeCode: 'BATCH_TOO_LARGE' })
+/** `DeleteItem` / `CheckItem` entries: maps of `{UserID}` (or the old `Identifier`); a string that is no UserID is reported per item. */
+const AccountItems = batch(F.object({ UserID: F.string({ aliases: ['Identifier'] }) }))
 
-async function multiAccountImport(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, Code)
-  const ids = r.strings('Accounts', { min: 1, max: Limits.accountBatch, sizeCode: 'BATCH_TOO_LARGE' })
+const accountImport = command(F.object({
+  ...UserIdFields,
+  Nick: F.opt(F.string({ maxBytes: Limits.accountProfileBytes })),
+  FaceUrl: F.opt(F.string({ maxBytes: Limits.accountProfileBytes })),
+}), Code, async (ctx, b) => {
+  await askUser(ctx, b.UserID, { kind: 'importAccount', nick: b.Nick, faceUrl: b.FaceUrl })
+  return {}
+})
+
+const multiAccountImport = command(F.object({ Accounts: batch(F.string()) }), Code, async (ctx, b) => {
+  const ids = b.Accounts
   const results = await mapLimit(ids, ItemConcurrency, (id) => perItem(ctx, async () => {
     if (!isUserId(id)) return { ResultCode: ErrorCatalogue.INVALID_PARAMS.code, ResultInfo: 'not a valid UserID' }
     await askUser(ctx, id, { kind: 'importAccount' })
     return itemOk
   }))
   return { FailAccounts: ids.filter((_, i) => results[i].ResultCode !== 0) }
-}
+})
 
-/** The UserIDs of `DeleteItem` / `CheckItem`: maps of `{UserID}` (or the old `Identifier`). */
-function itemUserIds(r: BodyReader, field: string): string[] {
-  return r.items(field, { min: 1, max: Limits.accountBatch, sizeCode: 'BATCH_TOO_LARGE' })
-    .map((item) => item.string(['UserID', 'Identifier']))
-}
-
-async function accountDelete(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const ids = itemUserIds(new BodyReader(body, Code), 'DeleteItem')
+const accountDelete = command(F.object({ DeleteItem: AccountItems }), Code, async (ctx, b) => {
+  const ids = b.DeleteItem.map((x) => x.UserID)
   const results = await mapLimit(ids, ItemConcurrency, (id) => perItem(ctx, async () => {
     if (!isUserId(id)) return itemNotImported
     const { existed } = await askUser(ctx, id, { kind: 'deleteAccount' })
     return existed ? itemOk : itemNotImported
   }))
   return { ResultItem: ids.map((id, i) => ({ ...results[i], UserID: id })) }
-}
+})
 
-async function accountCheck(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const ids = itemUserIds(new BodyReader(body, Code), 'CheckItem')
+const accountCheck = command(F.object({ CheckItem: AccountItems }), Code, async (ctx, b) => {
+  const ids = b.CheckItem.map((x) => x.UserID)
   const results = await mapLimit(ids, ItemConcurrency, (id) => perItem(ctx, async () => ({
     ...itemOk, AccountStatus: isUserId(id) && await isImported(ctx, id) ? 'Imported' : 'NotImported',
   })))
   return { ResultItem: ids.map((id, i) => ({ UserID: id, AccountStatus: 'NotImported', ...results[i] })) }
-}
+})
 
-async function kick(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const user = new BodyReader(body, Code).userId(['UserID', 'Identifier'])
-  await requireImported(ctx, [user], 'ACCOUNT_NOT_IMPORTED')
-  await askUser(ctx, user, { kind: 'kick' })
+const kick = command(F.object(UserIdFields), Code, async (ctx, b) => {
+  await requireImported(ctx, [b.UserID], 'ACCOUNT_NOT_IMPORTED')
+  await askUser(ctx, b.UserID, { kind: 'kick' })
   return {}
-}
-
-interface StatusReply { online: boolean; devices: { platform: Platform; since: number }[] }
+})
 
 /** Tencent's platform names in `Detail` (iPhone, Android, Web, PC, iPad, Mac). */
 const PlatformNames: Record<Platform, string> = {
   Web: 'Web', Android: 'Android', iOS: 'iPhone', Windows: 'PC', Mac: 'Mac', iPad: 'iPad', Linux: 'PC',
 }
 
-type StatusRow = { id: string; status: StatusReply } | { id: string; error: number }
+type StatusRow = { id: string; status: StatusResult } | { id: string; error: number }
 
 async function statusOf(ctx: RestCtx, id: string): Promise<StatusRow> {
   if (!isUserId(id)) return { id, error: NotImported.code }
@@ -112,12 +109,15 @@ async function statusOf(ctx: RestCtx, id: string): Promise<StatusRow> {
  * `openim/query_online_status` (new: item field `Status`) and `openim/querystate` (old: item
  * field `State`; the reply carries both spellings so old and new clients each find theirs).
  */
+const OnlineStatusBody = F.object({
+  To_Account: F.array(F.string(), { min: 1, max: Limits.queryOnlineStatusBatch, sizeCode: 'BATCH_TOO_LARGE' }),
+  IsNeedDetail: F.opt(Flag),
+})
+
 function onlineStatus(legacy: boolean) {
-  return async (ctx: RestCtx, body: Body): Promise<Record<string, unknown>> => {
-    const r = new BodyReader(body, Code)
-    const ids = r.strings('To_Account', { min: 1, max: Limits.queryOnlineStatusBatch, sizeCode: 'BATCH_TOO_LARGE' })
-    const detail = r.flag('IsNeedDetail')
-    const rows = await mapLimit(ids, ItemConcurrency, (id) => statusOf(ctx, id))
+  return command(OnlineStatusBody, Code, async (ctx, b) => {
+    const detail = b.IsNeedDetail === 1
+    const rows = await mapLimit(b.To_Account, ItemConcurrency, (id) => statusOf(ctx, id))
     const QueryResult: Record<string, unknown>[] = []
     const ErrorList: { To_Account: string; ErrorCode: number }[] = []
     for (const row of rows) {
@@ -131,7 +131,7 @@ function onlineStatus(legacy: boolean) {
       QueryResult.push(item)
     }
     return { QueryResult, ErrorList }
-  }
+  })
 }
 
 export const accountCommands: CommandTable = {

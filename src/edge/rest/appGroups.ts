@@ -14,29 +14,21 @@
  * a hash across a page boundary), and more than `Limit` only when over `Limit` GroupIds share
  * one hash. `TotalCount` is counted on every call, at a cost linear in the app's groups.
  */
-import { type GroupType, GroupTypes } from '../../model/group.js'
-import type { CommandTable, RestCtx } from './context.js'
-import { type Body, BodyReader } from './fields.js'
+import { Limits } from '../../core/limits.js'
+import { F } from '../../core/schema.js'
+import { GroupTypes } from '../../model/group.js'
+import { command, type CommandTable } from './context.js'
 import { GroupCode } from './groupFields.js'
 
-/** Most GroupIds one page may hold, and the page size when `Limit` is absent. */
-export const MaxAppGroupPage = 10000
-
-function readGroupType(r: BodyReader): GroupType | undefined {
-  const v = r.optString('GroupType')
-  if (v === undefined) return undefined
-  return (GroupTypes as readonly string[]).includes(v) ? (v as GroupType) : r.fail('GroupType', `must be one of ${GroupTypes.join(', ')}`)
-}
-
-async function getAppidGroupList(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, GroupCode)
-  const limit = r.optUint('Limit') ?? MaxAppGroupPage
-  if (limit < 1 || limit > MaxAppGroupPage) r.fail('Limit', `must be 1..${MaxAppGroupPage}`)
-  const fromKey = r.optUint('Next') ?? 0
-  const type = readGroupType(r)
-  const page = await ctx.groupListing.listGroups(ctx.app, { fromKey, limit, ...(type !== undefined ? { type } : {}) })
+const getAppidGroupList = command(F.object({
+  Limit: F.opt(F.int({ min: 1, max: Limits.appGroupPage })),
+  Next: F.opt(F.uint()),
+  GroupType: F.opt(F.oneOf(GroupTypes)),
+}), GroupCode, async (ctx, b) => {
+  const type = b.GroupType
+  const page = await ctx.groupListing.listGroups(ctx.app, { fromKey: b.Next ?? 0, limit: b.Limit ?? Limits.appGroupPage, ...(type !== undefined ? { type } : {}) })
   return { TotalCount: page.total, GroupIdList: page.groups.map((g) => ({ GroupId: g.groupId })), Next: page.next }
-}
+})
 
 export const appGroupCommands: CommandTable = {
   'group_open_http_svc/get_appid_group_list': getAppidGroupList,

@@ -10,7 +10,7 @@ import type { Router } from '../../../actors/runtime/types.js'
 import type { ReplyOf, RequestOf } from '../../../actors/runtime/protocol.js'
 import { type ErrorName, ParleyError } from '../../core/errors.js'
 import type { GroupStore } from '../../store/GroupStore.js'
-import type { Body } from './fields.js'
+import { type InputParser, inputParser, type Static, type TSchema } from '../../core/schema.js'
 
 export interface RestCtx {
   readonly router: Router
@@ -28,11 +28,27 @@ export interface RestCtx {
   readonly log: Logger
 }
 
-/** Runs one command; resolves with the reply fields that follow the envelope. */
-export type RestHandler = (ctx: RestCtx, body: Body) => Promise<Record<string, unknown>>
+/**
+ * One REST command: its request body declared once as a schema (which gives the body's type,
+ * its check with coded errors naming the field, and the docs table), and what it does. The
+ * body is parsed, whole, before `run` is called, so bad input changes nothing.
+ */
+export interface RestCommand<S extends TSchema = TSchema> {
+  readonly body: S
+  /** Catalogue name of a bad field whose schema names no code of its own. */
+  readonly code: ErrorName
+  readonly parse: InputParser<Static<S>>
+  /** Resolves with the reply fields that follow the envelope. */
+  run(ctx: RestCtx, body: Static<S>): Promise<Record<string, unknown>>
+}
 
-/** `service/command` → handler. */
-export type CommandTable = Readonly<Record<string, RestHandler>>
+/** A command from its body schema, its default field code and what it does. */
+export function command<S extends TSchema>(body: S, code: ErrorName, run: (ctx: RestCtx, body: Static<S>) => Promise<Record<string, unknown>>): RestCommand<S> {
+  return { body, code, parse: inputParser(body, { code }), run }
+}
+
+/** `service/command` → command. */
+export type CommandTable = Readonly<Record<string, RestCommand>>
 
 /** How many per-item actor requests one REST call keeps in flight. */
 export const ItemConcurrency = 32

@@ -5,19 +5,21 @@
  * answer 10007 (not allowed for this type), 10010 (no such group), 10014 (full), 10019
  * (account not imported), 10021/10025 (id taken).
  */
-import type { GroupView, MembersPage, Operator } from '../../../actors/group/protocol.js'
-import { isPlainObject } from '../../core/schema.js'
-import { GroupTypeRules } from '../../../actors/group/rules.js'
+import type { GroupView, Operator } from '../../../actors/group/protocol.js'
 import { CodedError, ErrorCatalogue, ParleyError } from '../../core/errors.js'
+import { userIdField } from '../../core/ids.js'
+import { Limits } from '../../core/limits.js'
+import { F } from '../../core/schema.js'
+import { GroupRoles, GroupTypes, MsgFlags } from '../../model/group.js'
 import {
   addGroupMembers, askAndNotify, askGroup, buildGroupRecord, createGroup, isGroupId, joinedGroups, missingAccounts,
 } from '../../services/group.js'
-import { type CommandTable, ItemConcurrency, type RestCtx } from './context.js'
+import { command, type CommandTable, ItemConcurrency, type RestCtx } from './context.js'
 import { mapLimit } from '../../core/mapLimit.js'
-import { type Body, BodyReader } from './fields.js'
+import { Flag, strings } from './fields.js'
 import {
-  FieldLimits, filteredInfo, GroupCode, memberJson, readCustom, readFilter, readGroupId, readMsgFlag, readProfile,
-  readRoles, readType,
+  customMap, FilterField, filteredInfo, GroupCode, GroupIdBody, GroupIdField, GroupNameField, memberJson, MemberCustomField,
+  MemberRoleField, profileChanges, ProfileFields,
 } from './groupFields.js'
 import { appGroupCommands } from './appGroups.js'
 import { groupMessageCommands } from './groupMessages.js'
@@ -26,61 +28,52 @@ import { groupImportCommands } from './groupImport.js'
 
 /** The calling App admin, who acts as owner in every group (and is named as the operator in tips). */
 const admin = (ctx: RestCtx): Operator => ({ appAdmin: true, adminId: ctx.admin })
-const Batch = { accounts: 500, createMembers: 100, infoGroups: 50, members: 6000 } as const
-const accountList = { min: 1, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' } as const
-
-const reader = (body: Body): BodyReader => new BodyReader(body, GroupCode)
 const nowSec = (ctx: RestCtx): number => Math.floor(ctx.nowMs / 1000)
 
-/** A nested map field as a reader (10004 when not a map); undefined when absent. */
-function subMap(r: BodyReader, name: string): BodyReader | undefined {
-  const v = r.pick(name)
-  if (v === undefined) return undefined
-  return isPlainObject(v.value) ? new BodyReader(v.value, GroupCode, `${name}.`) : r.fail(name, 'must be a map')
-}
+/** 1..500 account strings (10005 outside); a string that is no UserID is the group's per-account rule. */
+const Accounts = strings({ min: 1, max: Limits.groupAccountsPerRequest, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' })
+const MuteTime = F.u32({ aliases: ['ShutUpTime'] })
 
-function ids(r: BodyReader, name: string, max: number): string[] {
-  return r.strings(name, { ...accountList, max })
-}
-
-async function createGroupCmd(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const type = readType(r)
-  const name = r.string('Name', { maxBytes: FieldLimits.name, nonEmpty: true })
-  const owner = r.optUserId('Owner_Account') ?? ''
-  const groupId = r.pick('GroupId') === undefined ? undefined : r.string('GroupId')
-  const profile = readProfile(r)
-  const members = r.optArray('MemberList', { min: 0, max: Batch.createMembers, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' }) === undefined
-    ? [] : r.items('MemberList', { min: 0, max: Batch.createMembers }).map((m) => ({
-      account: m.userId('Member_Account'),
-      role: (() => {
-        const role = m.optString('Role')
-        if (role !== undefined && role !== 'Admin' && role !== 'Member') m.fail('Role', 'must be Admin or Member')
-        return role as 'Admin' | 'Member' | undefined
-      })(),
-      appMemberDefinedData: readCustom(m, 'AppMemberDefinedData', true),
-    }))
-  const record = buildGroupRecord(type, { ...profile, name }, owner, nowSec(ctx))
-  const created = await createGroup(ctx.router, ctx.app, { groupId, record, members })
+const createGroupCmd = command(F.object({
+  Type: F.oneOf(GroupTypes),
+  Name: GroupNameField,
+  Owner_Account: F.opt(userIdField()),
+  /** A custom id; its form is checked by createGroup (per type). */
+  GroupId: F.opt(F.string()),
+  ...ProfileFields,
+  MemberList: F.opt(F.array(F.object({
+    Member_Account: userIdField(),
+    Role: F.opt(MemberRoleField),
+    AppMemberDefinedData: F.opt(MemberCustomField),
+  }), { max: Limits.groupCreateMembers, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' })),
+}), GroupCode, async (ctx, b) => {
+  const members = (b.MemberList ?? []).map((m) => ({
+    account: m.Member_Account, role: m.Role, appMemberDefinedData: customMap(m.AppMemberDefinedData),
+  }))
+  const record = buildGroupRecord(b.Type, { ...profileChanges(b), name: b.Name }, b.Owner_Account ?? '', nowSec(ctx))
+  const created = await createGroup(ctx.router, ctx.app, { groupId: b.GroupId, record, members })
   return { GroupId: created.groupId }
-}
+})
 
-async function getGroupInfo(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const list = r.strings('GroupIdList', { min: 1, max: Batch.infoGroups })
-  const filter = subMap(r, 'ResponseFilter')
-  const base = filter && readFilter(filter, 'GroupBaseInfoFilter')
-  const memberFields = filter && readFilter(filter, 'MemberInfoFilter')
-  const appKeys = filter && readFilter(filter, 'AppDefinedDataFilter_Group')
-  const memberKeys = filter && readFilter(filter, 'AppDefinedDataFilter_GroupMember')
-  const GroupInfo = await mapLimit(list, ItemConcurrency, async (groupId) => {
+const getGroupInfo = command(F.object({
+  GroupIdList: strings({ min: 1, max: Limits.groupInfoBatch }),
+  ResponseFilter: F.opt(F.object({
+    GroupBaseInfoFilter: FilterField,
+    MemberInfoFilter: FilterField,
+    AppDefinedDataFilter_Group: FilterField,
+    AppDefinedDataFilter_GroupMember: FilterField,
+  })),
+}), GroupCode, async (ctx, b) => {
+  const filter = b.ResponseFilter
+  const memberFields = filter?.MemberInfoFilter
+  const GroupInfo = await mapLimit(b.GroupIdList, ItemConcurrency, async (groupId) => {
     if (!isGroupId(groupId)) return { GroupId: groupId, ErrorCode: ErrorCatalogue.GROUP_BAD_ID.code, ErrorInfo: ErrorCatalogue.GROUP_BAD_ID.message }
     try {
       const v = await askGroup(ctx.router, ctx.app, groupId, { kind: 'info', by: admin(ctx) })
-      const info = filteredInfo(v, base, appKeys, filter !== undefined)
+      const info = filteredInfo(v, filter?.GroupBaseInfoFilter, filter?.AppDefinedDataFilter_Group, filter !== undefined)
       if (!filter || memberFields) {
-        const page = await askGroup(ctx.router, ctx.app, groupId, { kind: 'members', by: admin(ctx), offset: 0, limit: Batch.members })
-        info['MemberList'] = page.members.map((m) => memberJson(m, memberFields, memberKeys))
+        const page = await askGroup(ctx.router, ctx.app, groupId, { kind: 'members', by: admin(ctx), offset: 0, limit: Limits.groupMemberPage })
+        info['MemberList'] = page.members.map((m) => memberJson(m, memberFields, filter?.AppDefinedDataFilter_GroupMember))
       }
       return { ...info, ErrorCode: 0, ErrorInfo: '' }
     } catch (e) {
@@ -89,92 +82,100 @@ async function getGroupInfo(ctx: RestCtx, body: Body): Promise<Record<string, un
     }
   })
   return { GroupInfo }
-}
+})
 
-async function getGroupMemberInfo(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  const limit = r.optUint('Limit') ?? Batch.members
-  if (limit > Batch.members) r.fail('Limit', `at most ${Batch.members}`)
-  const offset = r.optUint('Offset') ?? 0
-  const fields = readFilter(r, 'MemberInfoFilter')
-  const roles = readRoles(r, 'MemberRoleFilter')
-  const appKeys = readFilter(r, 'AppDefinedDataFilter_GroupMember')
-  const page = await askGroup(ctx.router, ctx.app, groupId, {
-    kind: 'members', by: admin(ctx), offset, limit: limit || Batch.members, ...(roles?.length ? { roles } : {}),
+/** `Limit` absent or 0: a whole page of 6000. */
+const getGroupMemberInfo = command(F.object({
+  GroupId: GroupIdField,
+  Limit: F.opt(F.uint({ max: Limits.groupMemberPage })),
+  Offset: F.opt(F.uint()),
+  MemberInfoFilter: FilterField,
+  MemberRoleFilter: F.opt(F.array(F.oneOf(GroupRoles), { max: GroupRoles.length })),
+  AppDefinedDataFilter_GroupMember: FilterField,
+}), GroupCode, async (ctx, b) => {
+  const roles = b.MemberRoleFilter
+  const page = await askGroup(ctx.router, ctx.app, b.GroupId, {
+    kind: 'members', by: admin(ctx), offset: b.Offset ?? 0, limit: b.Limit || Limits.groupMemberPage, ...(roles?.length ? { roles } : {}),
   })
-  return { MemberNum: page.memberNum, MemberList: page.members.map((m) => memberJson(m, fields, appKeys)) }
-}
+  return { MemberNum: page.memberNum, MemberList: page.members.map((m) => memberJson(m, b.MemberInfoFilter, b.AppDefinedDataFilter_GroupMember)) }
+})
 
-async function modifyGroupBaseInfo(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  r.optUserId('From_Account')
-  const changes = readProfile(r)
-  await askGroup(ctx.router, ctx.app, groupId, { kind: 'modify', by: admin(ctx), changes })
+/** `From_Account` is checked and not used: the App admin makes the change. */
+const modifyGroupBaseInfo = command(F.object({
+  GroupId: GroupIdField,
+  From_Account: F.opt(userIdField()),
+  Name: F.opt(GroupNameField),
+  ...ProfileFields,
+}), GroupCode, async (ctx, b) => {
+  await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'modify', by: admin(ctx), changes: profileChanges(b) })
   return {}
-}
+})
 
-async function addGroupMember(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  const silence = r.flag('Silence')
-  const accounts = r.items('MemberList', { ...accountList, max: Batch.accounts }).map((m) => m.string('Member_Account'))
-  const results = await addGroupMembers(ctx.router, ctx.app, admin(ctx), groupId, accounts, silence)
+const addGroupMember = command(F.object({
+  GroupId: GroupIdField,
+  Silence: F.opt(Flag),
+  MemberList: F.array(F.object({ Member_Account: F.string() }), {
+    min: 1, max: Limits.groupAccountsPerRequest, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS',
+  }),
+}), GroupCode, async (ctx, b) => {
+  const accounts = b.MemberList.map((m) => m.Member_Account)
+  const results = await addGroupMembers(ctx.router, ctx.app, admin(ctx), b.GroupId, accounts, b.Silence === 1)
   return { MemberList: results.map((x) => ({ Member_Account: x.account, Result: x.result })) }
-}
+})
 
-async function deleteGroupMember(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  r.flag('Silence')
-  r.optString('Reason', { maxBytes: 256 })
-  const accounts = ids(r, 'MemberToDel_Account', Batch.accounts)
-  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'removeMembers', by: admin(ctx), accounts })
+/** `Silence` and `Reason` are checked and not used. */
+const deleteGroupMember = command(F.object({
+  GroupId: GroupIdField,
+  Silence: F.opt(Flag),
+  Reason: F.opt(F.string({ maxBytes: Limits.memberRemoveReasonBytes })),
+  MemberToDel_Account: Accounts,
+}), GroupCode, async (ctx, b) => {
+  await askAndNotify(ctx.router, ctx.app, b.GroupId, { kind: 'removeMembers', by: admin(ctx), accounts: b.MemberToDel_Account })
   return {}
-}
+})
 
-async function modifyGroupMemberInfo(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  const account = r.userId('Member_Account')
-  const role = r.optString('Role')
-  if (role !== undefined && role !== 'Admin' && role !== 'Member') r.fail('Role', 'must be Admin or Member')
+const modifyGroupMemberInfo = command(F.object({
+  GroupId: GroupIdField,
+  Member_Account: userIdField(),
+  Role: F.opt(MemberRoleField),
+  NameCard: F.opt(F.string({ maxBytes: Limits.memberNameCard })),
+  MsgFlag: F.opt(F.oneOf(MsgFlags)),
+  MuteTime: F.opt(MuteTime),
+  AppMemberDefinedData: F.opt(MemberCustomField),
+}), GroupCode, async (ctx, b) => {
   const changes = {
-    role: role as 'Admin' | 'Member' | undefined,
-    nameCard: r.optString('NameCard', { maxBytes: FieldLimits.nameCard }),
-    msgFlag: readMsgFlag(r),
-    muteTime: r.optU32(['MuteTime', 'ShutUpTime']),
-    appMemberDefinedData: readCustom(r, 'AppMemberDefinedData', true),
+    role: b.Role, nameCard: b.NameCard, msgFlag: b.MsgFlag, muteTime: b.MuteTime, appMemberDefinedData: customMap(b.AppMemberDefinedData),
   }
-  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'setMember', by: admin(ctx), account, changes })
+  await askAndNotify(ctx.router, ctx.app, b.GroupId, { kind: 'setMember', by: admin(ctx), account: b.Member_Account, changes })
   return {}
-}
+})
 
-async function destroyGroup(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const groupId = readGroupId(reader(body))
-  await askAndNotify(ctx.router, ctx.app, groupId, { kind: 'destroy', by: admin(ctx) })
+const destroyGroup = command(GroupIdBody, GroupCode, async (ctx, b) => {
+  await askAndNotify(ctx.router, ctx.app, b.GroupId, { kind: 'destroy', by: admin(ctx) })
   return {}
-}
+})
 
 /**
  * The groups of `Member_Account`, ordered by GroupId: AVChatRoom only with `WithHugeGroups`
  * 1, filtered by `GroupType`; paged by `Offset`/`Limit` (default all); with
  * `ResponseFilter.GroupBaseInfoFilter` each item carries those base fields, with
- * `SelfInfoFilter` a `SelfInfo` (Role, JoinTime).
+ * `SelfInfoFilter` a `SelfInfo` (Role, JoinTime). `WithNoActiveGroups` is checked and not used.
  */
-async function getJoinedGroupList(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const user = r.userId('Member_Account')
-  const limit = r.optUint('Limit')
-  const offset = r.optUint('Offset') ?? 0
-  const typeName = r.optString(['GroupType', 'Type'])
-  if (typeName !== undefined && !(Object.keys(GroupTypeRules) as string[]).includes(typeName)) r.fail('GroupType', 'not a group type')
-  const huge = r.flag('WithHugeGroups')
-  r.flag('WithNoActiveGroups')
-  const filter = subMap(r, 'ResponseFilter')
-  const base = filter && readFilter(filter, 'GroupBaseInfoFilter')
-  const self = filter && readFilter(filter, 'SelfInfoFilter')
+const getJoinedGroupList = command(F.object({
+  Member_Account: userIdField(),
+  Limit: F.opt(F.uint()),
+  Offset: F.opt(F.uint()),
+  GroupType: F.opt(F.oneOf(GroupTypes, { aliases: ['Type'] })),
+  WithHugeGroups: F.opt(Flag),
+  WithNoActiveGroups: F.opt(Flag),
+  ResponseFilter: F.opt(F.object({ GroupBaseInfoFilter: FilterField, SelfInfoFilter: FilterField })),
+}), GroupCode, async (ctx, b) => {
+  const user = b.Member_Account
+  const { Limit: limit, GroupType: typeName } = b
+  const offset = b.Offset ?? 0
+  const huge = b.WithHugeGroups === 1
+  const base = b.ResponseFilter?.GroupBaseInfoFilter
+  const self = b.ResponseFilter?.SelfInfoFilter
   if ((await missingAccounts(ctx.router, ctx.app, [user])).length) throw new ParleyError('GROUP_ACCOUNT_MISSING', user)
   const joined = await joinedGroups(ctx.router, ctx.app, user)
   const infos = await mapLimit(joined, ItemConcurrency, (j) =>
@@ -190,38 +191,31 @@ async function getJoinedGroupList(ctx: RestCtx, body: Body): Promise<Record<stri
     ...(self ? { SelfInfo: { Role: roles[i], JoinTime: x.j.joinTime } } : {}),
   }))
   return { TotalCount: rows.length, GroupIdList }
-}
+})
 
-async function getRoleInGroup(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  const accounts = ids(r, 'User_Account', Batch.accounts)
-  const roles = await askGroup(ctx.router, ctx.app, groupId, { kind: 'roles', accounts })
+const getRoleInGroup = command(F.object({ GroupId: GroupIdField, User_Account: Accounts }), GroupCode, async (ctx, b) => {
+  const roles = await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'roles', accounts: b.User_Account })
   return { UserIdList: roles.map((x) => ({ Member_Account: x.account, Role: x.role })) }
-}
+})
 
-async function forbidSendMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  const accounts = ids(r, 'Members_Account', Batch.accounts)
-  const seconds = r.u32(['MuteTime', 'ShutUpTime'])
-  await askGroup(ctx.router, ctx.app, groupId, { kind: 'mute', by: admin(ctx), accounts, seconds })
+const forbidSendMsg = command(F.object({
+  GroupId: GroupIdField,
+  Members_Account: Accounts,
+  MuteTime,
+}), GroupCode, async (ctx, b) => {
+  await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'mute', by: admin(ctx), accounts: b.Members_Account, seconds: b.MuteTime })
   return {}
-}
+})
 
-async function getGroupMutedAccount(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const groupId = readGroupId(reader(body))
-  const muted = await askGroup(ctx.router, ctx.app, groupId, { kind: 'muted', by: admin(ctx) })
+const getGroupMutedAccount = command(GroupIdBody, GroupCode, async (ctx, b) => {
+  const muted = await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'muted', by: admin(ctx) })
   return { MutedAccountList: muted.map((m) => ({ Member_Account: m.account, MutedUntil: m.until })) }
-}
+})
 
-async function changeGroupOwner(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  const newOwner = r.userId('NewOwner_Account')
-  await askGroup(ctx.router, ctx.app, groupId, { kind: 'changeOwner', by: admin(ctx), newOwner })
+const changeGroupOwner = command(F.object({ GroupId: GroupIdField, NewOwner_Account: userIdField() }), GroupCode, async (ctx, b) => {
+  await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'changeOwner', by: admin(ctx), newOwner: b.NewOwner_Account })
   return {}
-}
+})
 
 export const groupCommands: CommandTable = {
   'group_open_http_svc/create_group': createGroupCmd,

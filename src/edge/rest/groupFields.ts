@@ -1,86 +1,90 @@
 /**
- * Reading group fields from REST bodies and writing group records as Tencent's JSON
- * (docs/tencent-compat.md §4.4). Field limits: Name ≤30 B, Introduction ≤240 B, Notification ≤300 B,
- * FaceUrl ≤100 B, NameCard ≤50 B; custom fields: ≤20 group keys with values ≤512 B, ≤5
- * member keys with values ≤64 B, keys of 1..15 `[A-Za-z0-9_]`. A bad field is 10004.
+ * The group fields of REST bodies, declared once as schema fields, and group records written
+ * as Tencent's JSON (docs/tencent-compat.md §4.4). Field limits (src/core/limits.ts): Name ≤30 B,
+ * Introduction ≤240 B, Notification ≤300 B, FaceUrl ≤100 B, NameCard ≤50 B; custom fields: ≤20
+ * group keys with values ≤512 B, ≤5 member keys with values ≤64 B, keys of 1..15
+ * `[A-Za-z0-9_]`. A bad field is 10004, a malformed GroupId 10015.
  */
 import type { GroupChanges, GroupView, MembersPage } from '../../../actors/group/protocol.js'
-import { ApplyJoinOptions, type ApplyJoinOption, type GroupRole, GroupRoles, GroupTypes, type GroupType, InviteJoinOptions, type InviteJoinOption, MsgFlags, type MsgFlag } from '../../model/group.js'
-import { isGroupId } from '../../services/group.js'
-import type { BodyReader } from './fields.js'
+import { groupIdField } from '../../core/ids.js'
+import { CustomKeyPattern, Limits } from '../../core/limits.js'
+import { F, type Static } from '../../core/schema.js'
+import { ApplyJoinOptions, AssignableRoles, InviteJoinOptions } from '../../model/group.js'
 
 export const GroupCode = 'GROUP_INVALID_PARAMS'
-export const FieldLimits = { name: 30, introduction: 240, notification: 300, faceUrl: 100, nameCard: 50 } as const
-const GroupKeys = { max: 20, valueBytes: 512 }
-const MemberKeys = { max: 5, valueBytes: 64 }
 
-function oneOfStrings<T extends string>(r: BodyReader, names: string | string[], allowed: readonly T[]): T | undefined {
-  const v = r.optString(names)
-  if (v === undefined) return undefined
-  return (allowed as readonly string[]).includes(v) ? (v as T) : r.fail(String(names), `must be one of ${allowed.join(', ')}`)
+/** `GroupId` of a command on one group: malformed (or not a string) 10015, absent 10004. */
+export const GroupIdField = groupIdField({ missingCode: GroupCode })
+/** The body of a command that names only its group. */
+export const GroupIdBody = F.object({ GroupId: GroupIdField })
+
+export const GroupNameField = F.string({ nonEmpty: true, maxBytes: Limits.groupName })
+
+/** The roles an App admin may give: Admin or Member (the owner changes only by change_group_owner). */
+export const MemberRoleField = F.oneOf(AssignableRoles)
+
+const OnOff = ['On', 'Off'] as const
+
+/** `[{Key, Value}]` custom fields: at most `maxKeys` entries, keys of CustomKeyPattern, values within `valueBytes`. */
+function customFields(maxKeys: number, valueBytes: number) {
+  return F.array(F.object({
+    Key: F.string({ pattern: CustomKeyPattern, why: 'must be 1..15 characters of [A-Za-z0-9_]' }),
+    Value: F.string({ maxBytes: valueBytes }),
+  }), { max: maxKeys })
 }
 
-export function readType(r: BodyReader): GroupType {
-  return oneOfStrings(r, 'Type', GroupTypes) ?? r.fail('Type', 'required')
-}
+/** `AppDefinedData` (group) and `AppMemberDefinedData` (member). */
+export const GroupCustomField = customFields(Limits.groupCustomKeys, Limits.groupCustomValueBytes)
+export const MemberCustomField = customFields(Limits.memberCustomKeys, Limits.memberCustomValueBytes)
 
-/** `GroupId` as given for lookups: present and well-formed (10015), else 10004 when absent. */
-export function readGroupId(r: BodyReader): string {
-  const v = r.pick('GroupId')
-  if (v === undefined) return r.fail('GroupId', 'required')
-  return isGroupId(v.value) ? v.value : r.fail('GroupId', 'not a valid GroupId', 'GROUP_BAD_ID')
-}
-
-export const readApply = (r: BodyReader): ApplyJoinOption | undefined => oneOfStrings(r, 'ApplyJoinOption', ApplyJoinOptions)
-export const readInvite = (r: BodyReader): InviteJoinOption | undefined => oneOfStrings(r, 'InviteJoinOption', InviteJoinOptions)
-export const readMsgFlag = (r: BodyReader): MsgFlag | undefined => oneOfStrings(r, 'MsgFlag', MsgFlags)
-
-export function readOnOff(r: BodyReader, names: string | string[]): boolean | undefined {
-  const v = oneOfStrings(r, names, ['On', 'Off'] as const)
-  return v === undefined ? undefined : v === 'On'
-}
-
-/** `[{Key, Value}]` custom fields within the group or member limits. */
-export function readCustom(r: BodyReader, name: string, member: boolean): Record<string, string> | undefined {
-  const limits = member ? MemberKeys : GroupKeys
-  const items = r.pick(name) === undefined ? undefined : r.items(name, { min: 0, max: limits.max })
-  if (!items) return undefined
+/** A `[{Key, Value}]` list as a map (a repeated key: the last wins); undefined when absent. */
+export function customMap(list: readonly { Key: string; Value: string }[] | undefined): Record<string, string> | undefined {
+  if (list === undefined) return undefined
   const out: Record<string, string> = {}
-  for (const it of items) {
-    const key = it.string('Key')
-    if (!/^[A-Za-z0-9_]{1,15}$/.test(key)) it.fail('Key', 'must be 1..15 characters of [A-Za-z0-9_]')
-    out[key] = it.string('Value', { maxBytes: limits.valueBytes })
-  }
+  for (const { Key, Value } of list) out[Key] = Value
   return out
 }
 
-/** The profile fields of create_group / modify_group_base_info. */
-export function readProfile(r: BodyReader): GroupChanges {
+/**
+ * The profile fields after `Name` of create_group, import_group and modify_group_base_info,
+ * in the order they are checked; absent = default (create, import) or unchanged (modify).
+ */
+export const ProfileFields = {
+  Introduction: F.opt(F.string({ maxBytes: Limits.groupIntroduction })),
+  Notification: F.opt(F.string({ maxBytes: Limits.groupNotification })),
+  FaceUrl: F.opt(F.string({ maxBytes: Limits.groupFaceUrl })),
+  MaxMemberNum: F.opt(F.uint({ aliases: ['MaxMemberCount'] })),
+  ApplyJoinOption: F.opt(F.oneOf(ApplyJoinOptions)),
+  InviteJoinOption: F.opt(F.oneOf(InviteJoinOptions)),
+  MuteAllMember: F.opt(F.oneOf(OnOff, { aliases: ['ShutUpAllMember'] })),
+  HistoryMsgBeforeJoin: F.opt(F.oneOf(OnOff)),
+  /** On modify, an empty `Value` deletes the key. */
+  AppDefinedData: F.opt(GroupCustomField),
+}
+
+const ProfileBody = F.object({ Name: F.opt(GroupNameField), ...ProfileFields })
+
+/** The profile fields given, as the group actor's changes (absent fields are left out). */
+export function profileChanges(b: Static<typeof ProfileBody>): GroupChanges {
+  const onOff = (v: 'On' | 'Off' | undefined) => (v === undefined ? undefined : v === 'On')
   const changes: GroupChanges = {
-    name: r.optString('Name', { maxBytes: FieldLimits.name, nonEmpty: true }),
-    introduction: r.optString('Introduction', { maxBytes: FieldLimits.introduction }),
-    notification: r.optString('Notification', { maxBytes: FieldLimits.notification }),
-    faceUrl: r.optString('FaceUrl', { maxBytes: FieldLimits.faceUrl }),
-    maxMemberNum: r.optUint(['MaxMemberNum', 'MaxMemberCount']),
-    applyJoinOption: readApply(r),
-    inviteJoinOption: readInvite(r),
-    muteAllMember: readOnOff(r, ['MuteAllMember', 'ShutUpAllMember']),
-    historyMsgBeforeJoin: readOnOff(r, 'HistoryMsgBeforeJoin'),
-    appDefinedData: readCustom(r, 'AppDefinedData', false),
+    name: b.Name,
+    introduction: b.Introduction,
+    notification: b.Notification,
+    faceUrl: b.FaceUrl,
+    maxMemberNum: b.MaxMemberNum,
+    applyJoinOption: b.ApplyJoinOption,
+    inviteJoinOption: b.InviteJoinOption,
+    muteAllMember: onOff(b.MuteAllMember),
+    historyMsgBeforeJoin: onOff(b.HistoryMsgBeforeJoin),
+    appDefinedData: customMap(b.AppDefinedData),
   }
   for (const k of Object.keys(changes) as (keyof GroupChanges)[]) if (changes[k] === undefined) delete changes[k]
   return changes
 }
 
-export function readRoles(r: BodyReader, name: string): GroupRole[] | undefined {
-  const list = r.optStrings(name, { min: 0, max: 3 })
-  return list?.map((x, i) => ((GroupRoles as readonly string[]).includes(x) ? (x as GroupRole) : r.fail(`${name}[${i}]`, 'not a role')))
-}
-
-/** Optional string list filter (`…Filter` fields); absent = undefined. */
-export function readFilter(r: BodyReader, name: string): string[] | undefined {
-  return r.optStrings(name, { min: 0, max: 64 })
-}
+/** A `…Filter` list of field names or keys; absent = no filter. */
+export const FilterField = F.opt(F.array(F.string(), { max: Limits.responseFilterEntries }))
 
 const customList = (o: Record<string, string>, keys?: string[]) =>
   Object.entries(o).filter(([k]) => !keys || keys.includes(k)).map(([Key, Value]) => ({ Key, Value }))

@@ -19,79 +19,92 @@
  *   group's CreateTime, before the newest stored message or in the future, 80002 body above
  *   12 KB (MsgSeq 0 for both).
  */
-import type { ImportMember, ImportMemberResult, ImportMessage, ImportMessageResult } from '../../../actors/group/protocol.js'
+import type { ImportMember, ImportMessage } from '../../../actors/group/protocol.js'
 import { randomInt } from 'node:crypto'
 import { ParleyError } from '../../core/errors.js'
-import { askGroup, buildGroupRecord, createGroup, requireGroupAccounts } from '../../services/group.js'
-import { bodyBytes, validateBody } from '../../protocol/elements.js'
+import { userIdField } from '../../core/ids.js'
 import { Limits } from '../../core/limits.js'
-import { type CommandTable, type RestCtx } from './context.js'
-import { type Body, BodyReader } from './fields.js'
-import { FieldLimits, GroupCode, readGroupId, readProfile, readType } from './groupFields.js'
+import { F } from '../../core/schema.js'
+import { GroupTypes } from '../../model/group.js'
+import { askGroup, buildGroupRecord, createGroup, requireGroupAccounts } from '../../services/group.js'
+import { bodyBytes, MsgBodyField } from '../../protocol/elements.js'
+import { command, type CommandTable, type RestCtx } from './context.js'
+import { Flag } from './fields.js'
+import { GroupCode, GroupIdField, GroupNameField, MemberRoleField, profileChanges, ProfileFields } from './groupFields.js'
 
-const Batch = { members: 500, messages: 20 } as const
 /** `Result` of an imported message whose body is above 12 KB (docs/tencent-compat.md §2.9). */
 const TOO_LONG = 80002
 
-const reader = (body: Body): BodyReader => new BodyReader(body, GroupCode)
 const nowSec = (ctx: RestCtx): number => Math.floor(ctx.nowMs / 1000)
 
-async function importGroup(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const type = readType(r)
-  if (type === 'AVChatRoom') throw new ParleyError('GROUP_NO_PERMISSION', 'imports are not allowed for AVChatRoom')
-  const name = r.string('Name', { maxBytes: FieldLimits.name, nonEmpty: true })
-  const owner = r.optUserId('Owner_Account') ?? ''
-  const groupId = r.pick('GroupId') === undefined ? undefined : r.string('GroupId')
-  const profile = readProfile(r)
+/**
+ * create_group's fields without `MemberList`, then `CreateTime`. Checked after the fields, in
+ * this order: an AVChatRoom `Type` 10007, a `CreateTime` in the future 10004, a `MemberList` 10004.
+ */
+const importGroup = command(F.object({
+  Type: F.oneOf(GroupTypes),
+  Name: GroupNameField,
+  Owner_Account: F.opt(userIdField()),
+  GroupId: F.opt(F.string()),
+  ...ProfileFields,
+  CreateTime: F.opt(F.u32()),
+  MemberList: F.opt(F.unknown({ description: 'refused: members are imported with import_group_member' })),
+}), GroupCode, async (ctx, b) => {
+  if (b.Type === 'AVChatRoom') throw new ParleyError('GROUP_NO_PERMISSION', 'imports are not allowed for AVChatRoom')
   const now = nowSec(ctx)
-  const createTime = r.optU32('CreateTime') ?? now
-  if (createTime > now) r.fail('CreateTime', 'must not be in the future')
-  if (r.pick('MemberList') !== undefined) r.fail('MemberList', 'import members with import_group_member')
-  const record = buildGroupRecord(type, { ...profile, name }, owner, createTime)
-  const created = await createGroup(ctx.router, ctx.app, { groupId, record, members: [] })
+  const createTime = b.CreateTime ?? now
+  if (createTime > now) throw new ParleyError(GroupCode, 'CreateTime: must not be in the future')
+  if (b.MemberList !== undefined) throw new ParleyError(GroupCode, 'MemberList: import members with import_group_member')
+  const record = buildGroupRecord(b.Type, { ...profileChanges(b), name: b.Name }, b.Owner_Account ?? '', createTime)
+  const created = await createGroup(ctx.router, ctx.app, { groupId: b.GroupId, record, members: [] })
   return { GroupId: created.groupId }
-}
+})
 
-async function importGroupMember(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  const members = r.items('MemberList', { min: 1, max: Batch.members, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' }).map((m): ImportMember => {
-    const role = m.optString('Role')
-    if (role !== undefined && role !== 'Admin' && role !== 'Member') m.fail('Role', 'must be Admin or Member')
-    const joinTime = m.optU32('JoinTime')
-    const unread = m.optU32('UnreadMsgNum')
-    return {
-      account: m.userId('Member_Account'),
-      ...(role !== undefined ? { role: role as 'Admin' | 'Member' } : {}),
-      ...(joinTime !== undefined ? { joinTime } : {}),
-      ...(unread !== undefined ? { unread } : {}),
-    }
-  })
+const importGroupMember = command(F.object({
+  GroupId: GroupIdField,
+  MemberList: F.array(F.object({
+    Role: F.opt(MemberRoleField),
+    JoinTime: F.opt(F.u32()),
+    UnreadMsgNum: F.opt(F.u32()),
+    Member_Account: userIdField(),
+  }), { min: 1, max: Limits.groupAccountsPerRequest, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' }),
+}), GroupCode, async (ctx, b) => {
+  const members = b.MemberList.map((m): ImportMember => ({
+    account: m.Member_Account,
+    ...(m.Role !== undefined ? { role: m.Role } : {}),
+    ...(m.JoinTime !== undefined ? { joinTime: m.JoinTime } : {}),
+    ...(m.UnreadMsgNum !== undefined ? { unread: m.UnreadMsgNum } : {}),
+  }))
   await requireGroupAccounts(ctx.router, ctx.app, members.map((m) => m.account))
-  const { results } = await askGroup(ctx.router, ctx.app, groupId, { kind: 'importMembers', members })
+  const { results } = await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'importMembers', members })
   return { MemberList: members.map((m, i) => ({ Member_Account: m.account, Result: results[i] })) }
-}
+})
 
-async function importGroupMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = reader(body)
-  const groupId = readGroupId(r)
-  r.optOneOf('RecentContactFlag', [0, 1])
-  const items = r.items('MsgList', { min: 1, max: Batch.messages }).map((m, i): ImportMessage => {
-    const cloudCustomData = m.optString('CloudCustomData')
-    return {
-      from: m.userId('From_Account'),
-      time: m.u32('SendTime'),
-      random: m.optU32('Random') ?? randomInt(0, 0xffffffff),
-      body: validateBody(m.pick('MsgBody')?.value, `MsgList[${i}].MsgBody`),
-      ...(cloudCustomData !== undefined ? { cloudCustomData } : {}),
-    }
-  })
+/** Each message's size is its own `Result` (80002), not a failure of the call. */
+const importGroupMsg = command(F.object({
+  GroupId: GroupIdField,
+  RecentContactFlag: F.opt(Flag),
+  MsgList: F.array(F.object({
+    CloudCustomData: F.opt(F.string()),
+    From_Account: userIdField(),
+    SendTime: F.u32(),
+    /** Absent = a random u32. */
+    Random: F.opt(F.u32()),
+    MsgBody: MsgBodyField,
+  }), { min: 1, max: Limits.groupImportMessages }),
+}), GroupCode, async (ctx, b) => {
+  const items = b.MsgList.map((m): ImportMessage => ({
+    from: m.From_Account,
+    time: m.SendTime,
+    random: m.Random ?? randomInt(0, 0xffffffff),
+    body: m.MsgBody,
+    ...(m.CloudCustomData !== undefined ? { cloudCustomData: m.CloudCustomData } : {}),
+  }))
   await requireGroupAccounts(ctx.router, ctx.app, items.map((m) => m.from))
   const tooLong = items.map((m) => bodyBytes(m.body, m.cloudCustomData) > Limits.messageBodyBytes)
   const asked = items.filter((_, i) => !tooLong[i])
   // Asked even when every body is too long: the group still answers 10010 / 10007.
-  const { results } = await askGroup(ctx.router, ctx.app, groupId, { kind: 'importMessages', messages: asked })
+  const { results } = await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'importMessages', messages: asked })
   let next = 0
   const ImportMsgResult = items.map((m, i) => {
     if (tooLong[i]) return { MsgSeq: 0, MsgTime: m.time, Result: TOO_LONG }
@@ -99,7 +112,7 @@ async function importGroupMsg(ctx: RestCtx, body: Body): Promise<Record<string, 
     return { MsgSeq: x.seq, MsgTime: x.time, Result: x.code }
   })
   return { ImportMsgResult }
-}
+})
 
 export const groupImportCommands: CommandTable = {
   'group_open_http_svc/import_group': importGroup,

@@ -12,71 +12,75 @@
  */
 import type { Operator } from '../../../actors/group/protocol.js'
 import { askGroup, recallGroupMessages, sendGroupMessage, SYSTEM_ACCOUNT } from '../../services/group.js'
-import { type GroupMessage, RECALLED_FLAG } from '../../model/group.js'
-import { type CommandTable, type RestCtx } from './context.js'
-import { type Body, BodyReader } from './fields.js'
-import { GroupCode, readGroupId } from './groupFields.js'
-import { prepareSender, readContent } from './message.js'
+import { type GroupMessage, MsgPriorities, RECALLED_FLAG } from '../../model/group.js'
+import { ParleyError } from '../../core/errors.js'
+import { userIdField } from '../../core/ids.js'
+import { Limits } from '../../core/limits.js'
+import { F, inputParser, isPlainObject } from '../../core/schema.js'
+import { command, type CommandTable } from './context.js'
+import { Flag } from './fields.js'
+import { GroupCode, GroupIdBody, GroupIdField } from './groupFields.js'
+import { ContentFields, contentOf, ControlFlagsField, MsgFields, prepareSender } from './message.js'
 import { AT_ALL } from '../../model/message.js'
-import { isUserId } from '../../core/ids.js'
 
-export const MsgPriorities = ['High', 'Normal', 'Low', 'Lowest'] as const
-/** Most messages per `group_msg_get_simple` page, and per `group_msg_recall` (docs/tencent-compat.md §8). */
-const HistoryPage = 20
-const RecallBatch = 10
-/** Targets of one targeted message (docs/tencent-compat.md §4.6 `To_Account`), and mentions of one message. */
-const MaxTargets = 50
-const MaxMentions = 500
+/** The two steps of a `GroupAtInfo` entry: its flag, then (flag not 1) its account, a UserID or `@ALL` (itself a valid UserID). */
+const MentionAll = inputParser(F.object({ GroupAtAllFlag: F.opt(Flag) }), { code: GroupCode })
+const MentionOne = inputParser(F.object({ GroupAt_Account: userIdField({ why: 'must be a UserID or @ALL' }) }), { code: GroupCode })
 
-/** `GroupAtInfo[{GroupAtAllFlag, GroupAt_Account}]` as mentioned accounts (`@ALL` for everyone). */
-function readMentions(r: BodyReader): string[] | undefined {
-  if (r.pick('GroupAtInfo') === undefined) return undefined
-  return r.items('GroupAtInfo', { min: 0, max: MaxMentions, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' }).map((it) => {
-    if (it.optOneOf('GroupAtAllFlag', [0, 1]) === 1) return AT_ALL
-    const who = it.string('GroupAt_Account')
-    return who === AT_ALL || isUserId(who) ? who : it.fail('GroupAt_Account', 'must be a UserID or @ALL')
-  })
-}
+/**
+ * A `GroupAtInfo` entry as the account it mentions: `GroupAtAllFlag` 1 mentions everyone
+ * (`@ALL`; `GroupAt_Account` is then not read), else `GroupAt_Account` names one member. A
+ * `validated` field, since whether `GroupAt_Account` is required depends on the flag.
+ */
+const Mention = F.validated('GroupAtInfo entry', (raw, path): { account: string } => {
+  if (!isPlainObject(raw)) throw new ParleyError(GroupCode, `${path}: must be a map`)
+  if (MentionAll(raw, path).GroupAtAllFlag === 1) return { account: AT_ALL }
+  return { account: MentionOne(raw, path).GroupAt_Account }
+})
 
-async function sendGroupMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, GroupCode)
-  const groupId = readGroupId(r)
-  const random = r.u32('Random', 'BAD_MSG_RANDOM')
-  const content = readContent(r)
-  const from = r.optUserId('From_Account', 'BAD_FROM_ACCOUNT')
-  const priority = r.optString('MsgPriority')
-  if (priority !== undefined && !(MsgPriorities as readonly string[]).includes(priority)) r.fail('MsgPriority', `must be one of ${MsgPriorities.join(', ')}`)
-  const onlineOnly = r.flag('OnlineOnlyFlag')
-  r.optStrings('SendMsgControl', { min: 0, max: 16 })
-  r.optStrings('ForbidCallbackControl', { min: 0, max: 16 })
-  const atAccounts = readMentions(r)
-  const to = r.pick('To_Account') === undefined ? undefined : r.strings('To_Account', { min: 1, max: MaxTargets, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' })
-  to?.forEach((a, i) => { if (!isUserId(a)) r.fail(`To_Account[${i}]`, 'must be a UserID') })
+const sendGroupMsg = command(F.object({
+  GroupId: GroupIdField,
+  Random: MsgFields.random,
+  ...ContentFields,
+  From_Account: F.opt(MsgFields.from),
+  MsgPriority: F.opt(F.oneOf(MsgPriorities)),
+  OnlineOnlyFlag: F.opt(Flag),
+  SendMsgControl: ControlFlagsField,
+  ForbidCallbackControl: ControlFlagsField,
+  GroupAtInfo: F.opt(F.array(Mention, { max: Limits.groupAccountsPerRequest, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' })),
+  To_Account: F.opt(F.array(userIdField({ why: 'must be a UserID' }), { min: 1, max: Limits.groupTargets, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' })),
+}), GroupCode, async (ctx, b) => {
+  const from = b.From_Account
+  const content = contentOf(b)
+  const priority = b.MsgPriority
+  const atAccounts = b.GroupAtInfo?.map((m) => m.account)
+  const to = b.To_Account
   const sender = await prepareSender(ctx, from)
   const by: Operator = from === undefined ? { appAdmin: true, adminId: ctx.admin } : { user: from, appAdmin: false }
-  const sent = await sendGroupMessage(ctx.router, ctx.app, groupId, {
+  const sent = await sendGroupMessage(ctx.router, ctx.app, b.GroupId, {
     kind: 'send', by, from: sender,
-    draft: { random, ...content, ...(priority ? { priority } : {}), onlineOnly, ...(atAccounts?.length ? { atAccounts } : {}), ...(to ? { to } : {}) },
+    draft: {
+      random: b.Random, ...content, ...(priority ? { priority } : {}), onlineOnly: b.OnlineOnlyFlag === 1,
+      ...(atAccounts?.length ? { atAccounts } : {}), ...(to ? { to } : {}),
+    },
   })
   return { MsgTime: sent.time, MsgSeq: sent.seq }
-}
+})
 
 /**
  * Recalls `MsgSeqList` (1–10 seqs) as the App admin, at any age while stored; `Reason` (≤ 100
  * B) is accepted and not kept. `RecallRetList[{MsgSeq, RetCode}]`: 0 recalled (or already),
  * 10030 no such stored message, 10032 a tip. AVChatRoom/BChatRoom (nothing stored): 10033.
  */
-async function groupMsgRecall(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, GroupCode)
-  const groupId = readGroupId(r)
-  const seqs = r.items('MsgSeqList', { min: 1, max: RecallBatch }).map((it) => {
-    const seq = it.uint('MsgSeq')
-    return seq > 0 ? seq : it.fail('MsgSeq', 'must be a positive integer')
-  })
-  r.optString('Reason', { maxBytes: 100 })
-  const { results } = await recallGroupMessages(ctx.router, ctx.app, { appAdmin: true, adminId: ctx.admin }, groupId, seqs)
+const groupMsgRecall = command(F.object({
+  GroupId: GroupIdField,
+  MsgSeqList: F.array(F.object({ MsgSeq: F.int({ min: 1, why: 'must be a positive integer' }) }), { min: 1, max: Limits.groupRecallBatch }),
+  Reason: F.opt(F.string({ maxBytes: Limits.recallReasonBytes })),
+}), GroupCode, async (ctx, b) => {
+  const seqs = b.MsgSeqList.map((it) => it.MsgSeq)
+  const { results } = await recallGroupMessages(ctx.router, ctx.app, { appAdmin: true, adminId: ctx.admin }, b.GroupId, seqs)
   return { RecallRetList: results.map((x) => ({ MsgSeq: x.seq, RetCode: x.code })) }
-}
+})
 
 /** A stored message as `RspMsgList` shows it; a recalled one is a placeholder (`IsPlaceMsg` 1, empty body), a tip a system message. */
 function historyItem(m: GroupMessage): Record<string, unknown> {
@@ -88,41 +92,42 @@ function historyItem(m: GroupMessage): Record<string, unknown> {
   }
 }
 
-/** Newest first from `ReqMsgSeq` (inclusive; default the newest), at most 20; page on with the lowest seq − 1. */
-async function groupMsgGetSimple(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, GroupCode)
-  const groupId = readGroupId(r)
-  const reqSeq = r.optUint('ReqMsgSeq')
-  const limit = r.uint('ReqMsgNumber')
-  if (limit < 1 || limit > HistoryPage) r.fail('ReqMsgNumber', `must be 1..${HistoryPage}`)
-  r.flag('WithRecalledMsg')
-  const page = await askGroup(ctx.router, ctx.app, groupId, {
-    kind: 'history', by: { appAdmin: true }, ...(reqSeq !== undefined ? { before: reqSeq + 1 } : {}), limit,
+/**
+ * Newest first from `ReqMsgSeq` (inclusive; default the newest), at most 20; page on with the
+ * lowest seq − 1. `WithRecalledMsg` is checked and not used: recalled messages are always listed.
+ */
+const groupMsgGetSimple = command(F.object({
+  GroupId: GroupIdField,
+  ReqMsgSeq: F.opt(F.uint()),
+  ReqMsgNumber: F.int({ min: 1, max: Limits.groupMsgPage }),
+  WithRecalledMsg: F.opt(Flag),
+}), GroupCode, async (ctx, b) => {
+  const reqSeq = b.ReqMsgSeq
+  const page = await askGroup(ctx.router, ctx.app, b.GroupId, {
+    kind: 'history', by: { appAdmin: true }, ...(reqSeq !== undefined ? { before: reqSeq + 1 } : {}), limit: b.ReqMsgNumber,
   })
-  return { GroupId: groupId, IsFinished: page.complete ? 1 : 0, RspMsgList: page.messages.map(historyItem) }
-}
+  return { GroupId: b.GroupId, IsFinished: page.complete ? 1 : 0, RspMsgList: page.messages.map(historyItem) }
+})
 
 /**
  * `OnlineMemberNum`: members' connections subscribed to the group's live traffic now, summed
  * over the threads (and nodes) that report them. Answered for every group type, not only
  * AVChatRoom; a user online on two devices counts twice.
  */
-async function getOnlineMemberNum(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, GroupCode)
-  const groupId = readGroupId(r)
-  const { online } = await askGroup(ctx.router, ctx.app, groupId, { kind: 'online' })
+const getOnlineMemberNum = command(GroupIdBody, GroupCode, async (ctx, b) => {
+  const { online } = await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'online' })
   return { OnlineMemberNum: online }
-}
+})
 
 /** Sets a member's unread count by moving its read position (actors/group/read.ts); members only (10007). */
-async function setUnreadMsgNum(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, GroupCode)
-  const groupId = readGroupId(r)
-  const user = r.userId('Member_Account')
-  const unread = r.uint('UnreadMsgNum')
-  await askGroup(ctx.router, ctx.app, groupId, { kind: 'setUnread', user, unread })
+const setUnreadMsgNum = command(F.object({
+  GroupId: GroupIdField,
+  Member_Account: userIdField(),
+  UnreadMsgNum: F.uint(),
+}), GroupCode, async (ctx, b) => {
+  await askGroup(ctx.router, ctx.app, b.GroupId, { kind: 'setUnread', user: b.Member_Account, unread: b.UnreadMsgNum })
   return {}
-}
+})
 
 export const groupMessageCommands: CommandTable = {
   'group_open_http_svc/set_unread_msg_num': setUnreadMsgNum,

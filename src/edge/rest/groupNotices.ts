@@ -10,26 +10,26 @@
  * since their audiences are unbounded and their notices would be stored per viewer;
  * `Content` is 1..1024 bytes.
  */
-import { type GroupView, type MembersPage, NoticeTypes, type Operator } from '../../../actors/group/protocol.js'
+import { NoticeTypes, type Operator } from '../../../actors/group/protocol.js'
 import { GroupTypeRules } from '../../../actors/group/rules.js'
 import { ParleyError } from '../../core/errors.js'
 import { askGroup, sendNotices } from '../../services/group.js'
-import type { CommandTable, RestCtx } from './context.js'
-import { type Body, BodyReader } from './fields.js'
-import { GroupCode, readGroupId } from './groupFields.js'
+import { Limits } from '../../core/limits.js'
+import { F } from '../../core/schema.js'
+import { command, type CommandTable, type RestCtx } from './context.js'
+import { strings } from './fields.js'
+import { GroupCode, GroupIdField } from './groupFields.js'
 
 const Admin: Operator = { appAdmin: true }
 /** Tencent's notice type for a custom notification. */
 export const CUSTOM_NOTICE = NoticeTypes.custom
-const MaxContentBytes = 1024
-const MaxTargets = 500
-const MemberPage = 6000
 
-async function sendGroupSystemNotification(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, GroupCode)
-  const groupId = readGroupId(r)
-  const content = r.string('Content', { maxBytes: MaxContentBytes, nonEmpty: true })
-  const targets = r.optStrings('ToMembers_Account', { min: 0, max: MaxTargets, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' })
+const sendGroupSystemNotification = command(F.object({
+  GroupId: GroupIdField,
+  Content: F.string({ nonEmpty: true, maxBytes: Limits.groupNoticeBytes }),
+  ToMembers_Account: F.opt(strings({ max: Limits.groupAccountsPerRequest, sizeCode: 'GROUP_TOO_MANY_ACCOUNTS' })),
+}), GroupCode, async (ctx, b) => {
+  const { GroupId: groupId, Content: content, ToMembers_Account: targets } = b
   const view = await askGroup(ctx.router, ctx.app, groupId, { kind: 'info', by: Admin })
   if (!GroupTypeRules[view.group.type].storesHistory) {
     throw new ParleyError('GROUP_NO_PERMISSION', `${view.group.type} groups take no system notifications`)
@@ -37,7 +37,7 @@ async function sendGroupSystemNotification(ctx: RestCtx, body: Body): Promise<Re
   const to = targets?.length ? await membersAmong(ctx, groupId, targets) : await allMembers(ctx, groupId)
   await sendNotices(ctx.router, ctx.app, groupId, { notify: [{ to, type: CUSTOM_NOTICE, detail: { Content: content } }] })
   return {}
-}
+})
 
 async function membersAmong(ctx: RestCtx, groupId: string, accounts: string[]): Promise<string[]> {
   const roles = await askGroup(ctx.router, ctx.app, groupId, { kind: 'roles', accounts })
@@ -46,10 +46,10 @@ async function membersAmong(ctx: RestCtx, groupId: string, accounts: string[]): 
 
 async function allMembers(ctx: RestCtx, groupId: string): Promise<string[]> {
   const out: string[] = []
-  for (let offset = 0; ; offset += MemberPage) {
-    const page = await askGroup(ctx.router, ctx.app, groupId, { kind: 'members', by: Admin, offset, limit: MemberPage })
+  for (let offset = 0; ; offset += Limits.groupMemberPage) {
+    const page = await askGroup(ctx.router, ctx.app, groupId, { kind: 'members', by: Admin, offset, limit: Limits.groupMemberPage })
     out.push(...page.members.map((m) => m.account))
-    if (page.members.length < MemberPage) return out
+    if (page.members.length < Limits.groupMemberPage) return out
   }
 }
 

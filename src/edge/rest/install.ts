@@ -13,9 +13,10 @@
  *    not an admin).
  * 4. JSON: the body must parse as JSON and be an object → otherwise 60003, for every service
  *    (checked before the service sees the body, so openim answers 60003 too, not 90001).
- * 5. The command's handler (commands.ts): field-by-field validation with the service's codes,
- *    then the actor requests. Coded failures are answered with their code; anything else is
- *    logged and answered 20005.
+ * 5. The command (commands.ts): its body schema is parsed (`RestCommand.parse`: the first
+ *    failing field in declaration order, with the field's or the service's code), then it runs
+ *    its checks across fields and its actor requests. Coded failures are answered with their
+ *    code; anything else is logged and answered 20005.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js'
 import { describeError, type Logger } from '../../core/log.js'
@@ -81,13 +82,13 @@ function onPost(d: RestDeps, res: HttpResponse, req: HttpRequest): void {
 async function serve(d: RestDeps, ex: Exchange, route: string, rawQuery: string, raw: Buffer): Promise<Envelope> {
   const nowMs = (d.now ?? Date.now)()
   try {
-    const handler = restCommands.get(route)
-    if (handler === undefined) throw new ParleyError('REST_UNKNOWN_COMMAND', route.slice(0, 100))
+    const command = restCommands.get(route)
+    if (command === undefined) throw new ParleyError('REST_UNKNOWN_COMMAND', route.slice(0, 100))
     const caller = await authenticate(d, parseQuery(rawQuery), Math.floor(nowMs / 1000))
-    const body = parseBody(raw)
+    const body = command.parse(parseBody(raw))
     if (!ex.open) return errorEnvelope(new ParleyError('REST_BAD_HTTP', 'aborted'))
     const ctx: RestCtx = { router: d.router, groupListing: d.groupListing, app: caller.app, admin: caller.admin, nowMs, log: d.log }
-    return okEnvelope(await handler(ctx, body))
+    return okEnvelope(await command.run(ctx, body))
   } catch (e) {
     if (e instanceof CodedError) d.log.info('REST request refused', { route, code: e.code, error: e.message })
     else d.log.error('REST command failed', { route, error: describeError(e) })

@@ -1,65 +1,91 @@
 /**
- * The message fields shared by `openim/sendmsg`, `batchsendmsg` and `importmsg` (docs/tencent-compat.md §3.1),
- * read into the C2CSendRequest the socket gateway also builds, and the sender check.
+ * The message fields shared by `openim/sendmsg`, `batchsendmsg`, `importmsg` and
+ * `send_group_msg` (docs/tencent-compat.md §3.1), declared once as schema fields, their reading
+ * into the C2CSendRequest the socket gateway also builds, and the sender check.
  *
- * Codes: MsgBody 90002 (via validateBody), MsgBody + CloudCustomData above 12 KB 93000
- * (checkBodySize), MsgRandom 90005, MsgTimeStamp 90007, From_Account 90008, To_Account 90003,
- * any other mistyped field 90010.
+ * Codes: MsgBody 90002 (MsgBodyField), MsgBody + CloudCustomData above 12 KB 93000 (checked by
+ * `contentOf` once the body is parsed), MsgRandom 90005, MsgTimeStamp 90007, From_Account
+ * 90008, To_Account 90003, any other mistyped field 90010 in the one-to-one commands.
  */
 import { randomInt } from 'node:crypto'
-import { checkBodySize, validateBody } from '../../protocol/elements.js'
+import { checkBodySize, MsgBodyField } from '../../protocol/elements.js'
 import { Limits } from '../../core/limits.js'
 import type { C2CSendRequest, MsgElement } from '../../model/message.js'
+import { F, type Static } from '../../core/schema.js'
+import { userIdField } from '../../core/ids.js'
 import { askUser, isImported, requireImported, type RestCtx } from './context.js'
-import type { BodyReader } from './fields.js'
+import { Flag, strings } from './fields.js'
 
 /** The code for a mistyped field in the one-to-one message commands. */
 export const MsgCode = 'BAD_MSG_REQUEST'
 
-/** Most entries accepted in `SendMsgControl` / `ForbidCallbackControl`. */
-const MaxControlFlags = 16
+/** The sender, receiver, `MsgRandom` and `MsgTimeStamp` fields with their own codes. */
+export const MsgFields = {
+  from: userIdField({ code: 'BAD_FROM_ACCOUNT' }),
+  to: userIdField({ code: 'BAD_TO_ACCOUNT' }),
+  random: F.u32({ code: 'BAD_MSG_RANDOM' }),
+  timeStamp: F.u32({ code: 'BAD_MSG_TIMESTAMP' }),
+}
+
+/** `MsgSeq`: any u32; absent = a random one (docs/tencent-compat.md §3.1). */
+export const MsgSeqField = F.opt(F.u32())
+
+/** `MsgSeq` if given, else a random u32. */
+export function msgSeqOf(given: number | undefined): number {
+  return given ?? randomInt(0, 0xffffffff)
+}
+
+/** `CloudCustomData` and `MsgBody`, in that order; together within 12 KB (`contentOf`). */
+export const ContentFields = {
+  CloudCustomData: F.opt(F.string()),
+  MsgBody: MsgBodyField,
+}
 
 export interface MsgContent {
   body: MsgElement[]
   cloudCustomData?: string
 }
 
-/** `MsgBody` and `CloudCustomData`, validated, and together within 12 KB. */
-export function readContent(r: BodyReader): MsgContent {
-  const cloudCustomData = r.optString('CloudCustomData')
-  const body = validateBody(r.pick('MsgBody')?.value, 'MsgBody')
-  checkBodySize(body, cloudCustomData)
-  return { body, cloudCustomData }
+/** The parsed content, checked against the 12 KB limit (93000). */
+export function contentOf(b: { MsgBody: MsgElement[]; CloudCustomData?: string }): MsgContent {
+  checkBodySize(b.MsgBody, b.CloudCustomData)
+  return { body: b.MsgBody, cloudCustomData: b.CloudCustomData }
 }
 
-/** `MsgSeq` if given, else a random u32 (docs/tencent-compat.md §3.1). */
-export function readMsgSeq(r: BodyReader): number {
-  return r.optU32('MsgSeq') ?? randomInt(0, 0xffffffff)
+/** `SendMsgControl` / `ForbidCallbackControl`: at most 16 words each. */
+export const ControlFlagsField = F.opt(strings({ max: Limits.sendControlFlags }))
+
+/**
+ * SyncOtherMachine (1|2, default 1), MsgLifeTime (seconds, clamped to 7 days; 0 = online
+ * only), SendMsgControl (`NoUnread`, `NoLastMsg`; other words, e.g. WithMuteNotifications,
+ * are accepted and have no effect yet), OnlineOnlyFlag, IsNeedReadReceipt (0|1).
+ * ForbidCallbackControl, SupportMessageExtension and OfflinePushInfo (a map) are type-checked
+ * and otherwise ignored: Parley has no webhooks, message extensions or offline push yet.
+ */
+export const SendOptionFields = {
+  SyncOtherMachine: F.opt(F.oneOf([1, 2])),
+  MsgLifeTime: F.opt(F.uint()),
+  SendMsgControl: ControlFlagsField,
+  ForbidCallbackControl: ControlFlagsField,
+  SupportMessageExtension: F.opt(Flag),
+  OfflinePushInfo: F.opt(F.object({})),
+  OnlineOnlyFlag: F.opt(Flag),
+  IsNeedReadReceipt: F.opt(Flag),
 }
+
+const SendOptionsBody = F.object(SendOptionFields)
 
 export type SendOptions = Pick<C2CSendRequest,
   'syncOtherMachine' | 'lifeTime' | 'onlineOnly' | 'needReadReceipt' | 'noUnread' | 'noLastMsg'>
 
-/**
- * SyncOtherMachine (1|2, default 1), MsgLifeTime (seconds, clamped to 7 days; 0 = online
- * only), OnlineOnlyFlag, IsNeedReadReceipt (0|1), SendMsgControl (`NoUnread`, `NoLastMsg`;
- * other words, e.g. WithMuteNotifications, are accepted and have no effect yet).
- * ForbidCallbackControl, OfflinePushInfo and SupportMessageExtension are type-checked and
- * otherwise ignored: Parley has no webhooks, offline push or message extensions yet.
- */
-export function readSendOptions(r: BodyReader): SendOptions {
-  const syncOtherMachine = r.optOneOf('SyncOtherMachine', [1, 2] as const) ?? 1
-  const life = r.optUint('MsgLifeTime')
-  const control = r.optStrings('SendMsgControl', { min: 0, max: MaxControlFlags }) ?? []
-  r.optStrings('ForbidCallbackControl', { min: 0, max: MaxControlFlags })
-  r.flag('SupportMessageExtension')
-  const push = r.pick('OfflinePushInfo')
-  if (push !== undefined && (typeof push.value !== 'object' || Array.isArray(push.value))) r.fail(push.name, 'must be a map')
+/** The send options of a parsed body, defaults applied. */
+export function sendOptionsOf(b: Static<typeof SendOptionsBody>): SendOptions {
+  const control = b.SendMsgControl ?? []
   return {
-    syncOtherMachine,
-    lifeTime: life === undefined ? undefined : Math.min(life, Limits.maxLifeTimeSeconds),
-    onlineOnly: r.flag('OnlineOnlyFlag'),
-    needReadReceipt: r.flag('IsNeedReadReceipt'),
+    syncOtherMachine: b.SyncOtherMachine ?? 1,
+    lifeTime: b.MsgLifeTime === undefined ? undefined : Math.min(b.MsgLifeTime, Limits.maxLifeTimeSeconds),
+    onlineOnly: b.OnlineOnlyFlag === 1,
+    needReadReceipt: b.IsNeedReadReceipt === 1,
     noUnread: control.includes('NoUnread'),
     noLastMsg: control.includes('NoLastMsg'),
   }

@@ -11,11 +11,12 @@ import { sendC2C } from '../../services/c2c.js'
 import { Limits } from '../../core/limits.js'
 import { makeMsgKey } from '../../model/message.js'
 import { isUserId } from '../../core/ids.js'
-import { CodedError, ErrorCatalogue, ParleyError, toWireError } from '../../core/errors.js'
-import { type CommandTable, ItemConcurrency, requireImported, type RestCtx } from './context.js'
+import { CodedError, ErrorCatalogue, toWireError } from '../../core/errors.js'
+import { F } from '../../core/schema.js'
+import { command, type CommandTable, ItemConcurrency, requireImported, type RestCtx } from './context.js'
 import { mapLimit } from '../../core/mapLimit.js'
-import { type Body, BodyReader } from './fields.js'
-import { MsgCode, prepareSender, readContent, readMsgSeq, readSendOptions } from './message.js'
+import { strings } from './fields.js'
+import { ContentFields, contentOf, MsgCode, MsgFields, msgSeqOf, MsgSeqField, prepareSender, SendOptionFields, sendOptionsOf } from './message.js'
 
 function nowSec(ctx: RestCtx): number {
   return Math.floor(ctx.nowMs / 1000)
@@ -25,20 +26,24 @@ function nowSec(ctx: RestCtx): number {
  * `MsgTimeStamp` forces the message time (unix seconds); 0 or absent means the server clock.
  * Reply: `MsgTime`, `MsgKey`, and `MsgId` (the newer field; Parley's message id is the MsgKey).
  */
-async function sendMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, MsgCode)
-  const from = r.optUserId('From_Account', 'BAD_FROM_ACCOUNT')
-  const to = r.userId('To_Account', 'BAD_TO_ACCOUNT')
-  const random = r.u32('MsgRandom', 'BAD_MSG_RANDOM')
-  const time = r.optU32('MsgTimeStamp', 'BAD_MSG_TIMESTAMP') || undefined
-  const msgSeq = readMsgSeq(r)
-  const content = readContent(r)
-  const opts = readSendOptions(r)
+const sendMsg = command(F.object({
+  From_Account: F.opt(MsgFields.from),
+  To_Account: MsgFields.to,
+  MsgRandom: MsgFields.random,
+  MsgTimeStamp: F.opt(MsgFields.timeStamp),
+  MsgSeq: MsgSeqField,
+  ...ContentFields,
+  ...SendOptionFields,
+}), MsgCode, async (ctx, b) => {
+  const to = b.To_Account
+  const content = contentOf(b)
   await requireImported(ctx, [to], 'ACCOUNT_INVALID')
-  const sender = await prepareSender(ctx, from)
-  const sent = await sendC2C(ctx.router, ctx.app, sender, { to, msgSeq, random, ...content, ...opts, time }, ctx.nowMs)
+  const sender = await prepareSender(ctx, b.From_Account)
+  const sent = await sendC2C(ctx.router, ctx.app, sender, {
+    to, msgSeq: msgSeqOf(b.MsgSeq), random: b.MsgRandom, ...content, ...sendOptionsOf(b), time: b.MsgTimeStamp || undefined,
+  }, ctx.nowMs)
   return { MsgTime: sent.msgTime, MsgKey: sent.msgKey, MsgId: sent.msgKey }
-}
+})
 
 /**
  * One message to up to 500 targets (duplicates are sent once). Every copy has the same MsgSeq,
@@ -46,21 +51,29 @@ async function sendMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown
  * A repeated batch (same MsgRandom) is deduped per target, and a target that already had the
  * message keeps its first key: the reply gives the key stored for the first target that
  * succeeded, so a repeat of a whole batch answers with the first batch's key.
+ *
+ * `To_Account` holds 1..500 strings: empty 90003, above 500 90011 (`contains` makes the empty
+ * list a failure of the field's own code, not of its size code); a string that is no UserID is
+ * a per-target failure (70107).
  */
-async function batchSendMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, MsgCode)
-  const from = r.optUserId('From_Account', 'BAD_FROM_ACCOUNT')
-  const targets = r.strings('To_Account', {
-    min: 0, max: Limits.batchSendTargets, code: 'BAD_TO_ACCOUNT', sizeCode: 'TOO_MANY_TARGETS',
-  })
-  if (targets.length === 0) r.fail('To_Account', 'must hold at least one UserID', 'BAD_TO_ACCOUNT')
-  const random = r.u32('MsgRandom', 'BAD_MSG_RANDOM')
-  const msgSeq = readMsgSeq(r)
-  const content = readContent(r)
-  const opts = readSendOptions(r)
-  const sender = await prepareSender(ctx, from)
+const batchSendMsg = command(F.object({
+  From_Account: F.opt(MsgFields.from),
+  To_Account: strings({
+    max: Limits.batchSendTargets, contains: F.unknown(), code: 'BAD_TO_ACCOUNT', sizeCode: 'TOO_MANY_TARGETS',
+    why: `must be an array of 1..${Limits.batchSendTargets} UserIDs`,
+  }),
+  MsgRandom: MsgFields.random,
+  MsgSeq: MsgSeqField,
+  ...ContentFields,
+  ...SendOptionFields,
+}), MsgCode, async (ctx, b) => {
+  const msgSeq = msgSeqOf(b.MsgSeq)
+  const random = b.MsgRandom
+  const content = contentOf(b)
+  const opts = sendOptionsOf(b)
+  const sender = await prepareSender(ctx, b.From_Account)
   const time = nowSec(ctx)
-  const unique = [...new Set(targets)]
+  const unique = [...new Set(b.To_Account)]
   const keys: (string | undefined)[] = []
   const codes = await mapLimit(unique, ItemConcurrency, async (to, i) => {
     if (!isUserId(to)) return ErrorCatalogue.ACCOUNT_NOT_IMPORTED.code
@@ -75,7 +88,7 @@ async function batchSendMsg(ctx: RestCtx, body: Body): Promise<Record<string, un
   })
   const ErrorList = unique.flatMap((to, i) => (codes[i] === 0 ? [] : [{ To_Account: to, ErrorCode: codes[i] }]))
   return { MsgKey: keys.find((k) => k !== undefined) ?? makeMsgKey(msgSeq, random, time), ErrorList }
-}
+})
 
 /**
  * Imports a message with its original time. `SyncFromOldSystem` 2 = history (no unread count;
@@ -84,22 +97,23 @@ async function batchSendMsg(ctx: RestCtx, body: Body): Promise<Record<string, un
  * dedupe window), or with the same MsgKey (MsgSeq, MsgRandom, MsgTimeStamp) in either
  * direction, is a duplicate and is acknowledged without storing again (the first import wins).
  */
-async function importMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, MsgCode)
-  const from = r.userId('From_Account', 'BAD_FROM_ACCOUNT')
-  const to = r.userId('To_Account', 'BAD_TO_ACCOUNT')
-  const random = r.u32('MsgRandom', 'BAD_MSG_RANDOM')
-  const time = r.u32('MsgTimeStamp', 'BAD_MSG_TIMESTAMP')
-  const msgSeq = readMsgSeq(r)
-  const mode = r.oneOf('SyncFromOldSystem', [1, 2, 5] as const)
-  const content = readContent(r)
-  await requireImported(ctx, [from, to], 'ACCOUNT_INVALID')
-  await sendC2C(ctx.router, ctx.app, from, {
-    to, msgSeq, random, ...content, time,
-    syncOtherMachine: 1, onlineOnly: false, needReadReceipt: false, noUnread: mode === 2, noLastMsg: false,
+const importMsg = command(F.object({
+  From_Account: MsgFields.from,
+  To_Account: MsgFields.to,
+  MsgRandom: MsgFields.random,
+  MsgTimeStamp: MsgFields.timeStamp,
+  MsgSeq: MsgSeqField,
+  SyncFromOldSystem: F.oneOf([1, 2, 5]),
+  ...ContentFields,
+}), MsgCode, async (ctx, b) => {
+  const content = contentOf(b)
+  await requireImported(ctx, [b.From_Account, b.To_Account], 'ACCOUNT_INVALID')
+  await sendC2C(ctx.router, ctx.app, b.From_Account, {
+    to: b.To_Account, msgSeq: msgSeqOf(b.MsgSeq), random: b.MsgRandom, ...content, time: b.MsgTimeStamp,
+    syncOtherMachine: 1, onlineOnly: false, needReadReceipt: false, noUnread: b.SyncFromOldSystem === 2, noLastMsg: false,
   }, ctx.nowMs)
   return {}
-}
+})
 
 export const openimCommands: CommandTable = {
   'openim/sendmsg': sendMsg,

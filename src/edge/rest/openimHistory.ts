@@ -10,16 +10,15 @@ import type { UserSessionMsg } from '../../../actors/user/protocol.js'
 import type { HistoryResult } from '../../protocol/frames.js'
 import { Limits } from '../../core/limits.js'
 import type { StoredMessage } from '../../model/message.js'
-import { isUserId } from '../../core/ids.js'
+import { isUserId, userIdField } from '../../core/ids.js'
 import { recallC2C, readC2C } from '../../services/c2c.js'
 import { ErrorCatalogue } from '../../core/errors.js'
-import { askUser, type CommandTable, isImported, ItemConcurrency, requireImported, type RestCtx } from './context.js'
+import { F } from '../../core/schema.js'
+import { askUser, command, type CommandTable, isImported, ItemConcurrency, requireImported, type RestCtx } from './context.js'
 import { mapLimit } from '../../core/mapLimit.js'
-import { type Body, BodyReader } from './fields.js'
-import { MsgCode } from './message.js'
+import { strings } from './fields.js'
+import { MsgCode, MsgFields } from './message.js'
 
-/** Longest MsgKey, characters (docs/tencent-compat.md §3.1). */
-const MsgKeyMaxChars = 50
 /** Peers one unread query may name. */
 const MaxUnreadPeers = Limits.accountBatch
 
@@ -29,10 +28,9 @@ function history(ctx: RestCtx, owner: string, q: HistoryQuery): Promise<HistoryR
   return askUser(ctx, owner, { kind: 'history', ...q })
 }
 
-/** The time part of a MsgKey (`{MsgSeq}_{MsgRandom}_{MsgTime}`), or undefined if it is not one. */
-function keyTime(key: string): number | undefined {
-  const m = /^[0-9]+_[0-9]+_([0-9]+)$/.exec(key)
-  return m ? Number(m[1]) : undefined
+/** The time part of a MsgKey (`{MsgSeq}_{MsgRandom}_{MsgTime}`, docs/tencent-compat.md §3.1). */
+function keyTime(key: string): number {
+  return Number(key.slice(key.lastIndexOf('_') + 1))
 }
 
 /**
@@ -65,19 +63,25 @@ function roamItem(m: StoredMessage): Record<string, unknown> {
  * `MinTime..MaxTime` (inclusive, optional). Continue with the reply's `LastMsgKey` until
  * `Complete` is 1.
  */
-async function getRoamMsg(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, MsgCode)
-  const owner = r.userId(['Operator_Account', 'From_Account'], 'BAD_FROM_ACCOUNT')
-  const peer = r.userId(['Peer_Account', 'To_Account'], 'BAD_TO_ACCOUNT')
-  const maxCnt = r.uint('MaxCnt')
-  if (maxCnt === 0) r.fail('MaxCnt', 'must be at least 1')
-  const minTime = r.optUint('MinTime')
-  const maxTime = r.optUint('MaxTime')
-  const lastKey = r.optString('LastMsgKey', { maxBytes: MsgKeyMaxChars }) || undefined
-  const lastTime = lastKey === undefined ? undefined : keyTime(lastKey) ?? r.fail('LastMsgKey', 'not a MsgKey')
+const getRoamMsg = command(F.object({
+  Operator_Account: userIdField({ code: 'BAD_FROM_ACCOUNT', aliases: ['From_Account'] }),
+  Peer_Account: userIdField({ code: 'BAD_TO_ACCOUNT', aliases: ['To_Account'] }),
+  MaxCnt: F.int({ min: 1, why: 'must be a positive integer' }),
+  MinTime: F.opt(F.uint()),
+  MaxTime: F.opt(F.uint()),
+  /** A MsgKey; '' reads as absent (the first page). */
+  LastMsgKey: F.opt(F.string({
+    maxBytes: Limits.msgKeyChars, pattern: '^([0-9]+_[0-9]+_[0-9]+)?$',
+    why: `must be a MsgKey ({MsgSeq}_{MsgRandom}_{MsgTime}) of at most ${Limits.msgKeyChars} characters`,
+  })),
+}), MsgCode, async (ctx, b) => {
+  const owner = b.Operator_Account
+  const peer = b.Peer_Account
+  const { MinTime: minTime, MaxTime: maxTime } = b
+  const lastKey = b.LastMsgKey || undefined
   await requireImported(ctx, [owner, peer], 'ACCOUNT_NOT_IMPORTED')
-  const limit = Math.min(maxCnt, Limits.maxPageSize)
-  const cursor = lastKey !== undefined && lastTime !== undefined ? await cursorAfter(ctx, owner, peer, lastKey, lastTime) : {}
+  const limit = Math.min(b.MaxCnt, Limits.maxPageSize)
+  const cursor = lastKey !== undefined ? await cursorAfter(ctx, owner, peer, lastKey, keyTime(lastKey)) : {}
   const upper = cursor.maxTime === undefined ? maxTime : Math.min(cursor.maxTime, maxTime ?? Infinity)
   const page = await history(ctx, owner, { peer, before: cursor.before, minTime, maxTime: upper, limit: limit + 1 })
   const list = page.messages.slice(0, limit)
@@ -89,28 +93,29 @@ async function getRoamMsg(ctx: RestCtx, body: Body): Promise<Record<string, unkn
     LastMsgKey: last?.msgKey ?? '',
     MsgList: list.map(roamItem),
   }
-}
+})
 
 /** Recalls `MsgKey` between `From_Account` and `To_Account` in both views, at any age. */
-async function msgWithdraw(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, MsgCode)
-  const from = r.userId('From_Account', 'BAD_FROM_ACCOUNT')
-  const to = r.userId('To_Account', 'BAD_TO_ACCOUNT')
-  const key = r.string('MsgKey', { nonEmpty: true, maxBytes: MsgKeyMaxChars })
-  await requireImported(ctx, [from, to], 'ACCOUNT_NOT_IMPORTED')
-  await recallC2C(ctx.router, ctx.app, from, to, key, true)
+const msgWithdraw = command(F.object({
+  From_Account: MsgFields.from,
+  To_Account: MsgFields.to,
+  MsgKey: F.string({ nonEmpty: true, maxBytes: Limits.msgKeyChars }),
+}), MsgCode, async (ctx, b) => {
+  await requireImported(ctx, [b.From_Account, b.To_Account], 'ACCOUNT_NOT_IMPORTED')
+  await recallC2C(ctx.router, ctx.app, b.From_Account, b.To_Account, b.MsgKey, true)
   return {}
-}
+})
 
 /**
  * `Report_Account` read its conversation with `Peer_Account` up to `MsgReadTime` (unix
  * seconds; absent = everything); the peer sees its messages as read.
  */
-async function setMsgRead(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, MsgCode)
-  const user = r.userId('Report_Account')
-  const peer = r.userId('Peer_Account')
-  const readTime = r.optUint('MsgReadTime')
+const setMsgRead = command(F.object({
+  Report_Account: userIdField(),
+  Peer_Account: userIdField(),
+  MsgReadTime: F.opt(F.uint()),
+}), MsgCode, async (ctx, b) => {
+  const { Report_Account: user, Peer_Account: peer, MsgReadTime: readTime } = b
   await requireImported(ctx, [user, peer], 'ACCOUNT_NOT_IMPORTED')
   if (readTime === undefined || readTime >= Math.floor(ctx.nowMs / 1000)) {
     await readC2C(ctx.router, ctx.app, user, peer)
@@ -119,19 +124,19 @@ async function setMsgRead(ctx: RestCtx, body: Body): Promise<Record<string, unkn
   const newest = (await history(ctx, user, { peer, maxTime: readTime, limit: 1 })).messages[0]
   if (newest) await readC2C(ctx.router, ctx.app, user, peer, newest.seq)
   return {}
-}
-
-interface UnreadReply { total: number; peers: { peer: string; unread: number }[] }
+})
 
 /**
  * Unread counts of `To_Account`: the total over all one-to-one conversations, and per peer —
  * the listed `Peer_Account`s, or every conversation when absent or empty. A listed peer that
  * is not imported goes to `ErrorList` (70107).
  */
-async function unreadNum(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, MsgCode)
-  const user = r.userId('To_Account', 'BAD_TO_ACCOUNT')
-  const asked = r.optStrings('Peer_Account', { min: 0, max: MaxUnreadPeers, sizeCode: 'BATCH_TOO_LARGE' })
+const unreadNum = command(F.object({
+  To_Account: MsgFields.to,
+  Peer_Account: F.opt(strings({ max: MaxUnreadPeers, sizeCode: 'BATCH_TOO_LARGE' })),
+}), MsgCode, async (ctx, b) => {
+  const user = b.To_Account
+  const asked = b.Peer_Account
   await requireImported(ctx, [user], 'ACCOUNT_NOT_IMPORTED')
   let peers: string[] | undefined
   const ErrorList: { Peer_Account: string; ErrorCode: number }[] = []
@@ -148,7 +153,7 @@ async function unreadNum(ctx: RestCtx, body: Body): Promise<Record<string, unkno
     C2CUnreadMsgNumList: res.peers.map((p) => ({ Peer_Account: p.peer, C2CUnreadMsgNum: p.unread })),
     ErrorList,
   }
-}
+})
 
 export const openimHistoryCommands: CommandTable = {
   'openim/admin_getroammsg': getRoamMsg,

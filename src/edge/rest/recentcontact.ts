@@ -2,10 +2,12 @@
  * The conversation list over REST (docs/tencent-compat.md §2.6 `recentcontact`): `get_list`, `delete`.
  * Codes: a missing or mistyped field → 50002; `From_Account` not imported → 50001.
  */
-import type { ConversationView, ConvsResult } from '../../protocol/frames.js'
+import type { ConversationView } from '../../protocol/frames.js'
 import { Limits } from '../../core/limits.js'
-import { askUser, type CommandTable, requireImported, type RestCtx } from './context.js'
-import { type Body, BodyReader } from './fields.js'
+import { userIdField } from '../../core/ids.js'
+import { F } from '../../core/schema.js'
+import { askUser, command, type CommandTable, requireImported } from './context.js'
+import { Flag } from './fields.js'
 
 const Code = 'RECENT_BAD_PARAMS'
 /** Sessions per `get_list` page. */
@@ -25,14 +27,17 @@ function sessionItem(v: ConversationView, pinnedAware: boolean): Record<string, 
  * `TopStartIndex` are accepted and echoed (pinned sessions are not paged separately); bits 1
  * and 2 of `AssistFlags` have no effect.
  */
-async function getList(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, Code)
-  const user = r.userId('From_Account')
-  const start = r.optUint('StartIndex') ?? 0
-  const timeStamp = r.optUint('TimeStamp') ?? 0
-  const topTimeStamp = r.optUint('TopTimeStamp') ?? 0
-  const topStartIndex = r.optUint('TopStartIndex') ?? 0
-  const pinnedAware = ((r.optUint('AssistFlags') ?? 0) & SupportsPinned) !== 0
+const getList = command(F.object({
+  From_Account: userIdField(),
+  StartIndex: F.opt(F.uint()),
+  TimeStamp: F.opt(F.uint()),
+  TopTimeStamp: F.opt(F.uint()),
+  TopStartIndex: F.opt(F.uint()),
+  AssistFlags: F.opt(F.uint()),
+}), Code, async (ctx, b) => {
+  const user = b.From_Account
+  const start = b.StartIndex ?? 0
+  const pinnedAware = ((b.AssistFlags ?? 0) & SupportsPinned) !== 0
   await requireImported(ctx, [user], 'RECENT_NOT_IMPORTED')
   const { conversations } = await askUser(ctx, user, { kind: 'convs' })
   const ordered = pinnedAware ? conversations : [...conversations].sort((a, b) => b.lastTime - a.lastTime)
@@ -40,30 +45,29 @@ async function getList(ctx: RestCtx, body: Body): Promise<Record<string, unknown
   const next = Math.min(start, ordered.length) + page.length
   return {
     CompleteFlag: next >= ordered.length ? 1 : 0,
-    TimeStamp: timeStamp,
+    TimeStamp: b.TimeStamp ?? 0,
     StartIndex: next,
-    TopTimeStamp: topTimeStamp,
-    TopStartIndex: topStartIndex,
+    TopTimeStamp: b.TopTimeStamp ?? 0,
+    TopStartIndex: b.TopStartIndex ?? 0,
     SessionItem: page.map((v) => sessionItem(v, pinnedAware)),
   }
-}
+})
 
 /**
  * Deletes `From_Account`'s session with `To_Account` (`Type` 1; also spelled `type`); with
  * `ClearRamble` 1 the user's copy of the history goes too. Group sessions (`Type` 2) are not
- * supported yet (50002).
+ * supported yet (50002, like any other `Type`).
  */
-async function deleteSession(ctx: RestCtx, body: Body): Promise<Record<string, unknown>> {
-  const r = new BodyReader(body, Code)
-  const user = r.userId('From_Account')
-  const type = r.oneOf(['Type', 'type'], [1, 2] as const)
-  if (type === 2) r.fail('Type', 'group sessions are not supported yet')
-  const peer = r.userId('To_Account')
-  const clearHistory = r.flag('ClearRamble')
-  await requireImported(ctx, [user], 'RECENT_NOT_IMPORTED')
-  await askUser(ctx, user, { kind: 'deleteConv', peer, clearHistory })
+const deleteSession = command(F.object({
+  From_Account: userIdField(),
+  Type: F.oneOf([1], { aliases: ['type'], why: 'must be 1 (group sessions, Type 2, are not supported yet)' }),
+  To_Account: userIdField(),
+  ClearRamble: F.opt(Flag),
+}), Code, async (ctx, b) => {
+  await requireImported(ctx, [b.From_Account], 'RECENT_NOT_IMPORTED')
+  await askUser(ctx, b.From_Account, { kind: 'deleteConv', peer: b.To_Account, clearHistory: b.ClearRamble === 1 })
   return {}
-}
+})
 
 export const recentContactCommands: CommandTable = {
   'recentcontact/get_list': getList,
