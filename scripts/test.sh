@@ -3,12 +3,14 @@
 # real services answer — Redis at 127.0.0.1:6379 (or a private redis-server this script
 # starts on another port) and a Cassandra node (scripts/cassandra/cassandra.sh) — runs every
 # test with tap, then stops what it started. A service that cannot start fails the run.
+# `npm run test:unit` (scripts/test-unit.mjs) is the fast tier without services.
 # Extra arguments go to tap (e.g. `npm test -- test/e2e/c2c.test.ts`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-setup.sh
 npm run build
 npx tsc -p tsconfig.test.json   # the tests type-check too (tap runs them untyped)
+npm run check:layers            # the layer rules (.dependency-cruiser.cjs): a cycle or a forbidden import fails the run
 
 started_cassandra=0
 redis_pid=""

@@ -24,6 +24,7 @@ import { demoAppPath, ensureDemoApp, readDemoApp } from './config/demoApp.js'
 import { ConfigError, configTableMarkdown, loadConfig } from './config/load.js'
 import type { ParleyConfig } from './config/schema.js'
 import { createNode } from './createNode.js'
+import { fieldsDocMarkdown } from './fieldsDoc.js'
 
 /** Default lifetime of a token from `parley usersig`: 180 days, seconds. */
 const DEFAULT_EXPIRE = 180 * 24 * 3600
@@ -150,8 +151,9 @@ function mint(app: AppConfig, userId: string, expireSec: number): string {
   return mintUserSigV2({ sdkAppId: app.sdkAppId, key: app.secretKey, userId, expireSec, nowSec: Math.floor(Date.now() / 1000) })
 }
 
+/** A command printing generated Markdown; `what` says what it is and where it goes. */
 function table(name: string, what: string, markdown: () => string): Command {
-  return command({ name, summary: `Print the README ${what} table (Markdown), generated from the code.`, args: [], options: {} }, () => {
+  return command({ name, summary: `Print ${what} (Markdown), generated from the code.`, args: [], options: {} }, () => {
     process.stdout.write(markdown() + '\n')
   })
 }
@@ -159,9 +161,10 @@ function table(name: string, what: string, markdown: () => string): Command {
 const COMMANDS: readonly Command[] = [
   start,
   usersig,
-  table('config-table', 'configuration', configTableMarkdown),
-  table('error-table', 'error code', errorTableMarkdown),
-  table('group-table', 'group type', groupTypesTableMarkdown),
+  table('config-table', 'the README configuration table', configTableMarkdown),
+  table('error-table', 'the README error code table', errorTableMarkdown),
+  table('group-table', 'the README group type table', groupTypesTableMarkdown),
+  table('fields-doc', 'docs/fields.md, every input\'s field table', fieldsDocMarkdown),
 ]
 
 async function main(argv: readonly string[]): Promise<void> {
