@@ -16,7 +16,6 @@ import { Fields } from './sessionFrames.js'
 const rid = Fields.rid
 const groupId = groupIdField({ missingCode: 'GROUP_INVALID_PARAMS' })
 const user = userIdField({ why: 'must be a UserID' })
-const Page = 100
 
 /** 1..max UserIDs (`min` 0 allows an empty list). */
 function users(min: number, max: number = Limits.groupAccountsPerRequest) {
@@ -52,7 +51,7 @@ export const GroupFrameSchemas = {
     rid, type: F.oneOf(GroupTypes), name, groupId: F.opt(F.string()), members: F.opt(users(0)), ...ProfileFields,
   }),
   groupInfo: F.object({ rid, groupId }),
-  groupMembers: F.object({ rid, groupId, offset: F.opt(F.uint()), limit: F.opt(F.uint({ max: Page })) }),
+  groupMembers: F.object({ rid, groupId, offset: F.opt(F.uint()), limit: F.opt(F.uint({ max: Limits.maxPageSize })) }),
   groupModify: F.object({ rid, groupId, name: F.opt(name), ...ProfileFields }),
   groupInvite: F.object({ rid, groupId, members: users(1) }),
   groupKick: F.object({ rid, groupId, members: users(1) }),
@@ -80,7 +79,7 @@ export const GroupFrameSchemas = {
     /** A targeted message: only these members get it (1–50 UserIDs); seq 0, not stored. */
     toAccounts: F.opt(users(1, Limits.groupTargets)),
   }),
-  groupHistory: F.object({ rid, groupId, before: F.opt(F.uint()), limit: F.opt(F.uint({ max: Page })) }),
+  groupHistory: F.object({ rid, groupId, before: F.opt(F.uint()), limit: F.opt(F.uint({ max: Limits.maxPageSize })) }),
   groupRecall: F.object({ rid, groupId, seq: F.int({ min: 1, why: 'must be a positive integer' }) }),
 }
 

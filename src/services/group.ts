@@ -17,26 +17,19 @@ import { effectiveApply, GroupTypeRules, memberCap } from '../../actors/group/ru
 import type { Router } from '../../actors/runtime/types.js'
 import { CodedError, ErrorCatalogue, errorOfCode, ParleyError } from '../core/errors.js'
 import { makeMsgKey, SYSTEM_ACCOUNT } from '../model/message.js'
-import { isUserId } from '../core/ids.js'
+import { isGroupId, isUserId } from '../core/ids.js'
+import { Limits } from '../core/limits.js'
 import type { GroupRecord, GroupType, JoinedGroup } from '../model/group.js'
 
 export { SYSTEM_ACCOUNT }
 /** Prefix of every assigned GroupId; custom ids may not use it (except Community's `@TGS#_`). */
 export const ASSIGNED_PREFIX = '@TGS#'
-/** Longest GroupId, bytes (custom ids are printable ASCII, so bytes = characters). */
-export const GROUP_ID_MAX = 47
-
-/** A syntactically valid GroupId: 1..47 printable ASCII characters (no control characters). */
-export function isGroupId(v: unknown): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= GROUP_ID_MAX && /^[\x20-\x7e]+$/.test(v)
-}
-
 /**
  * Checks a custom GroupId for `type` (docs/tencent-compat.md §4.5): printable ASCII, under 48 bytes, not
  * `@TGS#`-prefixed — except Community ids, which must start `@TGS#_`. Else GROUP_BAD_ID (10015).
  */
 export function checkCustomGroupId(type: GroupType, id: string): void {
-  if (!isGroupId(id)) throw new ParleyError('GROUP_BAD_ID', `GroupId must be 1..${GROUP_ID_MAX} printable ASCII characters`)
+  if (!isGroupId(id)) throw new ParleyError('GROUP_BAD_ID', `GroupId must be 1..${Limits.groupIdChars} printable ASCII characters`)
   const prefix = GroupTypeRules[type].idPrefix
   if (prefix && !id.startsWith(prefix)) throw new ParleyError('GROUP_BAD_ID', `${type} GroupIds start with ${prefix}`)
   if (!prefix && id.startsWith(ASSIGNED_PREFIX)) throw new ParleyError('GROUP_BAD_ID', `custom GroupIds may not start with ${ASSIGNED_PREFIX}`)

@@ -7,12 +7,12 @@
  */
 import type { GroupView, Operator } from '../../../actors/group/protocol.js'
 import { CodedError, ErrorCatalogue, ParleyError } from '../../core/errors.js'
-import { userIdField } from '../../core/ids.js'
+import { isGroupId, userIdField } from '../../core/ids.js'
 import { Limits } from '../../core/limits.js'
 import { F } from '../../core/schema.js'
 import { GroupRoles, GroupTypes, MsgFlags } from '../../model/group.js'
 import {
-  addGroupMembers, askAndNotify, askGroup, buildGroupRecord, createGroup, isGroupId, joinedGroups, missingAccounts,
+  addGroupMembers, askAndNotify, askGroup, buildGroupRecord, createGroup, joinedGroups, missingAccounts,
 } from '../../services/group.js'
 import { command, type CommandTable, ItemConcurrency, type RestCtx } from './context.js'
 import { mapLimit } from '../../core/mapLimit.js'
