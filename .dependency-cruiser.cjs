@@ -48,6 +48,17 @@ function only(name, ...below) {
   }
 }
 
+/** The npm package(s) matching `pkg` may be imported only from the folder matching `where`. */
+function onlyIn(name, pkg, where) {
+  return {
+    name,
+    comment: `only ${where} imports ${pkg}`,
+    severity: 'error',
+    from: { path: parley, pathNot: where },
+    to: { path: `node_modules/(${pkg})/` },
+  }
+}
+
 module.exports = {
   forbidden: [
     {
@@ -110,31 +121,10 @@ module.exports = {
       from: { path: parley, pathNot: `${layer.node}|^src/store/(lmdb|cassandra)/|^cluster/` },
       to: { path: '^src/store/(lmdb|cassandra)/|^cluster/(Redis|Local|Static|Forwarded|Bus|redis)' },
     },
-    {
-      name: 'uws-in-edge-only',
-      comment: 'only the edge imports uWebSockets.js',
-      severity: 'error',
-      from: { path: parley, pathNot: layer.edge },
-      to: { path: 'node_modules/(uWebSockets\\.js|@trufflesuite/uws-js-unofficial)/' },
-    },
-    {
-      name: 'lmdb-in-lmdb-store-only',
-      severity: 'error',
-      from: { path: parley, pathNot: '^src/store/lmdb/' },
-      to: { path: 'node_modules/lmdb/' },
-    },
-    {
-      name: 'cassandra-in-cassandra-store-only',
-      severity: 'error',
-      from: { path: parley, pathNot: '^src/store/cassandra/' },
-      to: { path: 'node_modules/cassandra-driver/' },
-    },
-    {
-      name: 'redis-in-cluster-only',
-      severity: 'error',
-      from: { path: parley, pathNot: '^cluster/' },
-      to: { path: 'node_modules/ioredis/' },
-    },
+    onlyIn('uws-in-edge-only', 'uWebSockets\\.js|@trufflesuite/uws-js-unofficial', layer.edge),
+    onlyIn('lmdb-in-lmdb-store-only', 'lmdb', '^src/store/lmdb/'),
+    onlyIn('cassandra-in-cassandra-store-only', 'cassandra-driver', '^src/store/cassandra/'),
+    onlyIn('redis-in-cluster-only', 'ioredis', '^cluster/'),
     {
       name: 'no-test-code',
       comment: 'shipped code never imports tests or benchmarks',

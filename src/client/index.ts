@@ -23,8 +23,8 @@ export type {
   CreateGroupOptions, GroupChanges, GroupHistoryResult, GroupInfo, GroupInviteResult, GroupMember, GroupMemberChanges,
   GroupMembersPage, GroupProfileFields, GroupReadState, GroupSendOptions, GroupSentMessage, GroupTypeName, GroupUnread,
 } from './groupChannel.js'
-export type { GroupMessage, GroupType } from '../model/group.js'
-export type { GroupJoinRequest, GroupProfile, JoinedGroup } from '../protocol/groupViews.js'
+export type { GroupMessage, GroupProfile, GroupType, MemberProfile } from '../model/group.js'
+export type { GroupJoinRequest, JoinedGroup } from '../protocol/groupViews.js'
 export { BoundedKeySet } from './KeySet.js'
 export { backoffDelay, classifyClose, DefaultBackoff, type BackoffOptions, type CloseKind } from './reconnect.js'
 export { Emitter, type Listener } from './Emitter.js'

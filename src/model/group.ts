@@ -20,8 +20,11 @@ export const MsgPriorities = ['High', 'Normal', 'Low', 'Lowest'] as const
 export const MsgFlags = ['AcceptAndNotify', 'AcceptNotNotify', 'Discard'] as const
 export type MsgFlag = (typeof MsgFlags)[number]
 
-/** A group's profile (docs/tencent-compat.md §4.4). Times are unix seconds. */
-export interface GroupRecord {
+/**
+ * A group's profile (docs/tencent-compat.md §4.4), as clients see it (the SDK exports it).
+ * Times are unix seconds.
+ */
+export interface GroupProfile {
   groupId: string
   type: GroupType
   name: string
@@ -46,12 +49,18 @@ export interface GroupRecord {
   appDefinedData: Record<string, string>
 }
 
-export interface MemberRecord {
+/**
+ * A group as the stores keep it: its profile, and whatever only the server needs (nothing
+ * yet). A field added here reaches clients only if it is added to GroupProfile, and to the
+ * edge's mapping (src/edge/gateway/groupViews.ts).
+ */
+export interface GroupRecord extends GroupProfile {}
+
+/** A member's fields as clients see them (with the mute end, GroupMember in src/protocol/groupViews.ts). */
+export interface MemberProfile {
   account: string
   role: GroupRole
   joinTime: number
-  /** The group's last message seq when this member joined. */
-  joinSeq: number
   /** Highest seq this member has read (Tencent's member `MsgSeq`). */
   readSeq: number
   msgFlag: MsgFlag
@@ -59,6 +68,12 @@ export interface MemberRecord {
   nameCard: string
   /** Custom member fields (`AppMemberDefinedData`). */
   appMemberDefinedData: Record<string, string>
+}
+
+/** A member as the stores keep it: its profile and where it joined the sequence. */
+export interface MemberRecord extends MemberProfile {
+  /** The group's last message seq when this member joined. */
+  joinSeq: number
 }
 
 /** A pending application (or a member's invitation awaiting approval). */

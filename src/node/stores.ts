@@ -9,10 +9,10 @@ import { openCassandraStores } from '../store/cassandra/openCassandraStores.js'
 import type { Logger } from '../core/log.js'
 import { guardStore, throttledReport } from '../store/cassandra/unavailable.js'
 import { openLmdbStores } from '../store/lmdb/openLmdbStores.js'
+import type { StoreSet } from '../store/StoreSet.js'
 
-export type ThreadStores = Awaited<ReturnType<typeof openLmdbStores>> | Awaited<ReturnType<typeof openCassandraStores>>
 
-export async function openThreadStores(config: ParleyConfig, d: Deployment, log: Logger): Promise<ThreadStores> {
+export async function openThreadStores(config: ParleyConfig, d: Deployment, log: Logger): Promise<StoreSet> {
   if (!d.cassandra) return openLmdbStores(config.dataDir)
   try {
     // Cassandra failures reach callers as STORE_UNAVAILABLE (9012), not INTERNAL.

@@ -21,18 +21,18 @@ async function harness(t: Test): Promise<GroupHarness> {
 
 async function importMessages(h: GroupHarness, id: string, times: number[]): Promise<ImportMessageResult[]> {
   const messages = times.map((time, i) => ({ from: 'owner', time, random: 1000 + i + time, body: text(`m${i}`) }))
-  return (await h.ask<{ results: ImportMessageResult[] }>(id, { kind: 'importMessages', messages })).results
+  return (await h.ask(id, { kind: 'importMessages', messages })).results
 }
 
 async function joinSeqs(h: GroupHarness, id: string): Promise<Map<string, { joinSeq: number; readSeq: number }>> {
-  const page = await h.ask<MembersPage>(id, { kind: 'members', by: appAdmin, offset: 0, limit: 1000 })
+  const page = await h.ask(id, { kind: 'members', by: appAdmin, offset: 0, limit: 1000 })
   return new Map(page.members.map((m) => [m.account, { joinSeq: m.joinSeq, readSeq: m.readSeq }]))
 }
 
 /** Imports one member per join time in `joins` and checks each join position against a scan of `msgTimes` (seq = base + index + 1). */
 async function checkJoins(t: Test, h: GroupHarness, id: string, base: number, msgTimes: number[], joins: number[]): Promise<void> {
   const members = joins.map((joinTime, i) => ({ account: `m${i}`, joinTime }))
-  const { results } = await h.ask<{ results: ImportMemberResult[] }>(id, { kind: 'importMembers', members })
+  const { results } = await h.ask(id, { kind: 'importMembers', members })
   t.same(results, joins.map(() => 1))
   const got = await joinSeqs(h, id)
   for (const [i, joinTime] of joins.entries()) {
@@ -82,6 +82,6 @@ t.test('read positions follow UnreadMsgNum, clamped to the messages since joinin
   const got = await joinSeqs(h, 'u')
   t.same(Object.fromEntries([...got].filter(([a]) => a !== 'owner').map(([a, v]) => [a, v.readSeq])),
     { none: 5, two: 3, all: 0, more: 0, late: 3, now: 5 }, 'JoinTime defaults to now: nothing to be unread')
-  const unread = await h.ask<{ unread: number }>('u', { kind: 'unread', user: 'late' })
+  const unread = await h.ask('u', { kind: 'unread', user: 'late' })
   t.equal(unread.unread, 2, 'a member that joined after message 3 has at most 2 unread')
 })

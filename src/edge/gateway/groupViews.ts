@@ -3,8 +3,8 @@
  * named, so nothing a store adds to a record reaches clients by accident.
  */
 import type { GroupView, MembersPage } from '../../../actors/group/protocol.js'
-import type { GroupRecord, JoinRequest } from '../../model/group.js'
-import type { GroupInfo, GroupJoinRequest, GroupMember, GroupMembersPage, GroupProfile } from '../../protocol/groupViews.js'
+import type { GroupProfile, GroupRecord, JoinRequest } from '../../model/group.js'
+import type { GroupInfo, GroupJoinRequest, GroupMember, GroupMembersPage } from '../../protocol/groupViews.js'
 
 export function groupProfile(g: GroupRecord): GroupProfile {
   return {

@@ -2,11 +2,7 @@
  * The factory of the embedded stores: every Lmdb* store of one thread on one shared handle
  * (openLmdb.ts holds the handle and why the stores share it).
  */
-import type { AccountStore } from '../AccountStore.js'
-import type { FriendStore } from '../FriendStore.js'
-import type { GroupStore } from '../GroupStore.js'
-import type { MessageStore } from '../MessageStore.js'
-import type { ProfileStore } from '../ProfileStore.js'
+import { type StoreSet, storeSet } from '../StoreSet.js'
 import { LmdbAccountStore } from './LmdbAccountStore.js'
 import { LmdbFriendStore } from './LmdbFriendStore.js'
 import { LmdbGroupStore } from './LmdbGroupStore.js'
@@ -14,39 +10,19 @@ import { LmdbMessageStore } from './LmdbMessageStore.js'
 import { LmdbProfileStore } from './LmdbProfileStore.js'
 import { type LmdbHandle, openLmdb, type OpenLmdbOptions } from './openLmdb.js'
 
-/** The embedded stores of one thread, over one environment. */
-export interface LmdbStores {
-  readonly messages: MessageStore
-  readonly accounts: AccountStore
-  readonly groups: GroupStore
-  readonly profiles: ProfileStore
-  readonly friends: FriendStore
-  /** Flushes and closes every store. */
-  close(): Promise<void>
-}
-
 /**
  * Opens every LMDB-backed store under `dataDir` for the calling thread, all on one handle
  * (one write queue; see the file comment). Each store owns a reference: the handle closes
  * when the last store closes.
  */
-export async function openLmdbStores(dataDir: string, opts: OpenLmdbOptions = {}): Promise<LmdbStores> {
+export async function openLmdbStores(dataDir: string, opts: OpenLmdbOptions = {}): Promise<StoreSet> {
   const shared = shareLmdb(openLmdb(dataDir, opts), 5)
   const messages = new LmdbMessageStore(shared())
   const accounts = new LmdbAccountStore(shared())
   const groups = new LmdbGroupStore(shared())
   const profiles = new LmdbProfileStore(shared())
   const friends = new LmdbFriendStore(shared())
-  return {
-    messages,
-    accounts,
-    groups,
-    profiles,
-    friends,
-    async close() {
-      await Promise.all([messages.close(), accounts.close(), groups.close(), profiles.close(), friends.close()])
-    },
-  }
+  return storeSet({ messages, accounts, groups, profiles, friends })
 }
 
 /**
