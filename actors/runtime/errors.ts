@@ -1,22 +1,13 @@
 /**
- * The failures the actor runtime raises itself, with their wire codes. The runtime knows no
- * other code: a handler's coded failure is any CodedError (src/core/errors.ts), passed on as
+ * The failures the actor runtime raises itself, with their wire codes (declared in
+ * src/core/errors.ts as RuntimeFailures, where the app's catalogue lists them by reference).
+ * The runtime knows no other code: a handler's coded failure is any CodedError, passed on as
  * `{code, message}`, and an ask rejected by another thread or node is rebuilt as a CodedError
- * of the code it carried. The app's catalogue (src/core/errors.ts) lists these four codes
- * too, for its error table; test/actors/runtimeErrors.test.ts keeps the two equal.
+ * of the code it carried.
  */
-import { CodedError, type WireError } from '../../src/core/errors.js'
+import { CodedError, RuntimeFailures, type WireError } from '../../src/core/errors.js'
 
-export const RuntimeErrors = {
-  /** A handler threw something other than a CodedError, or the runtime itself failed. */
-  INTERNAL: { code: 20005, retryable: true, message: 'internal server error' },
-  /** The target's mailbox is full. */
-  BUSY: { code: 9006, retryable: true, message: 'actor mailbox full; retry later' },
-  /** No reply within the ask's timeout. */
-  TIMEOUT: { code: 9007, retryable: true, message: 'request timed out inside the server' },
-  /** The host or the mesh is stopping. */
-  SHUTTING_DOWN: { code: 9008, retryable: true, message: 'server is shutting down; reconnect' },
-} as const satisfies Record<string, { code: number; retryable: boolean; message: string }>
+export const RuntimeErrors = RuntimeFailures
 
 export type RuntimeErrorName = keyof typeof RuntimeErrors
 

@@ -109,6 +109,24 @@ export class Connection {
     this.bye = { code, reason }
   }
 
+  /**
+   * The frames every client of a socket handles alike: a `res` or `pong` of a request bound to
+   * this socket settles it, a `bye` is kept for the close that follows. True when `f` was one
+   * of those; any other frame (a `res` of another request included) is the caller's.
+   */
+  takeOwnFrame(f: ServerFrame): boolean {
+    switch (f.op) {
+      case 'res': return this.settle(f.rid, f)
+      case 'pong':
+        if (f.rid !== undefined) this.settle(f.rid, { ok: true, data: f.t })
+        return true
+      case 'bye':
+        this.noteBye(f.code, f.reason)
+        return true
+      default: return false
+    }
+  }
+
   /** Ends the socket from this side; `closed` will not be reported. Idempotent. */
   end(code = 1000, reason = ''): void {
     if (this.ended) return

@@ -404,13 +404,11 @@ export class ParleyClient {
   }
 
   private onFrame(conn: Connection, f: ServerFrame): void {
+    if (conn.takeOwnFrame(f)) return
     switch (f.op) {
       case 'res':
-        if (conn.settle(f.rid, f) || this.requests.settle(f)) return
+        if (this.requests.settle(f)) return
         if (!f.ok) this.emitError(new ParleyClientError(f.code, `unaddressed error response (rid ${f.rid}): ${f.message}`))
-        return
-      case 'pong':
-        if (f.rid !== undefined) conn.settle(f.rid, { ok: true, data: f.t })
         return
       case 'ev': {
         const step = this.tracker.live(f.ev)
@@ -420,9 +418,6 @@ export class ParleyClient {
       }
       case 'gev':
         this.groups.onPush(f.evs)
-        return
-      case 'bye':
-        conn.noteBye(f.code, f.reason)
         return
       default:
         // An op from a newer server: ignored, so old clients keep working.

@@ -204,13 +204,10 @@ export class ParleyGuest {
   }
 
   private onFrame(conn: Connection, f: ServerFrame): void {
+    if (conn.takeOwnFrame(f)) return
     switch (f.op) {
       case 'res':
-        if (conn.settle(f.rid, f)) return
         if (!f.ok) this.emitError(new ParleyClientError(f.code, `unaddressed error response (rid ${f.rid}): ${f.message}`))
-        return
-      case 'pong':
-        if (f.rid !== undefined) conn.settle(f.rid, { ok: true, data: f.t })
         return
       case 'gev':
         if (!Array.isArray(f.evs)) return
@@ -218,9 +215,6 @@ export class ParleyGuest {
           if (!isGroupMsg(ev) || !this.followed.has(ev.groupId)) continue
           this.emitter.emit('groupMessage', Array.isArray(ev.to) ? { groupId: ev.groupId, message: ev.msg, to: ev.to } : { groupId: ev.groupId, message: ev.msg })
         }
-        return
-      case 'bye':
-        conn.noteBye(f.code, f.reason)
         return
       default:
         // Inbox events never reach a guest; an op from a newer server is ignored.

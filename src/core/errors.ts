@@ -6,6 +6,23 @@
  *
  * `retryable` tells a client whether sending the same request again may succeed.
  */
+
+/**
+ * The failures the actor runtime raises itself (actors/runtime/errors.ts), declared here,
+ * below both: the runtime needs nothing of the app's catalogue, and the catalogue lists them
+ * under the same names without a second copy.
+ */
+export const RuntimeFailures = {
+  /** A handler threw something other than a CodedError, or the runtime itself failed. */
+  INTERNAL: { code: 20005, retryable: true, message: 'internal server error' },
+  /** The target's mailbox is full. */
+  BUSY: { code: 9006, retryable: true, message: 'actor mailbox full; retry later' },
+  /** No reply within the ask's timeout. */
+  TIMEOUT: { code: 9007, retryable: true, message: 'request timed out inside the server' },
+  /** The host or the mesh is stopping. */
+  SHUTTING_DOWN: { code: 9008, retryable: true, message: 'server is shutting down; reconnect' },
+} as const satisfies Record<string, { code: number; retryable: boolean; message: string }>
+
 export const ErrorCatalogue = {
   // REST envelope and admin access
   REST_BAD_URL: { code: 60002, retryable: false, message: 'bad URL or unknown command' },
@@ -34,7 +51,7 @@ export const ErrorCatalogue = {
   // Messaging
   INVALID_PACKET: { code: 20001, retryable: false, message: 'invalid packet' },
   ACCOUNT_INVALID: { code: 20003, retryable: false, message: 'sender or receiver invalid or not imported' },
-  INTERNAL: { code: 20005, retryable: true, message: 'internal server error' },
+  INTERNAL: RuntimeFailures.INTERNAL,
   RECALL_WINDOW_PASSED: { code: 20016, retryable: false, message: 'recall window exceeded' },
   BAD_JSON: { code: 90001, retryable: false, message: 'JSON format error' },
   BAD_MSGBODY: { code: 90002, retryable: false, message: 'MsgBody invalid' },
@@ -81,9 +98,9 @@ export const ErrorCatalogue = {
   FRAME_TOO_LARGE: { code: 9003, retryable: false, message: 'frame above the maximum size' },
   MALFORMED_FRAME: { code: 9004, retryable: false, message: 'frame could not be decoded' },
   ALREADY_LOGGED_IN: { code: 9005, retryable: false, message: 'this connection is already logged in' },
-  BUSY: { code: 9006, retryable: true, message: 'actor mailbox full; retry later' },
-  TIMEOUT: { code: 9007, retryable: true, message: 'request timed out inside the server' },
-  SHUTTING_DOWN: { code: 9008, retryable: true, message: 'server is shutting down; reconnect' },
+  BUSY: RuntimeFailures.BUSY,
+  TIMEOUT: RuntimeFailures.TIMEOUT,
+  SHUTTING_DOWN: RuntimeFailures.SHUTTING_DOWN,
   MSG_NOT_FOUND: { code: 9010, retryable: false, message: 'message not found in this conversation' },
   RECALL_NOT_SENDER: { code: 9011, retryable: false, message: 'only the sender or an App admin may recall a message' },
   STORE_UNAVAILABLE: { code: 9012, retryable: true, message: 'the store is unavailable (Cassandra unreachable or timing out); nothing was changed or the change will be applied when it returns; retry later' },

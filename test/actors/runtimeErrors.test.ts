@@ -1,15 +1,16 @@
 /**
- * The actor runtime's own error codes (actors/runtime/errors.ts) are the ones the app's
- * catalogue lists under the same names, so an ask refused by the runtime reaches clients with
- * the documented code; and an ask rejected on another thread comes back as a CodedError.
+ * The actor runtime's own failures (actors/runtime/errors.ts) are coded errors whose codes are
+ * the catalogue's entries of the same names, so an ask refused by the runtime reaches clients
+ * with the documented code; and an ask rejected on another thread comes back as a CodedError.
  */
 import t from 'tap'
 import { fromWire, RuntimeError, RuntimeErrors, runtimeWire } from '../../actors/runtime/errors.js'
 import { CodedError, ErrorCatalogue, toWireError } from '../../src/core/errors.js'
 
 t.test('each runtime code is the catalogue entry of the same name', async (t) => {
-  for (const [name, e] of Object.entries(RuntimeErrors)) {
-    t.strictSame(ErrorCatalogue[name as keyof typeof RuntimeErrors], e, name)
+  for (const name of Object.keys(RuntimeErrors) as (keyof typeof RuntimeErrors)[]) {
+    t.strictSame(ErrorCatalogue[name], RuntimeErrors[name], name)
+    t.equal(new RuntimeError(name).code, ErrorCatalogue[name].code, `${name}: RuntimeError carries the code`)
   }
 })
 

@@ -6,9 +6,9 @@
  * `WebSocketImpl` injection point (test/helpers/sdkClients.ts).
  */
 import t, { type Test } from 'tap'
-import { type GroupMessageEvent, ParleyGuest, type ParleyGuestEvents, type ParleyGuestOptions } from '../../src/client/index.js'
+import { type GroupMessageEvent, ParleyGuest, type ParleyGuestOptions } from '../../src/client/index.js'
 import { importAccounts, restOk } from '../helpers/restAdmin.js'
-import { codeOf, SocketProbe, testPool, type TestClient, uid, WaitMs, withDeadline } from '../helpers/sdkClients.js'
+import { codeOf, SocketProbe, testPool, type TestClient, uid, waitEvent, WaitMs, withDeadline } from '../helpers/sdkClients.js'
 import { startServer, type TestServer } from '../helpers/server.js'
 
 let server: TestServer
@@ -47,21 +47,6 @@ function makeGuest(t: Test, o: Partial<ParleyGuestOptions> = {}): TestGuest {
       return withDeadline(new Promise<void>((resolve) => waiters.push({ pred: check, resolve })), WaitMs, what)
     },
   }
-}
-
-/** The next `event` of `guest` whose payload satisfies `pred`. Subscribe before causing it. */
-function next<K extends keyof ParleyGuestEvents>(
-  guest: ParleyGuest, event: K, pred: (p: ParleyGuestEvents[K]) => boolean = () => true,
-): Promise<ParleyGuestEvents[K]> {
-  let off: () => void = () => {}
-  const p = new Promise<ParleyGuestEvents[K]>((resolve) => {
-    off = guest.on(event, (payload) => {
-      if (!pred(payload)) return
-      off()
-      resolve(payload)
-    })
-  })
-  return withDeadline(p, WaitMs, `guest: ${String(event)}`).finally(() => off())
 }
 
 const texts = (m: GroupMessageEvent[], groupId: string) =>
@@ -120,8 +105,8 @@ t.test('after a drop a guest follows its rooms again; a room destroyed meanwhile
   await g.guest.follow(doomed)
   await o.client.destroyGroup(doomed)
 
-  const offline = next(g.guest, 'state', (s) => s.state === 'offline')
-  const lost = next(g.guest, 'roomLost')
+  const offline = waitEvent(g.guest, 'state', (s) => s.state === 'offline')
+  const lost = waitEvent(g.guest, 'roomLost')
   g.probe.drop()
   await offline
   await g.guest.follow(kept)
@@ -153,7 +138,7 @@ t.test('unfollow replaces the socket without the room; the last one closes it; c
   await g.until((m) => texts(m, b).length === 1, 'b\'s message')
   t.same(texts(g.messages, a), [], 'nothing of a after unfollow')
 
-  const idle = next(g.guest, 'state', (s) => s.state === 'idle')
+  const idle = waitEvent(g.guest, 'state', (s) => s.state === 'idle')
   g.guest.unfollow(b)
   await idle
   await g.probe.sockets[1].closed

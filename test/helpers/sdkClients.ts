@@ -15,7 +15,8 @@ import { WebSocket } from 'ws'
 import { mintUserSigV2 } from '../../src/services/auth/usersigV2.js'
 import type { AppConfig } from '../../src/model/apps.js'
 import {
-  ParleyClient, ParleyClientError, type NewMessageEvent, type ParleyClientEvents, type ParleyClientOptions,
+  ParleyClient, ParleyClientError, type NewMessageEvent, type ParleyClientEvents, type ParleyClientOptions, type ParleyGuest,
+  type ParleyGuestEvents,
 } from '../../src/client/index.js'
 import type { TestServer } from './server.js'
 
@@ -140,19 +141,24 @@ export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promis
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer))
 }
 
-/** The next `event` of `client` whose payload satisfies `pred`. Subscribe before causing it. */
-export function waitEvent<K extends keyof ParleyClientEvents>(
-  client: ParleyClient, event: K, pred: (p: ParleyClientEvents[K]) => boolean = () => true, timeoutMs = WaitMs,
-): Promise<ParleyClientEvents[K]> {
+/** The events of a ParleyClient or a ParleyGuest. */
+type EventsOf<S> = S extends ParleyClient ? ParleyClientEvents : S extends ParleyGuest ? ParleyGuestEvents : never
+
+/** The next `event` of `source` (a client or a guest) whose payload satisfies `pred`. Subscribe before causing it. */
+export function waitEvent<S extends ParleyClient | ParleyGuest, K extends keyof EventsOf<S> & string>(
+  source: S, event: K, pred: (p: EventsOf<S>[K]) => boolean = () => true, timeoutMs = WaitMs,
+): Promise<EventsOf<S>[K]> {
   let off: () => void = () => {}
-  const p = new Promise<ParleyClientEvents[K]>((resolve) => {
-    off = client.on(event, (payload) => {
+  const on = source.on.bind(source) as unknown as (event: K, fn: (payload: EventsOf<S>[K]) => void) => () => void
+  const p = new Promise<EventsOf<S>[K]>((resolve) => {
+    off = on(event, (payload) => {
       if (!pred(payload)) return
       off()
       resolve(payload)
     })
   })
-  return withDeadline(p, timeoutMs, `${client.userId}: ${String(event)}`).finally(() => off())
+  const who = source instanceof ParleyClient ? source.userId : 'guest'
+  return withDeadline(p, timeoutMs, `${who}: ${event}`).finally(() => off())
 }
 
 /** Every `message` event of one client, in the order surfaced. */

@@ -99,6 +99,28 @@ async function typeAndSend(tab: Tab, text: string, via: 'button' | 'enter'): Pro
   else await tab.page.click('#send')
 }
 
+/** One tab per user, each logged in, in the order given. */
+async function loggedInTabs(t: Test, ...userIds: string[]): Promise<Tab[]> {
+  const tabs: Tab[] = []
+  for (const id of userIds) {
+    const tab = await openTab(t)
+    await login(tab, id)
+    tabs.push(tab)
+  }
+  return tabs
+}
+
+/**
+ * Two logged-in tabs (of users `fromId` and `toId`) open their conversation with each other,
+ * `from` sends `text`, and it arrives at `to`.
+ */
+async function chatBothWays(from: Tab, fromId: string, to: Tab, toId: string, text: string, via: 'button' | 'enter'): Promise<void> {
+  await openConversation(from, toId)
+  await openConversation(to, fromId)
+  await typeAndSend(from, text, via)
+  await messageLine(to, fromId, text).waitFor()
+}
+
 /** The message line whose bubble reads exactly `from: text`, in the open conversation. */
 function messageLine(tab: Tab, from: string, text: string) {
   return tab.page.locator('#messages li').filter({ has: tab.page.getByText(`${from}: ${text}`, { exact: true }) })
@@ -191,10 +213,7 @@ t.test('two people chat through the page', async (t) => {
 })
 
 t.test('a message to a closed conversation is unread until opened from the list', async (t) => {
-  const d = await openTab(t)
-  const c = await openTab(t)
-  await login(d, 'dave')
-  await login(c, 'carol')
+  const [d, c] = await loggedInTabs(t, 'dave', 'carol')
 
   await openConversation(d, 'carol')
   await typeAndSend(d, 'are you there, carol?', 'button')
@@ -322,10 +341,7 @@ async function adminKick(userId: string): Promise<void> {
 }
 
 t.test('a tab kicked by the app admin says so and disables its chat; logging in again restores it', async (t) => {
-  const j = await openTab(t)
-  const l = await openTab(t)
-  await login(l, 'leo')
-  await login(j, 'jade')
+  const [l, j] = await loggedInTabs(t, 'leo', 'jade')
   await openConversation(j, 'leo')
 
   await adminKick('jade')
@@ -334,10 +350,7 @@ t.test('a tab kicked by the app admin says so and disables its chat; logging in 
   t.same(await chatDisabled(j), allDisabled, 'the kicked tab cannot send, type or open a conversation')
 
   await login(j, 'jade')
-  await openConversation(j, 'leo')
-  await openConversation(l, 'jade')
-  await typeAndSend(j, 'still here', 'button')
-  await messageLine(l, 'jade', 'still here').waitFor()
+  await chatBothWays(j, 'jade', l, 'leo', 'still here', 'button')
   t.same(j.errors, [], "no errors in jade's tab")
   t.same(l.errors, [], "no errors in leo's tab")
 })
@@ -370,10 +383,7 @@ t.test('an invalid user id is refused on the page with a clear message, and chan
   await login(m, 'milo')
   await login(n, 'nora')
   t.equal(await n.page.textContent('#notice'), '', 'a login clears the previous complaint')
-  await openConversation(n, 'milo')
-  await openConversation(m, 'nora')
-  await typeAndSend(n, 'first', 'enter')
-  await messageLine(m, 'nora', 'first').waitFor()
+  await chatBothWays(n, 'nora', m, 'milo', 'first', 'enter')
 
   // While logged in, a bad id leaves the session as it was.
   await tryAll()
@@ -422,10 +432,7 @@ t.test('a failed token fetch or a refused login says why, throws nothing, and th
   await login(p, 'pia')
   await login(o, 'olga')
   t.equal(await o.page.textContent('#notice'), '', 'the complaint is gone')
-  await openConversation(o, 'pia')
-  await openConversation(p, 'olga')
-  await typeAndSend(o, 'made it', 'enter')
-  await messageLine(p, 'olga', 'made it').waitFor()
+  await chatBothWays(o, 'olga', p, 'pia', 'made it', 'enter')
 
   // The browser logs each failed token request itself ("Failed to load resource"); nothing else may appear.
   const own = o.errors.filter((e) => !/^console: Failed to load resource: .*\/demo\/usersig\?/.test(e))
@@ -443,10 +450,7 @@ t.test('at 375 × 667 px nothing overflows sideways and every control is on scre
 
   await login(desk, 'quinn')
   await login(phone, longId)
-  await openConversation(desk, longId)
-  await openConversation(phone, 'quinn')
-  await typeAndSend(phone, word, 'button')
-  await messageLine(desk, longId, word).waitFor()
+  await chatBothWays(phone, longId, desk, 'quinn', word, 'button')
   await messageLine(phone, longId, word).waitFor()
   await typeAndSend(desk, 'got your long word', 'enter')
   await messageLine(phone, 'quinn', 'got your long word').waitFor()

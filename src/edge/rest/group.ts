@@ -19,7 +19,7 @@ import { mapLimit } from '../../core/mapLimit.js'
 import { Flag, strings } from './fields.js'
 import {
   customMap, FilterField, filteredInfo, GroupCode, GroupIdBody, GroupIdField, GroupNameField, memberJson, MemberCustomField,
-  MemberRoleField, profileChanges, ProfileFields,
+  MemberRoleField, NewGroupFields, profileChanges, ProfileFields,
 } from './groupFields.js'
 import { appGroupCommands } from './appGroups.js'
 import { groupMessageCommands } from './groupMessages.js'
@@ -35,12 +35,7 @@ const Accounts = strings({ min: 1, max: Limits.groupAccountsPerRequest, sizeCode
 const MuteTime = F.u32({ aliases: ['ShutUpTime'] })
 
 const createGroupCmd = command(F.object({
-  Type: F.oneOf(GroupTypes),
-  Name: GroupNameField,
-  Owner_Account: F.opt(userIdField()),
-  /** A custom id; its form is checked by createGroup (per type). */
-  GroupId: F.opt(F.string()),
-  ...ProfileFields,
+  ...NewGroupFields,
   MemberList: F.opt(F.array(F.object({
     Member_Account: userIdField(),
     Role: F.opt(MemberRoleField),

@@ -6,10 +6,10 @@
  * `[A-Za-z0-9_]`. A bad field is 10004, a malformed GroupId 10015.
  */
 import type { GroupChanges, GroupView, MembersPage } from '../../../actors/group/protocol.js'
-import { groupIdField } from '../../core/ids.js'
+import { groupIdField, userIdField } from '../../core/ids.js'
 import { CustomKeyPattern, Limits } from '../../core/limits.js'
 import { F, type Static } from '../../core/schema.js'
-import { ApplyJoinOptions, AssignableRoles, InviteJoinOptions } from '../../model/group.js'
+import { ApplyJoinOptions, AssignableRoles, GroupTypes, InviteJoinOptions } from '../../model/group.js'
 
 export const GroupCode = 'GROUP_INVALID_PARAMS'
 
@@ -60,6 +60,16 @@ export const ProfileFields = {
   HistoryMsgBeforeJoin: F.opt(F.oneOf(OnOff)),
   /** On modify, an empty `Value` deletes the key. */
   AppDefinedData: F.opt(GroupCustomField),
+}
+
+/** The fields that make a new group, shared by create_group and import_group. */
+export const NewGroupFields = {
+  Type: F.oneOf(GroupTypes),
+  Name: GroupNameField,
+  Owner_Account: F.opt(userIdField()),
+  /** A custom id; its form is checked by createGroup (per type). */
+  GroupId: F.opt(F.string()),
+  ...ProfileFields,
 }
 
 const ProfileBody = F.object({ Name: F.opt(GroupNameField), ...ProfileFields })

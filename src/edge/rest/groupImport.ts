@@ -25,12 +25,11 @@ import { ParleyError } from '../../core/errors.js'
 import { userIdField } from '../../core/ids.js'
 import { Limits } from '../../core/limits.js'
 import { F } from '../../core/schema.js'
-import { GroupTypes } from '../../model/group.js'
 import { askGroup, buildGroupRecord, createGroup, requireGroupAccounts } from '../../services/group.js'
 import { bodyBytes, MsgBodyField } from '../../protocol/elements.js'
 import { command, type CommandTable, type RestCtx } from './context.js'
 import { Flag } from './fields.js'
-import { GroupCode, GroupIdField, GroupNameField, MemberRoleField, profileChanges, ProfileFields } from './groupFields.js'
+import { GroupCode, GroupIdField, MemberRoleField, NewGroupFields, profileChanges } from './groupFields.js'
 
 /** `Result` of an imported message whose body is above 12 KB (docs/tencent-compat.md §2.9). */
 const TOO_LONG = 80002
@@ -42,11 +41,7 @@ const nowSec = (ctx: RestCtx): number => Math.floor(ctx.nowMs / 1000)
  * this order: an AVChatRoom `Type` 10007, a `CreateTime` in the future 10004, a `MemberList` 10004.
  */
 const importGroup = command(F.object({
-  Type: F.oneOf(GroupTypes),
-  Name: GroupNameField,
-  Owner_Account: F.opt(userIdField()),
-  GroupId: F.opt(F.string()),
-  ...ProfileFields,
+  ...NewGroupFields,
   CreateTime: F.opt(F.u32()),
   MemberList: F.opt(F.unknown({ description: 'refused: members are imported with import_group_member' })),
 }), GroupCode, async (ctx, b) => {
