@@ -125,7 +125,7 @@ export abstract class BatchingNodeBus implements NodeBus {
       }
     } catch (err) {
       this.counters.dropped++
-      this.log.error('node bus: undecodable batch dropped', { node: this.node, thread: this.thread, error: String(err) })
+      this.log.error('node bus: undecodable batch dropped', { error: String(err) })
       return
     }
     this.counters.batchesReceived++

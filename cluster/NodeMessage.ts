@@ -73,7 +73,7 @@ export function encodeNodeBatch(msgs: readonly NodeMessage[], log: Logger): Enco
         kept.push(m)
       } catch {
         dropped++
-        log.error('node message could not be encoded; dropped', { tag: m.env.t, node: m.node, error: String(cause) })
+        log.error('node message could not be encoded; dropped', { tag: m.env.t, targetNode: m.node, error: String(cause) })
         if (m.env.t === 'reply') {
           kept.push({ t: 'relay', node: m.node, thread: m.thread, env: { t: 'reply', id: m.env.id, ok: false, error: UNENCODABLE } })
         }

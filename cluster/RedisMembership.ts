@@ -193,7 +193,7 @@ export class RedisMembership implements Membership {
     if (this.halted) return
     this.live = true
     this.timer = setInterval(this.requestSync, this.heartbeatMs)
-    this.log.info('joined the cluster', { node: this.self, version: this.current.version, nodes: this.current.nodes.length })
+    this.log.info('joined the cluster', { version: this.current.version, nodes: this.current.nodes.length })
     if (this.again) this.requestSync()
   }
 
@@ -242,9 +242,9 @@ export class RedisMembership implements Membership {
       const joined = await this.sync('beat')
       if (this.failing) {
         this.failing = false
-        this.log.info('membership heartbeat recovered', { node: this.self, version: this.current.version })
+        this.log.info('membership heartbeat recovered', { version: this.current.version })
       }
-      if (joined) this.log.warn('membership: re-registered (entry had expired or Redis lost it)', { node: this.self })
+      if (joined) this.log.warn('membership: re-registered (entry had expired or Redis lost it)')
     } catch (err) {
       if (!this.failing && !this.halted) {
         this.failing = true

@@ -24,15 +24,19 @@ const INPUT_DIRS = ['src', 'actors', 'cluster', 'bench']
 const INPUT_FILES = ['tsconfig.json', 'package.json', 'package-lock.json']
 const OUTPUTS = ['dist/src/node/cli.js', 'dist/web/client.js']
 const STAMP = join(root, 'dist', '.build-stamp')
+/** Folders inside the inputs that a build writes or npm fills (the SDK package's dist/, workspace node_modules/): not inputs. */
+const NOT_INPUT = new Set(['dist', 'node_modules'])
 
-/** One line per input (path, size, mtime in ms), sorted, hashed. A missing input counts as `-`. */
+/** One line per input file (path, size, mtime in ms) and folder (path), sorted, hashed. A missing input counts as `-`. */
 function fingerprint() {
   const lines = []
   const visit = (rel) => {
     let st
     try { st = lstatSync(join(root, rel)) } catch { lines.push(`${rel} -`); return }
-    lines.push(`${rel} ${st.size} ${st.mtimeMs}`)
-    if (st.isDirectory()) for (const name of readdirSync(join(root, rel))) visit(join(rel, name))
+    // A folder counts by its name and what it holds (its own mtime moves when a build adds an output folder inside it).
+    if (!st.isDirectory()) return void lines.push(`${rel} ${st.size} ${st.mtimeMs}`)
+    lines.push(`${rel}/`)
+    for (const name of readdirSync(join(root, rel))) if (!NOT_INPUT.has(name)) visit(join(rel, name))
   }
   for (const input of [...INPUT_DIRS, ...INPUT_FILES]) visit(input)
   return createHash('sha256').update(lines.sort().join('\n')).digest('hex')

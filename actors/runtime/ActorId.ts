@@ -2,7 +2,8 @@
  * Identity of a virtual actor. The canonical string (`kind/app/key`) is the placement hash
  * input, the store and Redis key suffix, the log field and the metrics label. Never pass a
  * bare string that could be a user id or a group id. The runtime does not know the kinds:
- * the app names them (actors/ids.ts) and gives the host one factory per kind.
+ * the app names them (each kind's `…Actor()` constructor in its protocol.ts) and gives the
+ * host one factory per kind.
  */
 export interface ActorId {
   /** The actor kind: which factory builds it. No '/' in it. */

@@ -144,7 +144,7 @@ export class MeshRouter implements Router, ReplySink {
     } else if (Number.isInteger(thread) && thread >= 0 && thread < this.threadCount) {
       this.mesh.send(thread, env)
     } else {
-      this.log.error('envelope for a thread this node does not have; dropped', { thread, tag: env.t })
+      this.log.error('envelope for a thread this node does not have; dropped', { targetThread: thread, tag: env.t })
     }
   }
 }

@@ -255,7 +255,7 @@ export class ThreadMesh {
       envs = decodeBatch(data)
     } catch (err) {
       this.counters.dropped++
-      this.log.error('undecodable envelope batch dropped', { thread: this.thread, error: String(err) })
+      this.log.error('undecodable envelope batch dropped', { error: String(err) })
       return
     }
     this.counters.batchesReceived++
@@ -313,7 +313,7 @@ export class ThreadMesh {
   private relay(node: string, thread: number, env: ThreadEnvelope): void {
     if (node !== this.node) {
       this.counters.dropped++
-      this.log.warn('relay for another node incarnation dropped', { node, tag: env.t })
+      this.log.warn('relay for another node incarnation dropped', { targetNode: node, tag: env.t })
       return
     }
     const target = env.t === 'tell' || env.t === 'ask' ? shardOf(parseActorId(env.to), this.threads) : thread

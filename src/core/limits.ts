@@ -68,5 +68,8 @@ export const Limits = {
   appGroupPage: 10000,
 } as const
 
-/** A custom-field key (group and member `…DefinedData`): 1..15 characters of [A-Za-z0-9_]. */
-export const CustomKeyPattern = '^[A-Za-z0-9_]{1,15}$'
+/**
+ * A custom-field key (group and member `…DefinedData`): 1..15 characters of [A-Za-z0-9_], and
+ * not `__proto__` (a key every map of JavaScript treats as its prototype).
+ */
+export const CustomKeyPattern = '^(?!__proto__$)[A-Za-z0-9_]{1,15}$'

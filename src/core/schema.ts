@@ -12,7 +12,8 @@
  * - a field may accept other names (`aliases`, e.g. Tencent's old spellings); the first present wins;
  * - an absent field with a `default` gets it (config fields; a function default is called);
  * - a strict object (`additionalProperties: false`: the config file, app entries) refuses
- *   unknown keys instead of dropping them;
+ *   unknown keys instead of dropping them, and a null there is a wrong type, not absent;
+ * - a map field that is given an object other than a plain map (a Date, bytes) is refused;
  * - the first failing field in declaration order is reported, as a ParleyError of the field's
  *   catalogue name (`code`, else the nearest enclosing field's, else the parser's) whose detail
  *   is `path: why`, e.g. `body[2].MsgContent.URL: required`.
@@ -141,6 +142,19 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null
 }
 
+/**
+ * Sets an own property whatever the key: a key such as `__proto__` (which JSON.parse makes an
+ * own property) is then a key the check sees, not the result's prototype.
+ */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+}
+
+/** What a map field holds when the input is not a plain map: an array or a primitive as it is (the check refuses it), any other object (a Date, bytes, a Map) as null (likewise). */
+function notAMap(raw: unknown): unknown {
+  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? null : raw
+}
+
 /** Own property, with null read as absent. */
 function own(obj: Record<string, unknown>, key: string): unknown {
   const v = Object.hasOwn(obj, key) ? obj[key] : undefined
@@ -177,29 +191,31 @@ function projector(s: TSchema): Projector {
       key, names: [key, ...((sub as FieldOptions).aliases ?? [])], project: projector(sub), fallback: defaultOf(sub),
     }))
     const known = new Set(fields.flatMap((f) => f.names))
-    // A strict object (`additionalProperties: false`) keeps unknown keys, so the check refuses them.
+    // A strict object (`additionalProperties: false`: the config file, app entries) keeps
+    // unknown keys, so the check refuses them, and keeps null, so a null is a wrong type there.
     const strict = s.additionalProperties === false
+    const read = strict ? (o: Record<string, unknown>, k: string) => (Object.hasOwn(o, k) ? o[k] : undefined) : own
     return (raw, path) => {
-      if (!isPlainObject(raw)) return raw
+      if (!isPlainObject(raw)) return notAMap(raw)
       const out: Record<string, unknown> = {}
       for (const f of fields) {
         let v: unknown
-        for (const n of f.names) if ((v = own(raw, n)) !== undefined) break
+        for (const n of f.names) if ((v = read(raw, n)) !== undefined) break
         if (v === undefined && f.fallback !== undefined) v = f.fallback()
         if (v !== undefined) out[f.key] = f.project(v, join(path, f.key))
       }
-      if (strict) for (const k of Object.keys(raw)) if (!known.has(k)) out[k] = raw[k]
+      if (strict) for (const k of Object.keys(raw)) if (!known.has(k)) setOwn(out, k, raw[k])
       return out
     }
   }
   if (s.type === 'object' && s.patternProperties !== undefined) {
     const project = projector(Object.values(s.patternProperties as Record<string, TSchema>)[0]!)
     return (raw, path) => {
-      if (!isPlainObject(raw)) return raw
+      if (!isPlainObject(raw)) return notAMap(raw)
       const out: Record<string, unknown> = {}
       for (const k of Object.keys(raw)) {
         const v = own(raw, k)
-        if (v !== undefined) out[k] = project(v, join(path, k))
+        if (v !== undefined) setOwn(out, k, project(v, join(path, k)))
       }
       return out
     }
@@ -249,13 +265,16 @@ function* take<T>(it: Iterable<T>, n: number): Iterable<T> {
 }
 
 /** The schema nodes along a JSON pointer, root first, and each step's declaration rank. */
-function walk(root: TSchema, pointer: string): { nodes: TSchema[]; rank: number[]; keys: string[] } {
+function walk(root: TSchema, pointer: string): { nodes: TSchema[]; rank: number[]; keys: string[]; indexes: boolean[] } {
   const keys = pointer === '' ? [] : pointer.slice(1).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
   const nodes: TSchema[] = [root]
   const rank: number[] = []
+  /** Per key: whether it indexes an array (shown `[i]`) rather than names a field or map key. */
+  const indexes: boolean[] = []
   let s: TSchema | undefined = root
   for (const k of keys) {
     let next: TSchema | undefined
+    indexes.push(s?.type === 'array')
     if (s?.type === 'object' && s.properties !== undefined) {
       const names = Object.keys(s.properties)
       rank.push(names.indexOf(k))
@@ -272,7 +291,7 @@ function walk(root: TSchema, pointer: string): { nodes: TSchema[]; rank: number[
     s = next
     if (s !== undefined) nodes.push(s)
   }
-  return { nodes, rank, keys }
+  return { nodes, rank, keys, indexes }
 }
 
 function before(a: number[], b: number[]): boolean {
@@ -280,10 +299,10 @@ function before(a: number[], b: number[]): boolean {
   return a.length < b.length
 }
 
-function fieldPath(keys: readonly string[], at: string, root: string): string {
+function fieldPath(keys: readonly string[], indexes: readonly boolean[], at: string, root: string): string {
   if (keys.length === 0) return at === '' ? root : at
   let out = at
-  for (const k of keys) out = /^\d+$/.test(k) ? `${out}[${k}]` : join(out, k)
+  keys.forEach((k, i) => { out = indexes[i] ? `${out}[${k}]` : join(out, k) })
   return out
 }
 
@@ -293,7 +312,7 @@ function firstError(root: TSchema, errors: ValueError[], o: ParserOptions, at: s
     const w = walk(root, e.path)
     if (best === undefined || before(w.rank, best.w.rank)) best = { e, w }
   }
-  if (best === undefined) return new ParleyError(o.code, `${fieldPath([], at, o.rootName ?? 'body')}: invalid`)
+  if (best === undefined) return new ParleyError(o.code, `${fieldPath([], [], at, o.rootName ?? 'body')}: invalid`)
   const { e, w } = best
   if (e.value instanceof Refused) return e.value.error
   const missing = e.type === ValueErrorType.ObjectRequiredProperty
@@ -304,7 +323,7 @@ function firstError(root: TSchema, errors: ValueError[], o: ParserOptions, at: s
   if (e.type === ValueErrorType.ArrayMinItems || e.type === ValueErrorType.ArrayMaxItems) code = node.sizeCode ?? code
   if (e.type === ValueErrorType.IntegerMaximum || e.type === ValueErrorType.NumberMaximum) code = node.maxCode ?? code
   const why = missing ? 'required' : describeFailure(e, node)
-  return new ParleyError(code, `${fieldPath(w.keys, at, o.rootName ?? 'body')}: ${why}`)
+  return new ParleyError(code, `${fieldPath(w.keys, w.indexes, at, o.rootName ?? 'body')}: ${why}`)
 }
 
 /** The words for a failed rule (a field's own `why` wins). */

@@ -76,8 +76,11 @@ export function createEdge(d: EdgeDeps): Edge {
   }
 }
 
-/** The npm build falls back to a slow pure-JS `ws` shim when its binary fails to load. */
-function assertNativeUws(): void {
+/**
+ * Throws unless uWS's native binary loaded: the npm build falls back to a slow pure-JS `ws`
+ * shim when it fails to. Called before a thread opens anything (and again by createEdge).
+ */
+export function assertNativeUws(): void {
   if (!String(uWS.App).includes('[native code]')) {
     throw new Error('uWebSockets.js native binary did not load (JS fallback in use); Parley needs the native build')
   }

@@ -61,6 +61,8 @@ export interface MemberProfile {
   account: string
   role: GroupRole
   joinTime: number
+  /** The group's last message seq when this member joined. */
+  joinSeq: number
   /** Highest seq this member has read (Tencent's member `MsgSeq`). */
   readSeq: number
   msgFlag: MsgFlag
@@ -70,11 +72,8 @@ export interface MemberProfile {
   appMemberDefinedData: Record<string, string>
 }
 
-/** A member as the stores keep it: its profile and where it joined the sequence. */
-export interface MemberRecord extends MemberProfile {
-  /** The group's last message seq when this member joined. */
-  joinSeq: number
-}
+/** A member as the stores keep it: its profile, and whatever only the server needs (nothing yet). */
+export interface MemberRecord extends MemberProfile {}
 
 /** A pending application (or a member's invitation awaiting approval). */
 export interface JoinRequest {

@@ -1,29 +1,29 @@
 /**
  * The node's loggers, on pino: one JSON object per line on stderr with `level` (its name:
  * error, warn, info, debug), `time` (ms since the epoch), `msg`, the component's fields
- * (`node`, `thread`) and the caller's.
- * Lines are written asynchronously (pino's sonic-boom destination, not a synchronous write per
- * line); `flush()` writes out what is buffered, for a stop. Each worker thread has its own
- * destination on the same file descriptor: lines of one thread keep their order; a burst of
- * many kilobytes from two threads at once may interleave on a pipe (a file opened for append
- * does not).
+ * (`node`, `thread`) and the caller's (a caller never passes `node` or `thread` of its own).
+ *
+ * One writer: every thread's lines go through `process.stderr`. In a worker thread that stream
+ * hands each line to the main thread asynchronously (a worker never waits on a write, and its
+ * lines keep their order); the main thread writes them, and its own, whole, so lines of
+ * different threads never interleave. `flush()` resolves once what this thread wrote has been
+ * handed on, so a stopping worker loses no line.
  */
 import pino from 'pino'
 import type { Logger } from '../core/log.js'
 
 export interface NodeLogger extends Logger {
-  /** Writes out every buffered line; resolves when done. */
+  /** Resolves once every line written so far has left this thread. */
   flush(): Promise<void>
 }
 
 export function createLogger(component: Record<string, unknown>, level: string): NodeLogger {
-  const dest = pino.destination({ dest: 2, sync: false })
-  const p = pino({ level, base: component, formatters: { level: (label) => ({ level: label }) } }, dest)
+  const p = pino({ level, base: component, formatters: { level: (label) => ({ level: label }) } }, process.stderr)
   return {
     error: (m, f) => p.error(f ?? {}, m),
     warn: (m, f) => p.warn(f ?? {}, m),
     info: (m, f) => p.info(f ?? {}, m),
     debug: (m, f) => p.debug(f ?? {}, m),
-    flush: () => new Promise((resolve) => p.flush(() => resolve())),
+    flush: () => new Promise((resolve) => { process.stderr.write('', () => resolve()) }),
   }
 }

@@ -17,7 +17,7 @@ import { LocalConnectionRegistry } from '../../actors/connections.js'
 import { placeActor, type MembershipSnapshot } from '../../actors/runtime/placement.js'
 import { ForwardedMembership } from '../../cluster/ForwardedMembership.js'
 import { deploymentOf } from './config/deployment.js'
-import { createEdge } from '../edge/server.js'
+import { assertNativeUws, createEdge } from '../edge/server.js'
 import { type ClusterLinks, openClusterLinks } from './clusterLinks.js'
 import type { WorkerData } from './messages.js'
 import { openThreadStores } from './stores.js'
@@ -34,6 +34,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
   const { config, node } = data
   const thread = data.mesh.thread
   const log = createLogger({ node, thread }, config.logLevel)
+  assertNativeUws()
   const deployment = deploymentOf(config)
   // Embedded: this node alone, for good. Cluster: the main thread forwards every snapshot.
   const membership = new ForwardedMembership(node, log, deployment.redis ? undefined : { version: 1, nodes: [node] })

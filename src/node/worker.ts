@@ -7,11 +7,11 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { WorkerCommand, WorkerData, WorkerEvent } from './messages.js'
 import { type RunningThread, startThread } from './thread.js'
+import { describeError as describe } from '../core/log.js'
 
 const port = parentPort
 if (!port) throw new Error('worker.ts must run in a worker thread')
 const post = (e: WorkerEvent) => port.postMessage(e)
-const describe = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e))
 
 let thread: RunningThread | undefined
 port.on('message', (cmd: WorkerCommand) => {

@@ -10,7 +10,8 @@ import { userActor } from '../../actors/user/protocol.js'
 import { shardOf } from '../../actors/runtime/placement.js'
 import { createMeshPorts, meshTransferList } from '../../actors/runtime/ThreadMesh.js'
 import type { ActorMessage } from '../../actors/runtime/protocol.js'
-import { ParleyError, fromWireError, type WireError } from '../../src/core/errors.js'
+import { CodedError, type WireError } from '../../src/core/errors.js'
+import { fromWire } from '../../actors/runtime/errors.js'
 
 const THREADS = 3
 const NODE = 'n1@1700000000000'
@@ -32,7 +33,7 @@ class WorkerClient {
         const p = this.pending.get(m.rid)!
         this.pending.delete(m.rid)
         if (m.ok) p.resolve(m.value)
-        else p.reject(fromWireError(m.error))
+        else p.reject(fromWire(m.error))
         return
       }
       const e = raw as WorkerEvent
@@ -144,8 +145,8 @@ t.test('three worker threads', async (t) => {
   t.test('ask timeout rejects with TIMEOUT and the late reply is dropped', async (t) => {
     const slow = byThread[1]![0]!
     const err = await w[0]!.ask(slow, { kind: 'hang' }, 30).catch((e: unknown) => e)
-    t.type(err, ParleyError)
-    t.equal((err as ParleyError).code, 9007)
+    t.type(err, CodedError)
+    t.equal((err as CodedError).code, 9007)
     t.equal(await w[1]!.call({ op: 'release', key: actorIdString(slow) }), true, 'handler was still running')
     // The late reply precedes this one on the same thread pair, so it has been handled when this resolves.
     t.match(await w[0]!.ask(slow, { kind: 'get' }), { count: THREADS })
@@ -159,7 +160,7 @@ t.test('three worker threads', async (t) => {
     const [bad, neighbour] = byThread[2]!
     const before = await w[0]!.ask<{ count: number; activations: number }>(bad!, { kind: 'get' })
     const err = await w[0]!.ask(bad!, { kind: 'boom' }).catch((e: unknown) => e)
-    t.equal((err as ParleyError).code, 20005)
+    t.equal((err as CodedError).code, 20005)
     const logged = await w[2]!.event((e) => e.event === 'error-log' && (e.fields as { actor?: string }).actor === actorIdString(bad!))
     t.match(String((logged.fields as { error: string }).error), /boom in/)
     const after = await w[1]!.ask<{ count: number; activations: number }>(bad!, { kind: 'get' })

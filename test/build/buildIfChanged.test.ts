@@ -14,14 +14,19 @@ import t from 'tap'
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/build-if-changed.mjs', import.meta.url))
 
-/** The stand-in build: fails while FAIL exists, else writes the outputs and appends to builds.log. */
+/**
+ * The stand-in build: fails while FAIL exists, else writes the outputs (the SDK package's
+ * under src/client/dist, inside an input folder, as the real build does) and appends to builds.log.
+ */
 const FAKE_BUILD = `
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 if (existsSync('FAIL')) process.exit(3)
 mkdirSync('dist/src/node', { recursive: true })
 mkdirSync('dist/web', { recursive: true })
+mkdirSync('src/client/dist', { recursive: true })
 writeFileSync('dist/src/node/cli.js', '')
 writeFileSync('dist/web/client.js', '')
+writeFileSync('src/client/dist/index.js', String(Date.now()))
 appendFileSync('builds.log', 'built\\n')
 `
 
@@ -33,7 +38,7 @@ function project(): string {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', private: true, type: 'module', scripts: { build: 'node fake-build.mjs' } }))
   writeFileSync(join(dir, 'package-lock.json'), '{}')
   writeFileSync(join(dir, 'tsconfig.json'), '{}')
-  for (const d of ['src/node', 'actors', 'cluster', 'bench']) mkdirSync(join(dir, d), { recursive: true })
+  for (const d of ['src/node', 'src/client', 'actors', 'cluster', 'bench']) mkdirSync(join(dir, d), { recursive: true })
   writeFileSync(join(dir, 'src/node/cli.ts'), 'export {}\n')
   writeFileSync(join(dir, 'actors/a.ts'), 'export {}\n')
   return dir
@@ -56,7 +61,7 @@ t.test('builds when needed and only then', async (t) => {
   }
   expectRun(1, /dist\/src\/node\/cli\.js is missing; running npm run build/, 'fresh clone')
   t.ok(existsSync(join(dir, 'dist/.build-stamp')), 'a stamp is written after the build')
-  expectRun(1, /up to date with the sources; not rebuilding/, 'nothing changed')
+  expectRun(1, /up to date with the sources; not rebuilding/, 'nothing changed (what the build wrote under src/client/dist is no input)')
 
   writeFileSync(join(dir, 'src/node/cli.ts'), 'export const x = 1\n')
   expectRun(2, /sources changed/, 'edited source')

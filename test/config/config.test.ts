@@ -35,6 +35,8 @@ t.test('validation errors name the field', async (t) => {
     [{ PARLEY_LOG_LEVEL: 'loud' }, /PARLEY_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ PARLEY_APPS: '[{"sdkAppId":1,"secretKey":"k","multilogin":"single"}]' }, /PARLEY_APPS\[0\]\.multilogin: unknown key/],
     [{ PARLEY_APPS: '{"sdkAppId":1}' }, /PARLEY_APPS: must be an array/],
+    [{ PARLEY_APPS: 'null' }, /PARLEY_APPS: must be an array/],
+    [{ PARLEY_PORT: '1.5' }, /PARLEY_PORT: must be an integer/],
     [{ PARLEY_THREADS: '0' }, /PARLEY_THREADS/],
     [{ PARLEY_APPS: 'not json' }, /PARLEY_APPS: must be a JSON array/],
     [{ PARLEY_APPS: '[{"sdkAppId":-1,"secretKey":"k"}]' }, /PARLEY_APPS\[0\]\.sdkAppId/],
@@ -51,6 +53,10 @@ t.test('validation errors name the field', async (t) => {
   writeFileSync(range, JSON.stringify({ apps: [{ sdkAppId: 7, secretKey: 'k', recallWindowSeconds: -1 }] }))
   t.throws(() => loadConfig({ file: range, env: {} }), { constructor: ConfigError, message: /apps\[0\]\.recallWindowSeconds in .*range\.json: must be a non-negative integer/ })
   t.equal(loadConfig({ env: { PARLEY_LOG_LEVEL: 'debug' } }).logLevel, 'debug')
+  t.equal(loadConfig({ env: { PARLEY_ACTOR_IDLE_MS: '3e5' } }).actorIdleMs, 300000, 'an integer environment value as Number reads it')
+  const nulls = join(dir, 'nulls.json')
+  writeFileSync(nulls, JSON.stringify({ apps: null }))
+  t.throws(() => loadConfig({ file: nulls, env: {} }), { constructor: ConfigError, message: /apps in .*nulls\.json: must be an array/ }, 'null in the file is a wrong type, not "use the default" (which would start the open demo app)')
   const bad = join(dir, 'bad.json')
   writeFileSync(bad, '{ nope')
   t.throws(() => loadConfig({ file: bad, env: {} }), { message: /config file .*bad\.json/ })

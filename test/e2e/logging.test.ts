@@ -16,10 +16,10 @@ import { testApp } from '../helpers/server.js'
 
 const app = testApp()
 
-async function start(t: Test, level: string): Promise<{ srv: ServerProcess; log: ServerLog; port: number }> {
+async function start(t: Test, level: string, threads = 1): Promise<{ srv: ServerProcess; log: ServerLog; port: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-log-'))
   const port = await freePort()
-  const srv = await spawnServer({ dataDir, port, apps: [app], threads: 1, env: { PARLEY_LOG_LEVEL: level } })
+  const srv = await spawnServer({ dataDir, port, apps: [app], threads, env: { PARLEY_LOG_LEVEL: level } })
   const log = new ServerLog(srv.proc.stderr!)
   t.teardown(async () => {
     await srv.stop()
@@ -60,4 +60,20 @@ t.test('logLevel warn leaves info lines out and keeps warnings', async (t) => {
   t.equal(await loginClosed(port, 'bob', 'garbage'), 4003)
   await log.line('login refused', { user: 'bob', code: 70003 })
   t.notOk(log.lines.some((l) => l.level === 'info'), 'no info line at logLevel warn (the REST refusal before the login is not there)')
+})
+
+t.test('two threads writing at once: every line whole; the lines written just before a stop are kept', async (t) => {
+  const { srv, log, port } = await start(t, 'info', 2)
+  const n = 200
+  // The kernel spreads the sockets over both threads; each refusal is one line.
+  const codes = await Promise.all(Array.from({ length: n }, (_, i) => loginClosed(port, `burst${i}`, 'garbage')))
+  t.ok(codes.every((c) => c === 4003), 'every login refused')
+  await log.until(() => log.lines.filter((l) => l.msg === 'login refused').length === n)
+  const threads = new Set(log.lines.filter((l) => l.msg === 'login refused').map((l) => l.thread))
+  t.same([...threads].sort(), [0, 1], 'both threads wrote')
+  t.equal(log.torn, 0, 'no line was torn or mixed with another (each parsed as JSON)')
+
+  t.equal(await loginClosed(port, 'last', 'garbage'), 4003)
+  await srv.stop()
+  t.ok(log.lines.some((l) => l.msg === 'login refused' && l.user === 'last'), 'the line written just before the stop is there')
 })

@@ -7,6 +7,8 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: string }
 /** The server's structured log lines (JSON on stderr), kept in order, awaitable. */
 export class ServerLog {
   readonly lines: LogLine[] = []
+  /** Lines that were not one JSON object (a torn or interleaved write would be one). */
+  torn = 0
   private waiters: { check: () => boolean; resolve: () => void }[] = []
   private rest = ''
 
@@ -14,7 +16,14 @@ export class ServerLog {
     stderr.on('data', (d: Buffer) => {
       const parts = (this.rest + String(d)).split('\n')
       this.rest = parts.pop()!
-      for (const line of parts) if (line.startsWith('{')) this.lines.push(JSON.parse(line) as LogLine)
+      for (const line of parts) {
+        if (!line.startsWith('{')) continue
+        try {
+          this.lines.push(JSON.parse(line) as LogLine)
+        } catch {
+          this.torn++
+        }
+      }
       this.waiters = this.waiters.filter((w) => (w.check() ? (w.resolve(), false) : true))
     })
   }

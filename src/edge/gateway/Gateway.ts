@@ -103,7 +103,6 @@ export class Gateway implements ConnSink {
     this.sweeper.unref()
   }
 
-  /** Closes every socket with `code` (e.g. 4101 on shutdown) and stops the sweep. */
   /** The logged-in devices of this thread's sockets (for re-registering them after a Redis outage). */
   *liveDevices(): Iterable<{ app: number; userId: string; device: DeviceRecord }> {
     for (const ws of this.sockets.values()) {
@@ -113,6 +112,7 @@ export class Gateway implements ConnSink {
     }
   }
 
+  /** Closes every socket with `code` (e.g. 4101 on shutdown) and stops the sweep. */
   closeAll(code: number, reason: string): void {
     if (this.sweeper) clearInterval(this.sweeper)
     this.topics?.close()

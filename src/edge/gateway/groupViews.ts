@@ -24,7 +24,7 @@ export function membersPage(p: MembersPage): GroupMembersPage {
   return {
     memberNum: p.memberNum,
     members: p.members.map((m): GroupMember => ({
-      account: m.account, role: m.role, joinTime: m.joinTime, readSeq: m.readSeq, msgFlag: m.msgFlag,
+      account: m.account, role: m.role, joinTime: m.joinTime, joinSeq: m.joinSeq, readSeq: m.readSeq, msgFlag: m.msgFlag,
       lastSendMsgTime: m.lastSendMsgTime, nameCard: m.nameCard, appMemberDefinedData: { ...m.appMemberDefinedData }, muteUntil: m.muteUntil,
     })),
   }

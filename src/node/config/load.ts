@@ -48,7 +48,11 @@ function readConfigFile(file: string): Record<string, unknown> {
   return v
 }
 
-/** An environment value as the field's type: integers as numbers, `apps` as JSON; else the string. */
+/**
+ * An environment value as the field's type: `apps` as JSON; an integer field's value as the
+ * number it spells (as `Number` reads it: `8080`, `3e5`, `0x10`; the check then wants an
+ * integer in range); else the string.
+ */
 function fromEnv(field: ConfigFieldSchema, raw: string): unknown {
   if (field.configType === 'apps') {
     try {
@@ -57,7 +61,7 @@ function fromEnv(field: ConfigFieldSchema, raw: string): unknown {
       throw new ConfigError(`${field.env}: must be a JSON array`)
     }
   }
-  if (field.type === 'integer' && /^\s*-?\d+\s*$/.test(raw)) return Number(raw)
+  if (field.type === 'integer' && raw.trim() !== '' && Number.isFinite(Number(raw))) return Number(raw)
   return raw
 }
 
@@ -66,7 +70,7 @@ function fromEnv(field: ConfigFieldSchema, raw: string): unknown {
  * the environment (`PARLEY_APPS[0].secretKey: …`), else the key and the file or "(default)".
  */
 function describe(detail: string, source: ReadonlyMap<string, string>): string {
-  const m = /^([A-Za-z]+)((?:\[\d+\]|\.[A-Za-z0-9_]+)*): (.*)$/.exec(detail)
+  const m = /^([^.[:\s]+)((?:\[\d+\]|\.[^.[:\s]+)*): (.*)$/.exec(detail)
   if (!m) return detail
   const [, key, rest, why] = m as unknown as [string, string, string, string]
   const from = source.get(key)

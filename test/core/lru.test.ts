@@ -1,6 +1,6 @@
 /** src/core/lru.ts: the bounded map behind the stores' head caches and the sessions' online-only memory. */
 import t from 'tap'
-import { Lru } from '../src/core/lru.js'
+import { Lru } from '../../src/core/lru.js'
 
 t.test('a write beyond the capacity forgets the least recently used entry', async (t) => {
   const lru = new Lru<number>(2)
