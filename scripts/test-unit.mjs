@@ -11,9 +11,11 @@
  * The tap runner itself is not used here: switching its TypeScript plugin off would rebuild its
  * plugin set for every later run. Prints one line per file and the output of each failing one;
  * exits 1 if any failed. `--list` prints the tier's files instead. Files given as arguments
- * run alone (each must be in the tier).
+ * run alone (each must be in the tier). `--local` (`npm run test:local`) runs every test that
+ * needs no Redis, Cassandra or browser instead: the fast tier and the tests with servers,
+ * child processes or worker threads, with tap's own runner; it takes minutes.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -23,10 +25,10 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** What a test imports that makes it need more than its own process, and what that is. */
 export const NEEDS = [
-  [/helpers\/(redis|cassandra|cluster)\.js|RedisNodeBus|RedisMembership|RedisConnectionRegistry/, 'Redis or Cassandra'],
-  [/playwright-core/, 'a browser'],
-  [/helpers\/(server|serverProcess|sdkClients|groupMember)\.js|src\/node\/createNode\.js/, 'a server'],
-  [/node:child_process|node:worker_threads|sigPool\.js|lazyPool\.js/, 'a child process or worker thread'],
+  [/helpers\/(redis|cassandra|cluster)\.js|RedisNodeBus|RedisMembership|RedisConnectionRegistry/, 'Redis or Cassandra', 'service'],
+  [/playwright-core/, 'a browser', 'service'],
+  [/helpers\/(server|serverProcess|sdkClients|groupMember)\.js|src\/node\/createNode\.js/, 'a server', 'local'],
+  [/node:child_process|node:worker_threads|sigPool\.js|lazyPool\.js/, 'a child process or worker thread', 'local'],
 ]
 
 function testFiles(dir) {
@@ -37,17 +39,23 @@ function testFiles(dir) {
   }).sort()
 }
 
-/** The files of the fast tier, and why each other file is not in it. */
+/**
+ * The files of the fast tier (`unit`), the files that need no Redis, Cassandra or browser
+ * (`local`: the fast tier and the tests with servers, child processes or worker threads), and
+ * why each file outside the fast tier is not in it.
+ */
 export function tier() {
   const unit = []
+  const local = []
   const other = []
   for (const f of testFiles(join(root, 'test'))) {
     const src = readFileSync(join(root, f), 'utf8')
-    const need = NEEDS.find(([re]) => re.test(src))
-    if (need) other.push([f, need[1]])
-    else unit.push(f)
+    const needs = NEEDS.filter(([re]) => re.test(src))
+    if (needs.length === 0) unit.push(f)
+    else other.push([f, needs[0][1]])
+    if (!needs.some(([, , kind]) => kind === 'service')) local.push(f)
   }
-  return { unit, other }
+  return { unit, local, other }
 }
 
 /** Runs one test file; resolves with its exit status, output and time. */
@@ -86,7 +94,13 @@ async function runAll(files) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2)
-  const { unit } = tier()
+  const { unit, local } = tier()
+  if (args[0] === '--local') {
+    // Every test that needs no Redis, Cassandra or browser, through tap's own runner (ts-node
+    // loads TypeScript in worker threads too); minutes, not seconds.
+    const r = spawnSync(join(root, 'node_modules/.bin/tap'), ['--disable-coverage', ...args.slice(1), ...local], { cwd: root, stdio: 'inherit' })
+    process.exit(r.status ?? 1)
+  }
   if (args.includes('--list')) {
     process.stdout.write(unit.join('\n') + '\n')
   } else {
