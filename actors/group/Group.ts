@@ -18,7 +18,7 @@ import { CodedError, ParleyError } from '../../src/core/errors.js'
 import type { GroupMessage, GroupRecord, JoinRequest, MemberRecord } from '../../src/model/group.js'
 import type { GroupCommit } from '../../src/store/GroupStore.js'
 import type { ActorDeps } from '../deps.js'
-import { type ActorMessage, dispatch, type Handlers, type ReplyOf, type RequestOf } from '../runtime/protocol.js'
+import { type ActorMessage, dispatch, type Handlers, type ReplyOf } from '../runtime/protocol.js'
 import type { Actor, ActorContext, DeactivationReason } from '../runtime/types.js'
 import { userActor } from '../user/protocol.js'
 import { type GroupCtx, requireGroup, requireRank } from './context.js'
@@ -29,7 +29,7 @@ import {
   onRemoveMembers, onSetMember,
 } from './management.js'
 import { onHistory, onSend } from './messaging.js'
-import type { GroupProtocol, GroupView, MembersPage } from './protocol.js'
+import type { GroupProtocol, GroupRequest, GroupView, MembersPage } from './protocol.js'
 import { MessageRate } from './rate.js'
 import { onRead, onSetUnread, onUnread } from './read.js'
 import { onRecall } from './recall.js'
@@ -37,7 +37,6 @@ import { applyOutcome, Rank } from './rules.js'
 import { GroupState } from './state.js'
 import { isMemberChange, type TipContent, tipDelivery, tipMessage } from './tips.js'
 
-type Msg<K extends keyof GroupProtocol & string> = RequestOf<GroupProtocol, K>
 
 /** Most applications one commit serves (a join storm's batch). */
 export const MAX_JOIN_BATCH = 100
@@ -115,14 +114,14 @@ export class Group implements Actor, GroupCtx {
    * join in the same commit (onApplies): a join storm into a live room costs one durable
    * write per batch, not per member.
    */
-  private async onApply(first: Msg<'apply'>): Promise<ReplyOf<GroupProtocol, 'apply'>> {
+  private async onApply(first: GroupRequest<'apply'>): Promise<ReplyOf<GroupProtocol, 'apply'>> {
     const group = this.s.group
     const joinsAtOnce = group !== undefined && applyOutcome(group.type, group.applyJoinOption) === 'join'
     const rest = joinsAtOnce ? this.actor.takeQueued((m) => m.kind === 'apply', MAX_JOIN_BATCH - 1) : []
     if (rest.length === 0) return onApply(this, first)
     let outcomes: Awaited<ReturnType<typeof onApplies>>
     try {
-      outcomes = await onApplies(this, [first, ...rest.map((r) => r.msg as Msg<'apply'>)])
+      outcomes = await onApplies(this, [first, ...rest.map((r) => r.msg as GroupRequest<'apply'>)])
     } catch (e) {
       const coded = e instanceof CodedError ? e : new ParleyError('INTERNAL', 'group commit failed')
       for (const r of rest) r.settle(Promise.reject(coded))
@@ -193,7 +192,7 @@ export class Group implements Actor, GroupCtx {
     }
   }
 
-  private onMembers(m: Msg<'members'>): MembersPage {
+  private onMembers(m: GroupRequest<'members'>): MembersPage {
     requireGroup(this)
     requireRank(this.s.rank(m.by), Rank.member)
     const all = this.s.sortedMembers().filter((x) => !m.roles || m.roles.includes(x.role))
@@ -201,19 +200,19 @@ export class Group implements Actor, GroupCtx {
     return { memberNum: this.s.members.size, members }
   }
 
-  private onRoles(m: Msg<'roles'>): { account: string; role: string }[] {
+  private onRoles(m: GroupRequest<'roles'>): { account: string; role: string }[] {
     requireGroup(this)
     return m.accounts.map((account) => ({ account, role: this.s.members.get(account)?.role ?? 'NotMember' }))
   }
 
-  private onMuted(m: Msg<'muted'>): { account: string; until: number }[] {
+  private onMuted(m: GroupRequest<'muted'>): { account: string; until: number }[] {
     requireGroup(this)
     requireRank(this.s.rank(m.by), Rank.member)
     const now = this.nowSec()
     return [...this.s.mutes].filter(([, until]) => until > now).map(([account, until]) => ({ account, until }))
   }
 
-  private onRequests(m: Msg<'requests'>): JoinRequest[] {
+  private onRequests(m: GroupRequest<'requests'>): JoinRequest[] {
     requireGroup(this)
     requireRank(this.s.rank(m.by), Rank.admin)
     return [...this.s.requests.values()].map((r) => ({ ...r }))

@@ -21,11 +21,10 @@ import { ParleyError } from '../../src/core/errors.js'
 import type { GroupDedupeRecord } from '../../src/store/GroupStore.js'
 import type { GroupMessage, GroupRecord, MemberRecord } from '../../src/model/group.js'
 import { type GroupCtx, requireGroup } from './context.js'
-import type { GroupMsg, ImportMember, ImportMemberResult, ImportMessage, ImportMessageResult } from './protocol.js'
+import type { GroupRequest, ImportMember, ImportMemberResult, ImportMessage, ImportMessageResult } from './protocol.js'
 import { findDuplicate, storedMessage } from './messaging.js'
 import { GroupTypeRules, hasRoom } from './rules.js'
 
-type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 
 function refuseLiveRoom(group: GroupRecord): void {
   if (group.type === 'AVChatRoom') throw new ParleyError('GROUP_NO_PERMISSION', 'imports are not allowed for AVChatRoom')
@@ -35,7 +34,7 @@ function refuseLiveRoom(group: GroupRecord): void {
  * Imports members, each once (a repeat or a member is 2). All or nothing against the member
  * cap (10014). Admin in a type without admins, or a JoinTime outside [CreateTime, now], is 0.
  */
-export async function onImportMembers(g: GroupCtx, m: Msg<'importMembers'>): Promise<{ results: ImportMemberResult[] }> {
+export async function onImportMembers(g: GroupCtx, m: GroupRequest<'importMembers'>): Promise<{ results: ImportMemberResult[] }> {
   const group = requireGroup(g)
   refuseLiveRoom(group)
   const now = g.nowSec()
@@ -72,7 +71,7 @@ export async function onImportMembers(g: GroupCtx, m: Msg<'importMembers'>): Pro
  * and Random were stored within the dedupe window answers with that message's seq and time
  * (a retried import stores nothing twice).
  */
-export async function onImportMessages(g: GroupCtx, m: Msg<'importMessages'>): Promise<{ results: ImportMessageResult[] }> {
+export async function onImportMessages(g: GroupCtx, m: GroupRequest<'importMessages'>): Promise<{ results: ImportMessageResult[] }> {
   const group = requireGroup(g)
   refuseLiveRoom(group)
   if (!GroupTypeRules[group.type].storesHistory) throw new ParleyError('GROUP_NO_PERMISSION', `${group.type} groups keep no history`)

@@ -8,14 +8,13 @@ import { ParleyError } from '../../src/core/errors.js'
 import type { GroupCommit } from '../../src/store/GroupStore.js'
 import type { GroupRecord, MemberRecord } from '../../src/model/group.js'
 import { type GroupCtx, requireGroup } from './context.js'
-import { type AddResult, type GroupMsg, type GroupView, type Notices, NoticeTypes, type Operator } from './protocol.js'
+import { type AddResult, type GroupRequest, type GroupView, type Notices, NoticeTypes, type Operator } from './protocol.js'
 import {
   applyOutcome, canApprove, canEditProfile, canKick, canMute, canOwn, canQuit, canSetRole, effectiveApply,
   GroupTypeRules, hasRoom, inviteOutcome, memberCap, Rank,
 } from './rules.js'
 import { operatorAccount, profileChanges, type TipContent, TipTypes, type TipType } from './tips.js'
 
-type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 
 /** Tencent's "forever" mute. */
 export const MUTE_FOREVER = 4294967295
@@ -51,7 +50,7 @@ function requireRoom(g: GroupCtx, group: GroupRecord, adding: number): void {
   }
 }
 
-export async function onCreate(g: GroupCtx, m: Msg<'create'>): Promise<GroupView & Notices> {
+export async function onCreate(g: GroupCtx, m: GroupRequest<'create'>): Promise<GroupView & Notices> {
   const rec = m.record
   if (g.s.group) {
     const mine = rec.owner !== '' && rec.owner === g.s.group.owner
@@ -72,7 +71,7 @@ export async function onCreate(g: GroupCtx, m: Msg<'create'>): Promise<GroupView
   return { ...g.view(rec), notify: invited.length ? [{ to: invited, type: NoticeTypes.created }] : [] }
 }
 
-export async function onModify(g: GroupCtx, m: Msg<'modify'>): Promise<GroupView> {
+export async function onModify(g: GroupCtx, m: GroupRequest<'modify'>): Promise<GroupView> {
   const group = requireGroup(g)
   const rank = g.s.rank(m.by)
   const c = m.changes
@@ -109,7 +108,7 @@ export async function onModify(g: GroupCtx, m: Msg<'modify'>): Promise<GroupView
  * Invites `accounts` (already checked to be imported). Owners, admins and the App admin add
  * directly; members follow InviteJoinOption. All or nothing against the member cap.
  */
-export async function onAddMembers(g: GroupCtx, m: Msg<'addMembers'>): Promise<{ results: AddResult[] } & Notices> {
+export async function onAddMembers(g: GroupCtx, m: GroupRequest<'addMembers'>): Promise<{ results: AddResult[] } & Notices> {
   const group = requireGroup(g)
   const outcome = inviteOutcome(group.type, g.s.rank(m.by), group.inviteJoinOption)
   if (outcome === 'denied') throw new ParleyError('GROUP_NO_PERMISSION', `invite into this ${group.type} group`)
@@ -138,7 +137,7 @@ export async function onAddMembers(g: GroupCtx, m: Msg<'addMembers'>): Promise<{
   return { results, notify }
 }
 
-export async function onRemoveMembers(g: GroupCtx, m: Msg<'removeMembers'>): Promise<{ removed: string[] } & Notices> {
+export async function onRemoveMembers(g: GroupCtx, m: GroupRequest<'removeMembers'>): Promise<{ removed: string[] } & Notices> {
   const group = requireGroup(g)
   const rank = g.s.rank(m.by)
   const removed = [...new Set(m.accounts)].filter((a) => g.s.members.has(a))
@@ -149,7 +148,7 @@ export async function onRemoveMembers(g: GroupCtx, m: Msg<'removeMembers'>): Pro
   return { removed, notify: removed.length ? [{ to: removed, type: NoticeTypes.kicked, detail: { by: m.by.user } }] : [] }
 }
 
-export async function onSetMember(g: GroupCtx, m: Msg<'setMember'>): Promise<Notices> {
+export async function onSetMember(g: GroupCtx, m: GroupRequest<'setMember'>): Promise<Notices> {
   const group = requireGroup(g)
   const target = g.s.members.get(m.account)
   if (!target) throw new ParleyError('GROUP_NO_PERMISSION', `${m.account} is not a member`)
@@ -187,7 +186,7 @@ export async function onSetMember(g: GroupCtx, m: Msg<'setMember'>): Promise<Not
   }
 }
 
-export async function onDestroy(g: GroupCtx, m: Msg<'destroy'>): Promise<Notices> {
+export async function onDestroy(g: GroupCtx, m: GroupRequest<'destroy'>): Promise<Notices> {
   const group = requireGroup(g)
   if (!canOwn(g.s.rank(m.by))) throw new ParleyError('GROUP_NO_PERMISSION', 'destroy the group')
   const members = [...g.s.members.keys()]
@@ -202,7 +201,7 @@ export function muteEnd(now: number, seconds: number): number {
   return Math.min(MUTE_FOREVER, now + seconds)
 }
 
-export async function onMute(g: GroupCtx, m: Msg<'mute'>): Promise<void> {
+export async function onMute(g: GroupCtx, m: GroupRequest<'mute'>): Promise<void> {
   requireGroup(g)
   const rank = g.s.rank(m.by)
   const accounts = [...new Set(m.accounts)]
@@ -214,7 +213,7 @@ export async function onMute(g: GroupCtx, m: Msg<'mute'>): Promise<void> {
   await g.commit({ mutes: accounts.map((account) => ({ account, until })) }, [muteTip(m.by, accounts, m.seconds)])
 }
 
-export async function onChangeOwner(g: GroupCtx, m: Msg<'changeOwner'>): Promise<void> {
+export async function onChangeOwner(g: GroupCtx, m: GroupRequest<'changeOwner'>): Promise<void> {
   const group = requireGroup(g)
   if (!canOwn(g.s.rank(m.by))) throw new ParleyError('GROUP_NO_PERMISSION', 'transfer ownership')
   const heir = g.s.members.get(m.newOwner)
@@ -227,7 +226,7 @@ export async function onChangeOwner(g: GroupCtx, m: Msg<'changeOwner'>): Promise
   await g.commit({ group: next, members }, profileTip(m.by, group, next))
 }
 
-export async function onApply(g: GroupCtx, m: Msg<'apply'>): Promise<{ result: 'joined' | 'pending' } & Notices> {
+export async function onApply(g: GroupCtx, m: GroupRequest<'apply'>): Promise<{ result: 'joined' | 'pending' } & Notices> {
   const group = requireGroup(g)
   if (g.s.members.has(m.user)) throw new ParleyError('GROUP_ALREADY_MEMBER', m.user)
   const outcome = applyOutcome(group.type, group.applyJoinOption)
@@ -251,7 +250,7 @@ export type Outcome<T> = { value: T } | { error: ParleyError }
  * gets what it would have got alone: 10013 when already a member (or listed earlier in the
  * batch), 10014 once the cap is reached.
  */
-export async function onApplies(g: GroupCtx, ms: readonly Msg<'apply'>[]): Promise<Outcome<{ result: 'joined' } & Notices>[]> {
+export async function onApplies(g: GroupCtx, ms: readonly GroupRequest<'apply'>[]): Promise<Outcome<{ result: 'joined' } & Notices>[]> {
   const group = requireGroup(g)
   const joiners = new Set<string>()
   const outcomes = ms.map((m): Outcome<{ result: 'joined' } & Notices> => {
@@ -270,7 +269,7 @@ export async function onApplies(g: GroupCtx, ms: readonly Msg<'apply'>[]): Promi
   return outcomes
 }
 
-export async function onHandleApply(g: GroupCtx, m: Msg<'handleApply'>): Promise<Notices> {
+export async function onHandleApply(g: GroupCtx, m: GroupRequest<'handleApply'>): Promise<Notices> {
   const group = requireGroup(g)
   if (!canApprove(group.type, g.s.rank(m.by))) throw new ParleyError('GROUP_NO_PERMISSION', 'handle join requests')
   if (!g.s.requests.has(m.applicant)) throw new ParleyError('GROUP_REQUEST_HANDLED', m.applicant)
@@ -281,7 +280,7 @@ export async function onHandleApply(g: GroupCtx, m: Msg<'handleApply'>): Promise
   return { notify: [{ to: [m.applicant], type: m.accept ? NoticeTypes.accepted : NoticeTypes.refused, detail: { by: m.by.user } }] }
 }
 
-export async function onQuit(g: GroupCtx, m: Msg<'quit'>): Promise<Notices> {
+export async function onQuit(g: GroupCtx, m: GroupRequest<'quit'>): Promise<Notices> {
   const group = requireGroup(g)
   const me = g.s.members.get(m.user)
   if (!me) throw new ParleyError('GROUP_NO_PERMISSION', `${m.user} is not a member`)

@@ -8,10 +8,9 @@ import { ParleyError } from '../../src/core/errors.js'
 import { AT_ALL } from '../../src/model/message.js'
 import type { GroupMessage, GroupType } from '../../src/model/group.js'
 import { type GroupCtx, requireGroup, requireRank } from './context.js'
-import type { GroupMsg, SendReply } from './protocol.js'
+import type { GroupRequest, SendReply } from './protocol.js'
 import { GroupTypeRules, mayReadSeq, Rank, sendCheck } from './rules.js'
 
-type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 
 /** Same sender and Random within this many seconds is a duplicate (docs/tencent-compat.md §4.6). */
 export const GROUP_DEDUPE_SECONDS = 300
@@ -24,7 +23,7 @@ export const GROUP_DEDUPE_SECONDS = 300
  * Every send but a duplicate takes a token of the group's rate limit before anything is
  * published or stored (10023 when none is left; see rate.ts), so a refused send changed nothing.
  */
-export async function onSend(g: GroupCtx, m: Msg<'send'>): Promise<SendReply> {
+export async function onSend(g: GroupCtx, m: GroupRequest<'send'>): Promise<SendReply> {
   const group = requireGroup(g)
   const now = g.nowSec()
   const rank = g.s.rank(m.by)
@@ -102,7 +101,7 @@ export async function storedMessage(g: GroupCtx, seq: number): Promise<GroupMess
  * while HistoryMsgBeforeJoin was off sees nothing from before its join. `complete` is true
  * when nothing older remains for this reader.
  */
-export async function onHistory(g: GroupCtx, m: Msg<'history'>): Promise<{ messages: GroupMessage[]; complete: boolean }> {
+export async function onHistory(g: GroupCtx, m: GroupRequest<'history'>): Promise<{ messages: GroupMessage[]; complete: boolean }> {
   const group = requireGroup(g)
   const rank = g.s.rank(m.by)
   requireRank(rank, Rank.member, 'members only')

@@ -6,7 +6,7 @@
  * the request's kind, and Group.ts's handler table is checked against the same map.
  */
 import type { ApplyJoinOption, GroupMessage, GroupRecord, GroupRole, InviteJoinOption, JoinedGroup, JoinRequest, MemberRecord, MsgFlag } from '../../src/model/group.js'
-import type { ActorRef, Call, CheckedProtocol, MessageOf } from '../runtime/protocol.js'
+import type { ActorRef, Call, CheckedProtocol, MessageOf, RequestOf } from '../runtime/protocol.js'
 import type { TopicInterest } from '../runtime/types.js'
 import type { MsgElement } from '../../src/model/message.js'
 
@@ -131,6 +131,9 @@ export type GroupProtocol = CheckedProtocol<{
 }>
 
 export type GroupMsg = MessageOf<GroupProtocol>
+
+/** The Group request of kind `K`, as its handler gets it. */
+export type GroupRequest<K extends keyof GroupProtocol & string> = RequestOf<GroupProtocol, K>
 
 /** The group `groupId` of app `app`. */
 export function groupActor(app: number, groupId: string): ActorRef<GroupProtocol> {

@@ -9,9 +9,8 @@
 import { ParleyError } from '../../src/core/errors.js'
 import type { MemberRecord } from '../../src/model/group.js'
 import { type GroupCtx, requireGroup } from './context.js'
-import type { GroupMsg, UnreadView } from './protocol.js'
+import type { GroupRequest, UnreadView } from './protocol.js'
 
-type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 
 
 function member(g: GroupCtx, account: string | undefined): MemberRecord {
@@ -27,7 +26,7 @@ function view(g: GroupCtx, m: MemberRecord): UnreadView {
 }
 
 /** The member's unread count in this group (members only, 10007). */
-export function onUnread(g: GroupCtx, m: Msg<'unread'>): UnreadView {
+export function onUnread(g: GroupCtx, m: GroupRequest<'unread'>): UnreadView {
   return view(g, member(g, m.user))
 }
 
@@ -35,7 +34,7 @@ export function onUnread(g: GroupCtx, m: Msg<'unread'>): UnreadView {
  * The member read up to `seq` (default: everything). A position never moves back, and never
  * past the newest message (a larger `seq` reads everything).
  */
-export async function onRead(g: GroupCtx, m: Msg<'read'>): Promise<UnreadView> {
+export async function onRead(g: GroupCtx, m: GroupRequest<'read'>): Promise<UnreadView> {
   const me = member(g, m.user)
   const to = Math.min(m.seq ?? g.s.lastSeq, g.s.lastSeq)
   if (to > me.readSeq) await g.commit({ members: [{ ...me, readSeq: to }] })
@@ -46,7 +45,7 @@ export async function onRead(g: GroupCtx, m: Msg<'read'>): Promise<UnreadView> {
  * REST `set_unread_msg_num`: sets the member's unread count to `unread` (clamped to the
  * messages since it joined) by moving its read position, back or forth.
  */
-export async function onSetUnread(g: GroupCtx, m: Msg<'setUnread'>): Promise<UnreadView> {
+export async function onSetUnread(g: GroupCtx, m: GroupRequest<'setUnread'>): Promise<UnreadView> {
   const me = member(g, m.user)
   const readSeq = Math.max(me.joinSeq, g.s.lastSeq - m.unread)
   if (readSeq !== me.readSeq) await g.commit({ members: [{ ...me, readSeq }] })

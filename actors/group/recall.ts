@@ -11,11 +11,10 @@ import { Limits } from '../../src/core/limits.js'
 import { SYSTEM_ACCOUNT } from '../../src/model/message.js'
 import { type GroupMessage, RECALLED_FLAG } from '../../src/model/group.js'
 import { type GroupCtx, requireGroup, requireRank } from './context.js'
-import type { GroupMsg, RecallReply } from './protocol.js'
+import type { GroupRequest, RecallReply } from './protocol.js'
 import { storedMessage } from './messaging.js'
 import { GroupTypeRules, Rank } from './rules.js'
 
-type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
 
 /**
  * Recalls `m.seqs` (each once) and answers a code per seq, in request order: 0, or 10030 no
@@ -23,7 +22,7 @@ type Msg<K extends GroupMsg['kind']> = Extract<GroupMsg, { kind: K }>
  * The whole request fails with 10010 (no group), 10007 (not a member) or 10033 (a type
  * without stored messages).
  */
-export async function onRecall(g: GroupCtx, m: Msg<'recall'>): Promise<RecallReply> {
+export async function onRecall(g: GroupCtx, m: GroupRequest<'recall'>): Promise<RecallReply> {
   const group = requireGroup(g)
   const rank = g.s.rank(m.by)
   requireRank(rank, Rank.member, 'members only')

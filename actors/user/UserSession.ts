@@ -19,14 +19,12 @@ import type { ConversationRecord, UserCommit, UserRef } from '../../src/store/Me
 import type { ActorDeps } from '../deps.js'
 import { groupTopic } from '../topic.js'
 import type { Actor, ActorContext, ConnRef, DeactivationReason } from '../runtime/types.js'
-import { type ActorMessage, dispatch, type Handlers, LaterReply, type RequestOf } from '../runtime/protocol.js'
-import type { AttachResult, DeliverResult, DeliveryOptions, MessageDraft, StatusResult, UnreadResult, UserProtocol } from './protocol.js'
+import { type ActorMessage, dispatch, type Handlers, LaterReply } from '../runtime/protocol.js'
+import type { AttachResult, DeliverResult, DeliveryOptions, MessageDraft, StatusResult, UnreadResult, UserProtocol, UserRequest } from './protocol.js'
 import {
   emptyConversation, isPeerRead, recalled, sortedViews, withMessage,
 } from './conversations.js'
 import { RecentRandoms } from './recentRandoms.js'
-
-type Msg<K extends keyof UserProtocol & string> = RequestOf<UserProtocol, K>
 
 interface Device { conn: ConnRef; platform: Platform; since: number }
 
@@ -151,7 +149,7 @@ export class UserSession implements Actor {
    * messages; every subscription change for a connection leaves from here, so its thread
    * applies them in order.
    */
-  private onAttach(m: Msg<'attach'>): Promise<AttachResult> {
+  private onAttach(m: UserRequest<'attach'>): Promise<AttachResult> {
     return this.ensureImported().then(() => {
       if (m.sigTime < (this.account?.kickedAt ?? 0)) throw new ParleyError('SIG_INVALIDATED')
       const policy = this.ctx.deps.apps.get(this.owner.app)?.multiLogin ?? 'perPlatform'
@@ -190,11 +188,11 @@ export class UserSession implements Actor {
     this.ctx.disconnect(conn, code, reason, encode({ op: 'bye', code, reason }))
   }
 
-  private onTopics(m: Msg<'topics'>): void {
+  private onTopics(m: UserRequest<'topics'>): void {
     for (const d of this.devices.values()) this.ctx.subscribe(d.conn, m.topics, m.on)
   }
 
-  private onDetach(m: Msg<'detach'>): void {
+  private onDetach(m: UserRequest<'detach'>): void {
     if (this.devices.delete(connKey(m.conn))) this.ctx.deps.connections.remove(this.owner.app, this.owner.user, [m.conn])
   }
 
@@ -286,7 +284,7 @@ export class UserSession implements Actor {
     return d.first && { msgKey: d.msgKey, time: d.first.msgTime, seq: d.first.seq }
   }
 
-  private async onSync(m: Msg<'sync'>): Promise<SyncResult> {
+  private async onSync(m: UserRequest<'sync'>): Promise<SyncResult> {
     const read = await this.ctx.deps.messages.readInbox(this.owner, m.after, m.limit)
     const now = this.nowSec()
     const events = read.filter((e) => !(e.type === 'msg' && e.expireAt !== undefined && e.expireAt < now))
@@ -294,7 +292,7 @@ export class UserSession implements Actor {
     return { events, upTo, more: read.length === m.limit && upTo < this.inboxSeq }
   }
 
-  private async onHistory(m: Msg<'history'>): Promise<HistoryResult> {
+  private async onHistory(m: UserRequest<'history'>): Promise<HistoryResult> {
     const conv = c2cConv(m.peer)
     const rec = this.convs.get(conv)
     const list = await this.ctx.deps.messages.readHistory(this.owner, conv, {
@@ -305,7 +303,7 @@ export class UserSession implements Actor {
   }
 
   /** Recalls a message in this user's view; idempotent. `found: false` only for peer/admin. */
-  private async onRecall(m: Msg<'recall'>): Promise<{ found: boolean }> {
+  private async onRecall(m: UserRequest<'recall'>): Promise<{ found: boolean }> {
     const conv = c2cConv(m.peer)
     const msg = await this.ctx.deps.messages.findByKey(this.owner, conv, m.msgKey)
     if (!msg) {
@@ -331,7 +329,7 @@ export class UserSession implements Actor {
   }
 
   /** This user read `peer`'s conversation up to `seq` (default: everything). Returns the read time. */
-  private async onRead(m: Msg<'read'>): Promise<{ readTime: number }> {
+  private async onRead(m: UserRequest<'read'>): Promise<{ readTime: number }> {
     const conv = c2cConv(m.peer)
     const rec = this.conv(conv)
     const readSeq = Math.min(m.seq ?? rec.lastSeq, rec.lastSeq)
@@ -351,7 +349,7 @@ export class UserSession implements Actor {
   }
 
   /** The peer read this user's messages: by time (read report) or by key (receipts). */
-  private async onPeerRead(m: Msg<'peerRead'>): Promise<void> {
+  private async onPeerRead(m: UserRequest<'peerRead'>): Promise<void> {
     const conv = c2cConv(m.peer)
     const rec = this.conv(conv)
     const updates: { conv: ConvId; msg: StoredMessage }[] = []
@@ -374,7 +372,7 @@ export class UserSession implements Actor {
     return { conversations, totalUnread: conversations.reduce((n, c) => n + c.unread, 0) }
   }
 
-  private async onPin(m: Msg<'pin'>): Promise<void> {
+  private async onPin(m: UserRequest<'pin'>): Promise<void> {
     const conv = c2cConv(m.peer)
     const rec = this.conv(conv)
     if (rec.pinned === m.pinned) return
@@ -383,7 +381,7 @@ export class UserSession implements Actor {
     this.pushAll(ev)
   }
 
-  private async onDeleteConv(m: Msg<'deleteConv'>): Promise<void> {
+  private async onDeleteConv(m: UserRequest<'deleteConv'>): Promise<void> {
     const conv = c2cConv(m.peer)
     const rec = this.conv(conv)
     const ev = this.nextEvent<Extract<InboxEvent, { type: 'conv' }>>({ type: 'conv', conv, deleted: true })
@@ -413,7 +411,7 @@ export class UserSession implements Actor {
     return { online: devices.length > 0, devices }
   }
 
-  private async onImportAccount(m: Msg<'importAccount'>): Promise<void> {
+  private async onImportAccount(m: UserRequest<'importAccount'>): Promise<void> {
     refuseReserved(this.owner.user)
     const base = this.account ?? { userId: this.owner.user, createdAt: this.nowSec(), kickedAt: 0 }
     const rec: AccountRecord = { ...base, nick: m.nick ?? base.nick, faceUrl: m.faceUrl ?? base.faceUrl }
@@ -428,7 +426,7 @@ export class UserSession implements Actor {
     return { existed }
   }
 
-  private onUnread(m: Msg<'unread'>): UnreadResult {
+  private onUnread(m: UserRequest<'unread'>): UnreadResult {
     const visible = [...this.convs.values()].filter((r) => !r.deleted && r.conv.startsWith('c2c:'))
     const total = visible.reduce((n, r) => n + r.unread, 0)
     const peers = (m.peers ?? visible.map((r) => r.conv.slice(4))).map((peer) => ({ peer, unread: this.convs.get(c2cConv(peer))?.unread ?? 0 }))

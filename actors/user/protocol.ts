@@ -5,7 +5,7 @@
  * checked against the same map.
  */
 import type { ConnRef } from '../runtime/types.js'
-import type { ActorRef, Call, CheckedProtocol, MessageOf } from '../runtime/protocol.js'
+import type { ActorRef, Call, CheckedProtocol, MessageOf, RequestOf } from '../runtime/protocol.js'
 import type { ConvsResult, HistoryResult, SyncResult } from '../../src/protocol/frames.js'
 import type { Platform } from '../../src/model/platform.js'
 import type { StoredMessage } from '../../src/model/message.js'
@@ -72,6 +72,9 @@ export type UserProtocol = CheckedProtocol<{
 }>
 
 export type UserSessionMsg = MessageOf<UserProtocol>
+
+/** The UserSession request of kind `K`, as its handler gets it. */
+export type UserRequest<K extends keyof UserProtocol & string> = RequestOf<UserProtocol, K>
 
 /** The session of `userId` in app `app`. */
 export function userActor(app: number, userId: string): ActorRef<UserProtocol> {

@@ -7,7 +7,6 @@
 import t from 'tap'
 import { SETTLE_MS } from '../../actors/group/fanout.js'
 import { groupTopic } from '../../actors/topic.js'
-import type { GroupMsg, SendReply } from '../../actors/group/protocol.js'
 import type { ThreadRef, TopicInterest } from '../../actors/runtime/types.js'
 import { groupRecord } from '../store/groupStoreConformance.js'
 import { APP, groupHarness } from './fixtures/groupHarness.js'
@@ -33,7 +32,7 @@ t.test('events go to reporting threads of live nodes only', async (t) => {
 
   const report = (w: ThreadRef, count: number) => {
     const m: TopicInterest = { kind: 'interest', ifActive: true, topic: groupTopic(APP, 'room'), node: w.node, thread: w.thread, count }
-    return h.ask('room', m as unknown as GroupMsg)
+    return h.ask('room', m)
   }
   await report(n1, 3)
   await report(n2a, 5)

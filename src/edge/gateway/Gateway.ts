@@ -5,7 +5,7 @@
  * no input can throw out of a uWS callback.
  */
 import type { TemplatedApp } from 'uWebSockets.js'
-import { type AttachResult, userActor, type UserSessionMsg } from '../../../actors/user/protocol.js'
+import { userActor } from '../../../actors/user/protocol.js'
 import type { ConnSink } from '../../../actors/runtime/ThreadMesh.js'
 import type { DeviceRecord } from '../../../actors/connections.js'
 import type { GroupEvent } from '../../protocol/events.js'
@@ -217,8 +217,7 @@ export class Gateway implements ConnSink {
       const sig = await this.d.verifier.verify(f.userSig, { sdkAppId: f.sdkAppId, userId: f.userId, nowSec: Math.floor(this.now() / 1000) })
       const conn: ConnRef = { node: this.d.node, thread: this.d.thread, conn: s.id }
       const actor = userActor(f.sdkAppId, f.userId)
-      const attach: UserSessionMsg = { kind: 'attach', conn, platform: f.platform, sigTime: sig.time }
-      const r = await this.d.router.ask(actor, attach)
+      const r = await this.d.router.ask(actor, { kind: 'attach', conn, platform: f.platform, sigTime: sig.time })
       if (isClosed(s)) {
         this.detach(f.sdkAppId, f.userId, conn)
         return
@@ -251,8 +250,7 @@ export class Gateway implements ConnSink {
   }
 
   private detach(app: number, userId: string, conn: ConnRef): void {
-    const m: UserSessionMsg = { kind: 'detach', conn }
-    this.d.router.tell(userActor(app, userId), m)
+    this.d.router.tell(userActor(app, userId), { kind: 'detach', conn })
   }
 
   /**
