@@ -1,0 +1,71 @@
+/**
+ * ConvIndex: the one-to-one indexes derived from the shard logs (docs/one-writer.md). A shard
+ * appends one `ShardRecord` per change to its ShardLog, acknowledges after that append, and
+ * applies its records to the indexes in batches (`checkpoint`); after a crash it re-applies
+ * the records above its checkpoint, the same way.
+ *
+ * Contract:
+ * - `checkpoint(batches)` applies, for each shard, its entries (ascending LSN, the first one
+ *   just above the shard's stored checkpoint, none skipped) to every index and moves the
+ *   shard's checkpoint to its last LSN — all shards' batches atomically: after a crash either
+ *   all of it is visible or none. One call per process per interval serves every shard, so
+ *   sparse traffic over many shards still costs one transaction per interval. A batch that
+ *   does not follow its shard's checkpoint fails the whole call (INTERNAL) and applies nothing.
+ * - Applying is deterministic given the index state at the checkpoint, so a replay after a
+ *   crash produces exactly the state that an uninterrupted run would have.
+ * - Reads see checkpointed records only; the shard serves what it has not checkpointed yet
+ *   from memory.
+ */
+import type { StoredMessage } from '../model/message.js'
+import type { InboxEvent } from '../protocol/events.js'
+import type { ConversationRecord } from './MessageStore.js'
+import type { LogEntry, ShardRef } from './ShardLog.js'
+
+/** A one-to-one message, both users' views in one record. */
+export interface MsgRecord {
+  readonly t: 'msg'
+  /** The pair, ordered (`a <= b`; equal for a conversation with oneself). */
+  readonly a: string
+  readonly b: string
+  /** The message; `msg.seq` is the conversation seq (one sequence for both views). */
+  readonly msg: StoredMessage
+  /** The event's seq in each user's stream of this shard; 0 when that user keeps no copy. */
+  readonly sa: number
+  readonly sb: number
+  /** Unix seconds after which the message is no longer delivered from the inbox. */
+  readonly expireAt?: number
+  readonly noUnread?: boolean
+  readonly noLastMsg?: boolean
+}
+
+/** Every record kind a shard log holds (recall, read, receipt, pin and delete come next). */
+export type ShardRecord = MsgRecord
+
+/** A decoded log entry. */
+export interface RecordEntry {
+  readonly lsn: number
+  readonly rec: ShardRecord
+}
+
+/** One shard's part of a checkpoint. */
+export interface ShardBatch {
+  readonly s: ShardRef
+  readonly entries: readonly RecordEntry[]
+}
+
+export interface ConvIndex {
+  checkpoint(batches: readonly ShardBatch[]): Promise<void>
+  /** Highest LSN applied for the shard (the ShardLog's checkpoint). */
+  checkpointLsn(s: ShardRef): Promise<number>
+  /** Messages of the pair `{a, b}`, newest first, below `beforeSeq` (default: newest), at most `limit`. */
+  history(app: number, a: string, b: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]>
+  /** Events of `user`'s stream in shard `s` with seq > `after`, ascending, at most `limit`. */
+  stream(s: ShardRef, user: string, after: number, limit: number): Promise<InboxEvent[]>
+  /** `user`'s view of the conversation with `peer`. */
+  conversation(app: number, user: string, peer: string): Promise<ConversationRecord | undefined>
+  /** The shards where `user` has a stream, each with its head (highest seq). */
+  userShards(app: number, user: string): Promise<Record<number, number>>
+}
+
+/** Re-exported for the shard's replay loop. */
+export type { LogEntry }

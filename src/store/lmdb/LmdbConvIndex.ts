@@ -1,0 +1,170 @@
+/**
+ * ConvIndex on the embedded LMDB environment (contract: src/store/ConvIndex.ts), on the same
+ * handle as the shard logs (LmdbShardLog), so a checkpoint writes its index entries and the
+ * shard's checkpoint LSN in one transaction.
+ *
+ * | sub-database   | key                          | value                          |
+ * |----------------|------------------------------|--------------------------------|
+ * | `conv.hist`    | `[app, a, b, seq]`           | StoredMessage (once per pair)  |
+ * | `conv.keys`    | `[app, a, b, msgKey]`        | seq                            |
+ * | `conv.stream`  | `[app, user, shard, seq]`    | InboxEvent (`msg` events hold the message) |
+ * | `conv.view`    | `[app, user, peer]`          | ConversationRecord             |
+ * | `conv.shards`  | `[app, user]`                | `{ [shard]: head }`            |
+ *
+ * A checkpoint runs as one transaction callback for every shard it carries: per shard it
+ * reads each touched conversation view and shard map once, applies every record in LSN order,
+ * writes each touched key once (a busy conversation's view is written once per checkpoint, not
+ * once per message), and moves the shard's checkpoint. The message of a record is encoded once and spliced into the history entry and
+ * both stream events.
+ */
+import { asBinary, type Database, type Key } from 'lmdb'
+import { ParleyError } from '../../core/errors.js'
+import type { StoredMessage } from '../../model/message.js'
+import { c2cConv, type InboxEvent } from '../../protocol/events.js'
+import { encodeWith } from '../../protocol/splice.js'
+import type { ConvIndex, RecordEntry, ShardBatch } from '../ConvIndex.js'
+import { emptyConversation, withMessage } from '../conversationRecords.js'
+import type { ConversationRecord } from '../MessageStore.js'
+import type { ShardRef } from '../ShardLog.js'
+import { KEY_MAX, keyText } from './keys.js'
+import type { LmdbHandle } from './openLmdb.js'
+import { decodeValue, encodeUint, encodeValue, SharedEncodings } from './records.js'
+
+type Raw = Database<Uint8Array, Key>
+
+export class LmdbConvIndex implements ConvIndex {
+  private readonly hist: Raw
+  private readonly keys: Raw
+  private readonly streams: Raw
+  private readonly views: Raw
+  private readonly shards: Raw
+  private readonly ckpt: Raw
+
+  /** Takes a reference to `lmdb` (the one the shard logs use): `close()` closes it. */
+  constructor(private readonly lmdb: LmdbHandle) {
+    this.hist = lmdb.rawDb('conv.hist')
+    this.keys = lmdb.rawDb('conv.keys')
+    this.streams = lmdb.rawDb('conv.stream')
+    this.views = lmdb.rawDb('conv.view')
+    this.shards = lmdb.rawDb('conv.shards')
+    this.ckpt = lmdb.rawDb('shard.ckpt')
+  }
+
+  async checkpoint(batches: readonly ShardBatch[]): Promise<void> {
+    const work = batches.filter((b) => b.entries.length > 0)
+    if (work.length === 0) return
+    for (const b of work) checkAscending(b.s, b.entries)
+    let refused: string | undefined
+    await this.hist.transaction(() => {
+      for (const { s, entries } of work) {
+        const at = this.read<number>(this.ckpt, [s.app, s.shard]) ?? 0
+        if (entries[0]!.lsn !== at + 1) {
+          refused = `shard ${s.app}/${s.shard}: checkpoint from LSN ${entries[0]!.lsn} does not follow the stored ${at}; nothing applied`
+          return
+        }
+      }
+      for (const { s, entries } of work) {
+        this.apply(s, entries)
+        put(this.ckpt, [s.app, s.shard], encodeUint(entries[entries.length - 1]!.lsn))
+      }
+    })
+    if (refused) throw new ParleyError('INTERNAL', refused)
+  }
+
+  async checkpointLsn(s: ShardRef): Promise<number> {
+    return this.read<number>(this.ckpt, [s.app, s.shard]) ?? 0
+  }
+
+  async history(app: number, a: string, b: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]> {
+    if (limit <= 0) return []
+    const out: StoredMessage[] = []
+    const range = this.hist.getRange({
+      start: [app, a, b, beforeSeq ?? KEY_MAX], exclusiveStart: beforeSeq !== undefined, end: [app, a, b], reverse: true, limit,
+    })
+    for (const { value } of range) out.push(decodeValue<StoredMessage>(value))
+    return out
+  }
+
+  async stream(s: ShardRef, user: string, after: number, limit: number): Promise<InboxEvent[]> {
+    if (limit <= 0) return []
+    const out: InboxEvent[] = []
+    const range = this.streams.getRange({ start: [s.app, user, s.shard, after], exclusiveStart: true, end: [s.app, user, s.shard, KEY_MAX], limit })
+    for (const { value } of range) out.push(decodeValue<InboxEvent>(value))
+    return out
+  }
+
+  async conversation(app: number, user: string, peer: string): Promise<ConversationRecord | undefined> {
+    return this.read<ConversationRecord>(this.views, [app, user, peer])
+  }
+
+  async userShards(app: number, user: string): Promise<Record<number, number>> {
+    return this.read<Record<number, number>>(this.shards, [app, user]) ?? {}
+  }
+
+  close(): Promise<void> {
+    return this.lmdb.close()
+  }
+
+  /** Inside the checkpoint transaction: every record's entries, each touched key written once. */
+  private apply(s: ShardRef, entries: readonly RecordEntry[]): void {
+    const { app, shard } = s
+    const shared = new SharedEncodings()
+    const views = new Map<string, { key: Key; rec: ConversationRecord }>()
+    const heads = new Map<string, Record<number, number>>()
+    const view = (user: string, peer: string) => {
+      const id = `${user}\0${peer}`
+      let v = views.get(id)
+      if (!v) {
+        const key = [app, user, peer]
+        v = { key, rec: this.read<ConversationRecord>(this.views, key) ?? emptyConversation(c2cConv(peer)) }
+        views.set(id, v)
+      }
+      return v
+    }
+    const headsOf = (user: string) => {
+      let h = heads.get(user)
+      if (!h) {
+        h = this.read<Record<number, number>>(this.shards, [app, user]) ?? {}
+        heads.set(user, h)
+      }
+      return h
+    }
+    for (const { rec } of entries) {
+      const { a, b, msg } = rec
+      keyText(a, 'user')
+      keyText(b, 'user')
+      const msgBytes = shared.of(msg)
+      put(this.hist, [app, a, b, msg.seq], msgBytes)
+      put(this.keys, [app, a, b, keyText(msg.msgKey, 'msgKey')], encodeUint(msg.seq))
+      const sides: [user: string, peer: string, seq: number][] = a === b ? [[a, a, rec.sa]] : [[a, b, rec.sa], [b, a, rec.sb]]
+      for (const [user, peer, seq] of sides) {
+        if (seq === 0) continue
+        const ev: InboxEvent = { type: 'msg', seq, conv: c2cConv(peer), msg, ...(rec.expireAt !== undefined ? { expireAt: rec.expireAt } : {}) }
+        put(this.streams, [app, user, shard, seq], encodeWith(ev, 'msg', msgBytes))
+        const v = view(user, peer)
+        v.rec = withMessage(v.rec, msg, { incoming: msg.from !== user, noUnread: rec.noUnread === true, noLastMsg: rec.noLastMsg === true })
+        const h = headsOf(user)
+        h[shard] = Math.max(h[shard] ?? 0, seq)
+      }
+    }
+    for (const v of views.values()) put(this.views, v.key, encodeWith(v.rec, 'lastMsg', v.rec.lastMsg && shared.of(v.rec.lastMsg)))
+    for (const [user, h] of heads) put(this.shards, [app, user], encodeValue(h))
+  }
+
+  private read<V>(db: Raw, key: Key): V | undefined {
+    const bytes = db.getBinary(key)
+    return bytes === undefined ? undefined : decodeValue<V>(bytes)
+  }
+}
+
+function put(db: Raw, key: Key, value: Uint8Array): void {
+  void db.put(key, asBinary(value) as unknown as Uint8Array)
+}
+
+function checkAscending(s: ShardRef, entries: readonly RecordEntry[]): void {
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i]!.lsn !== entries[i - 1]!.lsn + 1) {
+      throw new ParleyError('INTERNAL', `shard ${s.app}/${s.shard}: checkpoint entries skip from LSN ${entries[i - 1]!.lsn} to ${entries[i]!.lsn}`)
+    }
+  }
+}
