@@ -8,9 +8,22 @@
  * Failure: if a checkpoint fails, every journal in it is marked broken (its shard stops and
  * re-opens from the log); the records stay in the log, so nothing is lost.
  */
-import type { ConvIndex, ShardBatch } from '../../src/store/ConvIndex.js'
-import type { ShardLog } from '../../src/store/ShardLog.js'
-import type { ShardJournal } from './ShardJournal.js'
+import type { ConvIndex, RecordEntry, ShardBatch } from '../../src/store/ConvIndex.js'
+import type { ShardLog, ShardRef } from '../../src/store/ShardLog.js'
+
+/** What the Checkpointer needs of a shard's journal (ShardJournal.ts). */
+export interface CheckpointSource {
+  readonly s: ShardRef
+  /** Durable records not yet taken. */
+  readonly waiting: number
+  readonly checkpointLsn: number
+  /** The durable records that follow the last one taken, without a gap (and forgets them). */
+  take(): RecordEntry[]
+  /** The records up to `lsn` are in the index. */
+  checkpointed(lsn: number): void
+  /** A checkpoint holding this source's records failed. */
+  fail(e: unknown): void
+}
 
 export interface CheckpointerOptions {
   /** Checkpoint at once when this many durable records wait, over all shards. Default 4,000. */
@@ -24,14 +37,14 @@ export interface CheckpointerOptions {
 }
 
 export class Checkpointer {
-  private readonly dirty = new Set<ShardJournal>()
+  private readonly dirty = new Set<CheckpointSource>()
   private waiting = 0
   private timer: { cancel(): void } | undefined
   private running: Promise<void> | undefined
   private readonly maxRecords: number
   private readonly intervalMs: number
   private readonly schedule: NonNullable<CheckpointerOptions['schedule']>
-  private readonly trimmed = new WeakMap<ShardJournal, number>()
+  private readonly trimmed = new WeakMap<CheckpointSource, number>()
   private readonly trimEvery: number
   /** Checkpoints run so far (for tests and benchmarks). */
   runs = 0
@@ -47,7 +60,7 @@ export class Checkpointer {
   }
 
   /** Called by a journal when one of its records became durable. */
-  pending(j: ShardJournal): void {
+  pending(j: CheckpointSource): void {
     this.dirty.add(j)
     this.waiting++
     if (this.waiting >= this.maxRecords) {
@@ -77,7 +90,7 @@ export class Checkpointer {
     const journals = [...this.dirty]
     this.dirty.clear()
     this.waiting = 0
-    const batches: (ShardBatch & { j: ShardJournal })[] = []
+    const batches: (ShardBatch & { j: CheckpointSource })[] = []
     for (const j of journals) {
       const entries = j.take()
       if (j.waiting > 0) this.dirty.add(j)
@@ -108,7 +121,7 @@ export class Checkpointer {
    * Log records at or below the checkpoint are never replayed (replay starts above it), so
    * trimming only reclaims space: done every `trimEvery` records per shard, and on flush.
    */
-  private async trim(j: ShardJournal, always: boolean): Promise<void> {
+  private async trim(j: CheckpointSource, always: boolean): Promise<void> {
     const at = j.checkpointLsn
     const last = this.trimmed.get(j) ?? 0
     if (!always && at - last < this.trimEvery) return

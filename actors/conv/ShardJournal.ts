@@ -19,7 +19,7 @@ import { ParleyError } from '../../src/core/errors.js'
 import type { RecordEntry, ShardRecord } from '../../src/store/ConvIndex.js'
 import type { ShardRef } from '../../src/store/ShardLog.js'
 import { decodeShardRecord, encodeShardRecord } from '../../src/store/shardRecordCodec.js'
-import type { Checkpointer } from './Checkpointer.js'
+import type { CheckpointSource, Checkpointer } from './Checkpointer.js'
 
 /** What `open` found and replayed. */
 export interface JournalRecovery {
@@ -30,7 +30,7 @@ export interface JournalRecovery {
   readonly ms: number
 }
 
-export class ShardJournal {
+export class ShardJournal implements CheckpointSource {
   private lastLsn = 0
   private checkpointedLsn = 0
   /** Durable records not yet in the index, by LSN; a checkpoint takes the run above the checkpoint. */
