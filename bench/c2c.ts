@@ -38,7 +38,7 @@ import type { Target } from './lib/loadProtocol.js'
 import { openAll, type PhaseSpec, runTraffic, sleepUntil, sustained, type TrafficSummary } from './lib/phases.js'
 import { summariseProfiles } from './lib/profile.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
-import { compareRates, compareSaturation, issue14Targets, parseRates, type RatePoint, ratePoint } from './lib/abSummary.js'
+import { compareRates, compareSaturation, cpuUsPerDelivered, issue14Targets, parseRates, type RatePoint, ratePoint } from './lib/abSummary.js'
 import { benchApp, type BenchApp, parleyBuild, type ParleyBuild, type ServerProcess, startParley, startRelay } from './lib/servers.js'
 
 const c2cDefaults = {
@@ -207,9 +207,7 @@ async function measure(p: C2CParams, rates: number[], clients: LoadClients, serv
     for (const [i, rate] of rates.entries()) {
       const t = await phase(`sweep: offered ${rate}/s`, { mode: 'open', window: 0, totalRatePerSec: rate, ...common }, atFixed && i === 0 ? profiler : undefined)
       if (prof && atFixed && i === 0) logProfile(prof)
-      const point = ratePoint(t)
-      sweep.push(point)
-      log(`${name}: sweep: offered ${rate}/s: server CPU ${point.cpuUsPerDelivered ?? '-'} µs per delivered message`)
+      sweep.push(ratePoint(t))
     }
     await clients.all(() => ({ type: 'close', graceMs: 3000 }))
     return { login: loginSummary, saturation, sweep, profile: prof }
@@ -241,6 +239,7 @@ function describe(t: TrafficSummary): string {
   const parts = [
     `${t.deliveredPerSec} delivered/s`, `p50 ${t.latencyMs.p50} ms`, `p99 ${t.latencyMs.p99} ms`,
     `cpu server ${t.cpu.serverCores} + load ${t.cpu.clientCores} + other ${t.cpu.otherCores} cores`,
+    `server ${cpuUsPerDelivered(t.cpu.serverCores, t.deliveredPerSec) ?? '-'} µs per delivered message`,
   ]
   if (t.offeredPerSec !== undefined) parts.push(`sustained ${sustained(t)}`)
   if (Object.keys(t.sendErrors).length > 0) parts.push(`errors ${JSON.stringify(t.sendErrors)}`)

@@ -84,6 +84,8 @@ export interface SaturationAB {
   deliveredPerSec: Compared
   serverCores: Compared
   cpuUsPerDelivered: Compared
+  /** Cores used by other processes during each phase: a large difference means one side was disturbed. */
+  otherCores: { baseline: number; current: number }
   /** The raw relay's saturation in the same run, when measured: how fast the machine was. */
   relayDeliveredPerSec?: number
 }
@@ -94,6 +96,7 @@ export function compareSaturation(baseline: TrafficSummary, current: TrafficSumm
     deliveredPerSec: compare(baseline.deliveredPerSec, current.deliveredPerSec),
     serverCores: compare(baseline.cpu.serverCores, current.cpu.serverCores),
     cpuUsPerDelivered: compare(cpuUsPerDelivered(baseline.cpu.serverCores, baseline.deliveredPerSec), cpuUsPerDelivered(current.cpu.serverCores, current.deliveredPerSec)),
+    otherCores: { baseline: baseline.cpu.otherCores, current: current.cpu.otherCores },
     ...(relay ? { relayDeliveredPerSec: relay.deliveredPerSec } : {}),
   }
 }
@@ -106,6 +109,7 @@ export interface RateAB {
   cpuUsPerDelivered: Compared
   p99Ms: Compared
   sustained: { baseline: boolean; current: boolean }
+  otherCores: { baseline: number; current: number }
 }
 
 /** Every offered rate measured in both sweeps, in the current sweep's order, side by side. */
@@ -120,6 +124,7 @@ export function compareRates(baseline: RatePoint[], current: RatePoint[]): RateA
       cpuUsPerDelivered: compare(b.cpuUsPerDelivered, c.cpuUsPerDelivered),
       p99Ms: compare(b.latencyMs.p99, c.latencyMs.p99),
       sustained: { baseline: b.sustained, current: c.sustained },
+      otherCores: { baseline: b.otherCores, current: c.otherCores },
     }]
   })
 }

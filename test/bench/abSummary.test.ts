@@ -71,6 +71,7 @@ t.test('compareSaturation and compareRates: the two builds side by side, rates m
     deliveredPerSec: { baseline: 8000, current: 24000, ratio: 3 },
     serverCores: { baseline: 1.6, current: 1.2, ratio: 0.75 },
     cpuUsPerDelivered: { baseline: 200, current: 50, ratio: 0.25 },
+    otherCores: { baseline: 0.05, current: 0.05 },
     relayDeliveredPerSec: 90000,
   })
   t.notOk('relayDeliveredPerSec' in compareSaturation(phase({ delivered: 1, serverCores: 1 }), phase({ delivered: 1, serverCores: 1 })))
@@ -90,6 +91,7 @@ t.test('compareSaturation and compareRates: the two builds side by side, rates m
     cpuUsPerDelivered: { baseline: 600, current: 200, ratio: 0.33 },
     p99Ms: { baseline: 600, current: 12, ratio: 0.02 },
     sustained: { baseline: false, current: true },
+    otherCores: { baseline: 0.05, current: 0.05 },
   })
   t.same(r[1].serverCores, { baseline: 1, current: 0.25, ratio: 0.25 })
 })
