@@ -33,7 +33,11 @@ export interface JournalRecovery {
 export class ShardJournal implements CheckpointSource {
   private lastLsn = 0
   private checkpointedLsn = 0
-  /** Durable records not yet in the index, by LSN; a checkpoint takes the run above the checkpoint. */
+  /**
+   * Durable records not yet in the index, by LSN (insertion order is LSN order, as appends
+   * resolve in order; `take` does not rely on it). Kept until their checkpoint committed, so
+   * `uncheckpointed` covers records a running checkpoint holds.
+   */
   private readonly durable = new Map<number, ShardRecord>()
   /** LSN of the last record handed to a checkpoint that has not finished yet. */
   private taken = 0
@@ -87,19 +91,25 @@ export class ShardJournal implements CheckpointSource {
     })
   }
 
-  /** Durable records waiting for a checkpoint. */
+  /** Durable records not yet handed to a checkpoint. */
   get waiting(): number {
-    return this.durable.size
+    let n = 0
+    for (const lsn of this.durable.keys()) if (lsn > this.taken) n++
+    return n
+  }
+
+  /** Durable records the index may not hold yet, ascending: what a read must add to the index's answer. */
+  uncheckpointed(): RecordEntry[] {
+    const out: RecordEntry[] = []
+    for (const [lsn, rec] of this.durable) if (lsn > this.checkpointedLsn) out.push({ lsn, rec })
+    return out.sort((x, y) => x.lsn - y.lsn)
   }
 
   /** For the Checkpointer: the durable records that follow the last one taken, without a gap. */
   take(): RecordEntry[] {
     const out: RecordEntry[] = []
     if (this.failure) return out
-    for (let lsn = this.taken + 1; this.durable.has(lsn); lsn++) {
-      out.push({ lsn, rec: this.durable.get(lsn)! })
-      this.durable.delete(lsn)
-    }
+    for (let lsn = this.taken + 1; this.durable.has(lsn); lsn++) out.push({ lsn, rec: this.durable.get(lsn)! })
     if (out.length) this.taken = out[out.length - 1]!.lsn
     return out
   }
@@ -107,6 +117,7 @@ export class ShardJournal implements CheckpointSource {
   /** For the Checkpointer: the records up to `lsn` are in the index. */
   checkpointed(lsn: number): void {
     this.checkpointedLsn = Math.max(this.checkpointedLsn, lsn)
+    for (const l of this.durable.keys()) if (l <= lsn) this.durable.delete(l)
   }
 
   /** For the Checkpointer (a failed checkpoint) and for a failed append. */

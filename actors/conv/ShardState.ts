@@ -21,7 +21,7 @@ import { Limits } from '../../src/core/limits.js'
 import { MsgFlags, type StoredMessage } from '../../src/model/message.js'
 import type { ConvIndex, MsgRecord } from '../../src/store/ConvIndex.js'
 import type { ShardRef } from '../../src/store/ShardLog.js'
-import { orderedPair } from './convShard.js'
+import { orderedPair } from './shardOfPair.js'
 
 /** Messages remembered per pair for dedupe, at most. */
 export const WINDOW_CAP = 2000

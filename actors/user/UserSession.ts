@@ -86,6 +86,7 @@ export class UserSession implements Actor {
     recall: (m) => this.onRecall(m),
     read: (m) => this.onRead(m),
     peerRead: (m) => this.onPeerRead(m),
+    pushFrame: (m) => this.onPushFrame(m),
     convs: () => this.onConvs(),
     pin: (m) => this.onPin(m),
     deleteConv: (m) => this.onDeleteConv(m),
@@ -137,6 +138,11 @@ export class UserSession implements Actor {
     // The store already encoded this event for the disk (eventBytes.ts): the frame reuses it.
     const bytes = eventFrame(ev)
     for (const d of this.devices.values()) this.ctx.push(d.conn, bytes)
+  }
+
+  private onPushFrame(m: UserRequest<'pushFrame'>): void {
+    const skip = m.except && connKey(m.except)
+    for (const [key, d] of this.devices) if (key !== skip) this.ctx.push(d.conn, m.frame)
   }
 
   private nextEvent<E extends InboxEvent>(ev: Omit<E, 'seq'>): E {

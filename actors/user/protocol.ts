@@ -69,6 +69,8 @@ export type UserProtocol = CheckedProtocol<{
   deleteAccount: Call<{ kind: 'deleteAccount' }, { existed: boolean }>
   checkAccount: Call<{ kind: 'checkAccount' }, { imported: boolean }>
   unread: Call<{ kind: 'unread'; peers?: string[] }, UnreadResult>
+  /** A conversation shard's event for this user: sent as it is to every device but `except` (the sending one). */
+  pushFrame: Call<{ kind: 'pushFrame'; frame: Uint8Array; except?: ConnRef }, void>
 }>
 
 export type UserSessionMsg = MessageOf<UserProtocol>

@@ -14,8 +14,12 @@ export function c2cConv(peer: string): ConvId {
 }
 
 export type InboxEvent =
-  /** A message in conversation `conv` (incoming, or sent by this user from any device). */
-  | { type: 'msg'; seq: number; conv: ConvId; msg: StoredMessage; expireAt?: number }
+  /**
+   * A message in conversation `conv` (incoming, or sent by this user from any device). `sh`:
+   * the conversation shard whose stream numbers `seq` (docs/one-writer.md); absent on events of
+   * the single per-user inbox.
+   */
+  | { type: 'msg'; seq: number; conv: ConvId; msg: StoredMessage; expireAt?: number; sh?: number }
   /** The message `msgKey` (at `convSeq`) was recalled; history now flags it 8. */
   | { type: 'recall'; seq: number; conv: ConvId; msgKey: string; convSeq: number }
   /** This user read `conv` up to `readSeq` on some device; unread there is now 0. */

@@ -21,6 +21,7 @@ import { asBinary, type Database, type Key } from 'lmdb'
 import { ParleyError } from '../../core/errors.js'
 import type { StoredMessage } from '../../model/message.js'
 import { c2cConv, type InboxEvent } from '../../protocol/events.js'
+import { userEventsOf } from '../convEvents.js'
 import { encodeWith } from '../../protocol/splice.js'
 import type { ConvIndex, RecordEntry, ShardBatch } from '../ConvIndex.js'
 import { emptyConversation, withMessage } from '../conversationRecords.js'
@@ -136,15 +137,12 @@ export class LmdbConvIndex implements ConvIndex {
       const msgBytes = shared.of(msg)
       put(this.hist, [app, a, b, msg.seq], msgBytes)
       put(this.keys, [app, a, b, keyText(msg.msgKey, 'msgKey')], encodeUint(msg.seq))
-      const sides: [user: string, peer: string, seq: number][] = a === b ? [[a, a, rec.sa]] : [[a, b, rec.sa], [b, a, rec.sb]]
-      for (const [user, peer, seq] of sides) {
-        if (seq === 0) continue
-        const ev: InboxEvent = { type: 'msg', seq, conv: c2cConv(peer), msg, ...(rec.expireAt !== undefined ? { expireAt: rec.expireAt } : {}) }
-        put(this.streams, [app, user, shard, seq], encodeWith(ev, 'msg', msgBytes))
+      for (const { user, peer, ev } of userEventsOf(rec, shard)) {
+        put(this.streams, [app, user, shard, ev.seq], encodeWith(ev, 'msg', msgBytes))
         const v = view(user, peer)
         v.rec = withMessage(v.rec, msg, { incoming: msg.from !== user, noUnread: rec.noUnread === true, noLastMsg: rec.noLastMsg === true })
         const h = headsOf(user)
-        h[shard] = Math.max(h[shard] ?? 0, seq)
+        h[shard] = Math.max(h[shard] ?? 0, ev.seq)
       }
     }
     for (const v of views.values()) put(this.views, v.key, encodeWith(v.rec, 'lastMsg', v.rec.lastMsg && shared.of(v.rec.lastMsg)))

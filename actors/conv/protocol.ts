@@ -1,0 +1,30 @@
+/**
+ * The conversation shard's protocol (docs/one-writer.md): every message a shard takes and the
+ * reply each gets. `convShardActor(app, shard)` names a shard with this protocol.
+ */
+import type { ConnRef } from '../runtime/types.js'
+import type { ActorRef, Call, CheckedProtocol, RequestOf } from '../runtime/protocol.js'
+import type { InboxEvent } from '../../src/protocol/events.js'
+import type { C2CSendRequest } from '../../src/model/message.js'
+
+/** A send's answer: the first copy's identity, and the sender's own stream seq in `sh` (0: no copy kept). */
+export interface ShardSendResult { msgKey: string; msgTime: number; seq: number; inboxSeq: number; sh: number }
+
+/** One page of a user's stream in one shard. */
+export interface ShardSyncResult { sh: number; events: InboxEvent[]; upTo: number; more: boolean }
+
+export type ConvShardProtocol = CheckedProtocol<{
+  /**
+   * A one-to-one send from `from` (validated by the door it came through). `conn`: the sending
+   * device, which gets the answer and not the echo; `nowMs`: the door's clock.
+   */
+  send: Call<{ kind: 'send'; from: string; req: C2CSendRequest; nowMs: number; conn?: ConnRef }, ShardSendResult>
+  /** `user`'s events in this shard with seq above `after`, at most `limit`. */
+  sync: Call<{ kind: 'sync'; user: string; after: number; limit: number }, ShardSyncResult>
+}>
+
+export type ConvShardRequest<K extends keyof ConvShardProtocol & string> = RequestOf<ConvShardProtocol, K>
+
+export function convShardActor(app: number, shard: number): ActorRef<ConvShardProtocol> {
+  return { kind: 'convs', app, key: String(shard) }
+}
