@@ -10,7 +10,8 @@
  * once; a retry within the window is answered with the first key and not pushed again.
  */
 import { ParleyError } from '../../src/core/errors.js'
-import { eventFrame } from '../../src/protocol/eventBytes.js'
+import { encode } from '../../src/core/codec.js'
+import { eventBytes, eventFrame } from '../../src/protocol/eventBytes.js'
 import { c2cConv, type InboxEvent } from '../../src/protocol/events.js'
 import { isReservedUserId, makeMsgKey } from '../../src/model/message.js'
 import { userEventsOf } from '../../src/store/convEvents.js'
@@ -87,9 +88,14 @@ export class ConvShard implements Actor {
     }
     const d = this.state.send(draft, nowSec)
     if (d.kind === 'duplicate') return { msgKey: d.first.msgKey, msgTime: d.first.time, seq: d.first.seq, inboxSeq: 0, sh: this.s.shard }
-    const durable = this.journal.append(d.record)
+    // The message is encoded once: the record, the index entries and both pushes splice these bytes.
+    const msgBytes = encode(d.record.msg)
+    const durable = this.journal.append(d.record, msgBytes)
     return new LaterReply(durable.then(() => {
-      for (const { user, ev } of userEventsOf(d.record, this.s.shard)) this.push(user, ev, user === from ? m.conn : undefined)
+      for (const { user, ev } of userEventsOf(d.record, this.s.shard)) {
+        eventBytes(ev, msgBytes)
+        this.push(user, ev, user === from ? m.conn : undefined)
+      }
       return { msgKey: msg.msgKey, msgTime: time, seq: d.record.msg.seq, inboxSeq: d.senderSeq, sh: this.s.shard }
     }))
   }

@@ -38,7 +38,7 @@ export class ShardJournal implements CheckpointSource {
    * resolve in order; `take` does not rely on it). Kept until their checkpoint committed, so
    * `uncheckpointed` covers records a running checkpoint holds.
    */
-  private readonly durable = new Map<number, ShardRecord>()
+  private readonly durable = new Map<number, { rec: ShardRecord; msgBytes?: Uint8Array }>()
   /** LSN of the last record handed to a checkpoint that has not finished yet. */
   private taken = 0
   private failure: Error | undefined
@@ -76,13 +76,16 @@ export class ShardJournal implements CheckpointSource {
     return this.checkpointedLsn
   }
 
-  /** Appends `rec`; resolves with its LSN once it is durable. */
-  append(rec: ShardRecord): Promise<number> {
+  /**
+   * Appends `rec`; resolves with its LSN once it is durable. `msgBytes`: the encoding of
+   * `rec.msg` when the caller made one (for its pushes), spliced into the record and the index.
+   */
+  append(rec: ShardRecord, msgBytes?: Uint8Array): Promise<number> {
     if (this.failure) return Promise.reject(this.brokenError())
     const lsn = ++this.lastLsn
-    const bytes = encodeShardRecord(rec)
+    const bytes = encodeShardRecord(rec, msgBytes)
     return this.cp.log.append(this.s, lsn, bytes).then(() => {
-      this.durable.set(lsn, rec)
+      this.durable.set(lsn, msgBytes ? { rec, msgBytes } : { rec })
       this.cp.pending(this)
       return lsn
     }, (e: unknown) => {
@@ -101,7 +104,7 @@ export class ShardJournal implements CheckpointSource {
   /** Durable records the index may not hold yet, ascending: what a read must add to the index's answer. */
   uncheckpointed(): RecordEntry[] {
     const out: RecordEntry[] = []
-    for (const [lsn, rec] of this.durable) if (lsn > this.checkpointedLsn) out.push({ lsn, rec })
+    for (const [lsn, d] of this.durable) if (lsn > this.checkpointedLsn) out.push({ lsn, ...d })
     return out.sort((x, y) => x.lsn - y.lsn)
   }
 
@@ -109,7 +112,7 @@ export class ShardJournal implements CheckpointSource {
   take(): RecordEntry[] {
     const out: RecordEntry[] = []
     if (this.failure) return out
-    for (let lsn = this.taken + 1; this.durable.has(lsn); lsn++) out.push({ lsn, rec: this.durable.get(lsn)! })
+    for (let lsn = this.taken + 1; this.durable.has(lsn); lsn++) out.push({ lsn, ...this.durable.get(lsn)! })
     if (out.length) this.taken = out[out.length - 1]!.lsn
     return out
   }

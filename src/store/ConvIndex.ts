@@ -45,6 +45,8 @@ export type ShardRecord = MsgRecord
 export interface RecordEntry {
   readonly lsn: number
   readonly rec: ShardRecord
+  /** The encoding of `rec.msg`, when the writer still holds it: the index splices it instead of encoding again. */
+  readonly msgBytes?: Uint8Array
 }
 
 /** One shard's part of a checkpoint. */

@@ -4,11 +4,13 @@
  * (`shardLogCorrupt`: the record, the file) instead of being applied half-read or skipped.
  */
 import { decode, encode } from '../core/codec.js'
+import { encodeWith } from '../protocol/splice.js'
 import type { MsgRecord, RecordEntry, ShardRecord } from './ConvIndex.js'
 import { type LogEntry, type ShardLog, shardLogCorrupt, type ShardRef } from './ShardLog.js'
 
-export function encodeShardRecord(rec: ShardRecord): Uint8Array {
-  return encode(rec)
+/** The record's bytes; `msgBytes` (the message's own encoding, when the caller has it) is spliced in. */
+export function encodeShardRecord(rec: ShardRecord, msgBytes?: Uint8Array): Uint8Array {
+  return msgBytes ? encodeWith(rec, 'msg', msgBytes) : encode(rec)
 }
 
 /** The record of `entry`, or throws `shardLogCorrupt` naming it and `log`'s location. */

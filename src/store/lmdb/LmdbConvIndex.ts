@@ -130,8 +130,9 @@ export class LmdbConvIndex implements ConvIndex {
       }
       return h
     }
-    for (const { rec } of entries) {
+    for (const { rec, msgBytes: known } of entries) {
       const { a, b, msg } = rec
+      shared.seed(msg, known)
       keyText(a, 'user')
       keyText(b, 'user')
       const msgBytes = shared.of(msg)
