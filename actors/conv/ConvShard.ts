@@ -13,7 +13,13 @@ import { ParleyError } from '../../src/core/errors.js'
 import { encode } from '../../src/core/codec.js'
 import { eventBytes, eventFrame } from '../../src/protocol/eventBytes.js'
 import { c2cConv, type InboxEvent } from '../../src/protocol/events.js'
-import { isReservedUserId, makeMsgKey } from '../../src/model/message.js'
+import { Limits } from '../../src/core/limits.js'
+import { isReservedUserId, makeMsgKey, MsgFlags, type StoredMessage } from '../../src/model/message.js'
+import type { HistoryResult } from '../../src/protocol/frames.js'
+import type { ReadRecord, ReceiptRecord, RecallRecord, ShardRecord } from '../../src/store/ConvIndex.js'
+import { isPeerRead } from '../user/conversations.js'
+import { PairViews } from './pairViews.js'
+import { orderedPair } from './shardOfPair.js'
 import { userEventsOf } from '../../src/store/convEvents.js'
 import type { ShardRef } from '../../src/store/ShardLog.js'
 import { RecentRandoms } from '../user/recentRandoms.js'
@@ -32,6 +38,7 @@ export class ConvShard implements Actor {
   private readonly s: ShardRef
   private journal!: ShardJournal
   private state!: ShardState
+  private views!: PairViews
   /**
    * Users seen imported, with when (ms). Trusted for IMPORTED_TTL_MS: an account deleted since
    * may still receive for that long (the session's delete does not reach the shards yet).
@@ -49,6 +56,7 @@ export class ConvShard implements Actor {
     const r = await this.journal.open()
     if (r.replayed > 0) this.ctx.log.info('shard log replayed', { replayed: r.replayed, ms: Math.round(r.ms), lsn: r.lastLsn })
     this.state = new ShardState(this.s, checkpointer.index)
+    this.views = new PairViews(this.s, this.journal, checkpointer.index)
   }
 
   async onDeactivate(): Promise<void> {
@@ -58,6 +66,13 @@ export class ConvShard implements Actor {
   private readonly handlers: Handlers<ConvShardProtocol> = {
     send: (m) => this.onSend(m),
     sync: (m) => this.onSync(m),
+    recall: (m) => this.onRecall(m),
+    read: (m) => this.onRead(m),
+    receipt: (m) => this.onReceipt(m),
+    pin: (m) => this.onPin(m),
+    deleteConv: (m) => this.onDeleteConv(m),
+    history: (m) => this.onHistory(m),
+    view: (m) => this.views.view(m.user, m.peer),
   }
 
   handle(msg: ActorMessage): Promise<unknown> {
@@ -131,6 +146,115 @@ export class ConvShard implements Actor {
     const upTo = all.length > 0 ? all[all.length - 1]!.seq : Math.max(m.after, 0)
     const events = all.filter((e) => !(e.type === 'msg' && e.expireAt !== undefined && e.expireAt < nowSec))
     return { sh: this.s.shard, events, upTo, more: upTo < head }
+  }
+
+  /** Appends `rec`; once durable, pushes its events and resolves. */
+  private commit(rec: ShardRecord): LaterReply<void> {
+    const durable = this.journal.append(rec)
+    return new LaterReply(durable.then(() => {
+      for (const { user, ev } of userEventsOf(rec, this.s.shard)) this.push(user, ev)
+    }))
+  }
+
+  private async prepared(user: string, peer: string): Promise<[a: string, b: string]> {
+    const p = this.state.prepare(user, peer, Math.floor(this.ctx.now() / 1000))
+    if (p) await p
+    return orderedPair(user, peer)
+  }
+
+  /** The stream seqs of a record for the pair, one per user that gets its event. */
+  private streamSeqs(a: string, b: string, gets: (user: string) => boolean): { sa: number; sb: number } {
+    const sa = gets(a) ? this.state.takeStreamSeq(a) : 0
+    const sb = a !== b && gets(b) ? this.state.takeStreamSeq(b) : 0
+    return { sa, sb }
+  }
+
+  private async onRecall(m: ConvShardRequest<'recall'>): Promise<void | LaterReply<void>> {
+    const msg = await this.views.message(m.user, m.peer, m.msgKey)
+    if (!msg) throw new ParleyError('MSG_NOT_FOUND', m.msgKey)
+    if (m.as === 'sender') {
+      if (msg.from !== m.user) throw new ParleyError('RECALL_NOT_SENDER')
+      const window = this.ctx.deps.apps.get(this.s.app)?.recallWindowSeconds ?? Limits.recallWindowSeconds
+      if (Math.floor(this.ctx.now() / 1000) - msg.time > window) throw new ParleyError('RECALL_WINDOW_PASSED')
+    }
+    if (msg.flags === MsgFlags.recalled) return
+    const [a, b] = await this.prepared(m.user, m.peer)
+    const hiddenFrom = await this.hiddenFrom(a, b, msg)
+    const rec: RecallRecord = { t: 'recall', a, b, seq: msg.seq, msgKey: msg.msgKey, from: msg.from, ...this.streamSeqs(a, b, (u) => u !== hiddenFrom) }
+    this.state.markRecalled(a, b, msg.seq)
+    return this.commit(rec)
+  }
+
+  /** The user of the pair who keeps no copy of `msg` (SyncOtherMachine 2), if any. */
+  private async hiddenFrom(a: string, b: string, msg: StoredMessage): Promise<string | undefined> {
+    if (a === b) return undefined
+    const seen = await this.views.history(msg.from, msg.from === a ? b : a, { beforeSeq: msg.seq + 1, limit: 1 }, 0)
+    return seen[0]?.seq === msg.seq ? undefined : msg.from
+  }
+
+  private async onRead(m: ConvShardRequest<'read'>): Promise<{ readTime: number } | LaterReply<{ readTime: number }>> {
+    const [a, b] = await this.prepared(m.user, m.peer)
+    const v = await this.views.view(m.user, m.peer)
+    const lastSeq = v?.lastSeq ?? 0
+    const readSeq = Math.min(m.seq ?? lastSeq, lastSeq)
+    const nowSec = Math.floor(this.ctx.now() / 1000)
+    const at = readSeq > 0 ? (await this.views.history(m.user, m.peer, { beforeSeq: readSeq + 1, limit: 1 }, 0))[0] : undefined
+    const readTime = at?.seq === readSeq ? at.time : nowSec
+    if (readSeq <= (v?.readSeq ?? 0) && ((v?.unread ?? 0) === 0 || readSeq < lastSeq)) return { readTime }
+    let unread = 0
+    if (readSeq < lastSeq) {
+      const newer = await this.views.history(m.user, m.peer, { beforeSeq: lastSeq + 1, limit: lastSeq - readSeq }, v?.clearedSeq ?? 0)
+      unread = newer.filter((x) => x.seq > readSeq && x.from === m.peer && x.flags !== MsgFlags.recalled).length
+    }
+    const peerView = await this.views.view(m.peer, m.user)
+    const peerLearns = m.peer !== m.user && readTime > (peerView?.peerReadTime ?? -1)
+    const rec: ReadRecord = {
+      t: 'read', a, b, reader: m.user, readSeq: Math.max(readSeq, v?.readSeq ?? 0), unread, readTime,
+      ...this.streamSeqs(a, b, (u) => u === m.user || peerLearns),
+    }
+    const done = this.commit(rec)
+    return new LaterReply(done.promise.then(() => ({ readTime })))
+  }
+
+  private async onReceipt(m: ConvShardRequest<'receipt'>): Promise<void | LaterReply<void>> {
+    const seqs: number[] = []
+    const keys: string[] = []
+    for (const key of m.msgKeys) {
+      const msg = await this.views.message(m.user, m.peer, key)
+      if (msg && msg.from === m.peer && !msg.peerRead && !keys.includes(msg.msgKey)) {
+        seqs.push(msg.seq)
+        keys.push(msg.msgKey)
+      }
+    }
+    if (seqs.length === 0) return
+    const [a, b] = await this.prepared(m.user, m.peer)
+    const rec: ReceiptRecord = { t: 'receipt', a, b, reader: m.user, seqs, msgKeys: keys, ...this.streamSeqs(a, b, (u) => u === m.peer) }
+    return this.commit(rec)
+  }
+
+  private async onPin(m: ConvShardRequest<'pin'>): Promise<void | LaterReply<void>> {
+    const [a, b] = await this.prepared(m.user, m.peer)
+    const v = await this.views.view(m.user, m.peer)
+    if ((v?.pinned ?? false) === m.pinned) return
+    return this.commit({ t: 'conv', a, b, user: m.user, pinned: m.pinned, ...this.streamSeqs(a, b, (u) => u === m.user) })
+  }
+
+  private async onDeleteConv(m: ConvShardRequest<'deleteConv'>): Promise<void | LaterReply<void>> {
+    const [a, b] = await this.prepared(m.user, m.peer)
+    return this.commit({
+      t: 'conv', a, b, user: m.user, deleted: true, ...(m.clearHistory ? { clear: true } : {}),
+      ...this.streamSeqs(a, b, (u) => u === m.user),
+    })
+  }
+
+  private async onHistory(m: ConvShardRequest<'history'>): Promise<HistoryResult> {
+    const v = await this.views.view(m.user, m.peer)
+    const list = await this.views.history(m.user, m.peer, {
+      ...(m.before !== undefined ? { beforeSeq: m.before } : {}), limit: m.limit,
+      ...(m.minTime !== undefined ? { minTime: m.minTime } : {}), ...(m.maxTime !== undefined ? { maxTime: m.maxTime } : {}),
+    }, v?.clearedSeq ?? 0)
+    const messages = list.map((x) => ({ ...x, peerRead: isPeerRead(v, x, m.user) }))
+    return { messages, complete: list.length < m.limit }
   }
 
   private push(user: string, ev: InboxEvent, except?: ConnRef): void {

@@ -117,6 +117,12 @@ export class ShardState {
     for (const f of pair.randoms.values()) if (f.seq === seq) f.recalled = true
   }
 
+  /** Takes the next seq of `user`'s stream for a record other than a message (`prepare` must have resolved for a pair of theirs). */
+  takeStreamSeq(user: string): number {
+    if (!this.heads.has(user)) throw new Error(`shard ${this.s.shard}: user ${user} not prepared`)
+    return this.next(user)
+  }
+
   private next(user: string): number {
     const n = this.heads.get(user)! + 1
     this.heads.set(user, n)
@@ -148,7 +154,7 @@ export class ShardState {
     const recent: StoredMessage[] = []
     let before: number | undefined
     for (;;) {
-      const page = await this.index.history(this.s.app, a, b, before, LOAD_PAGE)
+      const page = await this.index.history(this.s.app, a, b, { beforeSeq: before, limit: LOAD_PAGE })
       if (page.length === 0) break
       if (before === undefined) pair.lastSeq = page[0]!.seq
       let old = false

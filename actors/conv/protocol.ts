@@ -6,6 +6,8 @@ import type { ConnRef } from '../runtime/types.js'
 import type { ActorRef, Call, CheckedProtocol, RequestOf } from '../runtime/protocol.js'
 import type { InboxEvent } from '../../src/protocol/events.js'
 import type { C2CSendRequest } from '../../src/model/message.js'
+import type { HistoryResult } from '../../src/protocol/frames.js'
+import type { ConversationRecord } from '../../src/store/MessageStore.js'
 
 /** A send's answer: the first copy's identity, and the sender's own stream seq in `sh` (0: no copy kept). */
 export interface ShardSendResult { msgKey: string; msgTime: number; seq: number; inboxSeq: number; sh: number }
@@ -21,6 +23,21 @@ export type ConvShardProtocol = CheckedProtocol<{
   send: Call<{ kind: 'send'; from: string; req: C2CSendRequest; nowMs: number; conn?: ConnRef }, ShardSendResult>
   /** `user`'s events in this shard with seq above `after`, at most `limit`. */
   sync: Call<{ kind: 'sync'; user: string; after: number; limit: number }, ShardSyncResult>
+  /**
+   * `user` recalls `msgKey` of the conversation with `peer`: as 'sender' only their own message
+   * within the app's window (20016, 20017); as 'admin' any message. MSG_NOT_FOUND when absent.
+   */
+  recall: Call<{ kind: 'recall'; user: string; peer: string; msgKey: string; as: 'sender' | 'admin' }, void>
+  /** `user` read the conversation with `peer` up to `seq` (default all); the peer learns the read time. */
+  read: Call<{ kind: 'read'; user: string; peer: string; seq?: number }, { readTime: number }>
+  /** Read receipts from `user` for these messages `peer` sent. */
+  receipt: Call<{ kind: 'receipt'; user: string; peer: string; msgKeys: string[] }, void>
+  pin: Call<{ kind: 'pin'; user: string; peer: string; pinned: boolean }, void>
+  deleteConv: Call<{ kind: 'deleteConv'; user: string; peer: string; clearHistory: boolean }, void>
+  /** `user`'s view of the conversation's history (newest first), with peer-read flags. */
+  history: Call<{ kind: 'history'; user: string; peer: string; before?: number; limit: number; minTime?: number; maxTime?: number }, HistoryResult>
+  /** `user`'s view of the conversation with `peer` (undefined: never had one). */
+  view: Call<{ kind: 'view'; user: string; peer: string }, ConversationRecord | undefined>
 }>
 
 export type ConvShardRequest<K extends keyof ConvShardProtocol & string> = RequestOf<ConvShardProtocol, K>

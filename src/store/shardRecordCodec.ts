@@ -28,15 +28,31 @@ export function decodeShardRecord(log: Pick<ShardLog, 'location'>, s: ShardRef, 
 
 function shapeError(v: unknown): string | undefined {
   if (typeof v !== 'object' || v === null) return 'not a map'
-  const r = v as Partial<MsgRecord>
-  if (r.t !== 'msg') return `unknown record kind ${JSON.stringify(r.t)}`
-  if (typeof r.a !== 'string' || typeof r.b !== 'string' || r.a > r.b) return 'bad pair'
-  if (!isCount(r.sa) || !isCount(r.sb)) return 'bad stream seqs'
-  const m = r.msg
-  if (typeof m !== 'object' || m === null || typeof m.msgKey !== 'string' || !isCount(m.seq) || m.seq < 1 ||
-    typeof m.from !== 'string' || typeof m.to !== 'string' || !Array.isArray(m.body)) return 'bad message'
-  if (![r.a, r.b].includes(m.from) || ![r.a, r.b].includes(m.to)) return 'message is not between the pair'
-  return undefined
+  const r = v as Record<string, unknown>
+  const { a, b } = r
+  if (typeof a !== 'string' || typeof b !== 'string' || a > b) return 'bad pair'
+  if (!isCount(r['sa']) || !isCount(r['sb'])) return 'bad stream seqs'
+  const member = (u: unknown) => u === a || u === b
+  switch (r['t']) {
+    case 'msg': {
+      const m = r['msg'] as Partial<MsgRecord['msg']> | null
+      if (typeof m !== 'object' || m === null || typeof m.msgKey !== 'string' || !isCount(m.seq) || m.seq < 1 ||
+        typeof m.from !== 'string' || typeof m.to !== 'string' || !Array.isArray(m.body)) return 'bad message'
+      if (!member(m.from) || !member(m.to)) return 'message is not between the pair'
+      return undefined
+    }
+    case 'recall':
+      return isCount(r['seq']) && typeof r['msgKey'] === 'string' && member(r['from']) ? undefined : 'bad recall'
+    case 'read':
+      return member(r['reader']) && isCount(r['readSeq']) && isCount(r['unread']) && isCount(r['readTime']) ? undefined : 'bad read'
+    case 'receipt':
+      return member(r['reader']) && Array.isArray(r['seqs']) && (r['seqs'] as unknown[]).every(isCount) &&
+        Array.isArray(r['msgKeys']) && (r['msgKeys'] as unknown[]).every((k) => typeof k === 'string') ? undefined : 'bad receipt'
+    case 'conv':
+      return member(r['user']) ? undefined : 'bad conversation change'
+    default:
+      return `unknown record kind ${JSON.stringify(r['t'])}`
+  }
 }
 
 function isCount(n: unknown): n is number {

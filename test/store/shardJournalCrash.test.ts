@@ -91,7 +91,7 @@ t.test('shard journal: kill -9 while appending, checkpointing and replaying lose
 
   const stored = new Map<string, Map<number, string>>()
   for (const [a, b] of journalPairs) {
-    const msgs = await index.history(s.app, a, b, undefined, 1_000_000)
+    const msgs = await index.history(s.app, a, b, { limit: 1_000_000 })
     const seqs = msgs.map((m) => m.seq).reverse()
     t.strictSame(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), `${a}|${b}: seqs 1..${seqs.length}, no gap`)
     const bad = msgs.filter((m) => m.msgKey !== journalMsgKey(a, b, m.seq))

@@ -52,8 +52,8 @@ t.test('index: a checkpoint derives history once, both streams, both views and t
   const r3 = journalRecord('a', 'a', 1, 3, 0) // a's conversation with itself
   await index.checkpoint([{ s, entries: [{ lsn: 1, rec: r1 }, { lsn: 2, rec: r2 }, { lsn: 3, rec: r3 }] }])
   t.equal(await index.checkpointLsn(s), 3)
-  t.strictSame((await index.history(s.app, 'a', 'b', undefined, 10)).map((m) => m.msgKey), [r2.msg.msgKey, r1.msg.msgKey])
-  t.strictSame((await index.history(s.app, 'a', 'b', 2, 10)).map((m) => m.seq), [1], 'beforeSeq bounds the page')
+  t.strictSame((await index.history(s.app, 'a', 'b', { limit: 10 })).map((m) => m.msgKey), [r2.msg.msgKey, r1.msg.msgKey])
+  t.strictSame((await index.history(s.app, 'a', 'b', { beforeSeq: 2, limit: 10 })).map((m) => m.seq), [1], 'beforeSeq bounds the page')
   t.strictSame((await index.stream(s, 'a', 0, 10)).map((e) => [e.seq, e.conv]), [[1, 'c2c:b'], [2, 'c2c:b'], [3, 'c2c:a']])
   t.strictSame((await index.stream(s, 'b', 0, 10)).map((e) => e.seq), [1])
   t.strictSame((await index.stream(s, 'a', 1, 1)).map((e) => e.seq), [2], 'after and limit')
@@ -80,9 +80,9 @@ t.test('index: a checkpoint that does not follow the stored one, or skips an LSN
     { s, entries: [{ lsn: 5, rec: journalRecord('a', 'b', 5, 5, 5) }] },
   ]), { code: 20005 }, 'one bad shard batch fails the whole checkpoint')
   t.equal(await index.checkpointLsn(other), 0, 'the good shard of that checkpoint was not applied')
-  t.equal((await index.history(s.app, 'c', 'd', undefined, 10)).length, 0)
+  t.equal((await index.history(s.app, 'c', 'd', { limit: 10 })).length, 0)
   t.equal(await index.checkpointLsn(s), 1)
-  t.equal((await index.history(s.app, 'a', 'b', undefined, 10)).length, 1, 'nothing of the refused batches was written')
+  t.equal((await index.history(s.app, 'a', 'b', { limit: 10 })).length, 1, 'nothing of the refused batches was written')
   await index.checkpoint([
     { s: other, entries: [{ lsn: 1, rec: journalRecord('c', 'd', 1, 1, 1) }] },
     { s, entries: [{ lsn: 2, rec: journalRecord('a', 'b', 2, 2, 2) }] },

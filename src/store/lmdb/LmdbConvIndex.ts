@@ -19,12 +19,12 @@
  */
 import { asBinary, type Database, type Key } from 'lmdb'
 import { ParleyError } from '../../core/errors.js'
-import type { StoredMessage } from '../../model/message.js'
+import { MsgFlags, type StoredMessage } from '../../model/message.js'
 import { c2cConv, type InboxEvent } from '../../protocol/events.js'
-import { userEventsOf } from '../convEvents.js'
+import { recalledCopy, userEventsOf, viewAfter } from '../convEvents.js'
 import { encodeWith } from '../../protocol/splice.js'
-import type { ConvIndex, RecordEntry, ShardBatch } from '../ConvIndex.js'
-import { emptyConversation, withMessage } from '../conversationRecords.js'
+import type { ConvIndex, HistoryPage, RecordEntry, ShardBatch } from '../ConvIndex.js'
+import { emptyConversation } from '../conversationRecords.js'
 import type { ConversationRecord } from '../MessageStore.js'
 import type { ShardRef } from '../ShardLog.js'
 import { KEY_MAX, keyText } from './keys.js'
@@ -32,6 +32,9 @@ import type { LmdbHandle } from './openLmdb.js'
 import { decodeValue, encodeUint, encodeValue, SharedEncodings } from './records.js'
 
 type Raw = Database<Uint8Array, Key>
+
+/** A history value: the message, and the one user of the pair it is hidden from, if any. */
+type HistoryEntry = StoredMessage & { noCopyFor?: string }
 
 export class LmdbConvIndex implements ConvIndex {
   private readonly hist: Raw
@@ -76,13 +79,22 @@ export class LmdbConvIndex implements ConvIndex {
     return this.read<number>(this.ckpt, [s.app, s.shard]) ?? 0
   }
 
-  async history(app: number, a: string, b: string, beforeSeq: number | undefined, limit: number): Promise<StoredMessage[]> {
-    if (limit <= 0) return []
+  async history(app: number, a: string, b: string, q: HistoryPage): Promise<StoredMessage[]> {
+    if (q.limit <= 0) return []
+    const cleared = q.viewer !== undefined ? (this.read<ConversationRecord>(this.views, [app, q.viewer, q.viewer === a ? b : a])?.clearedSeq ?? 0) : 0
     const out: StoredMessage[] = []
     const range = this.hist.getRange({
-      start: [app, a, b, beforeSeq ?? KEY_MAX], exclusiveStart: beforeSeq !== undefined, end: [app, a, b], reverse: true, limit,
+      start: [app, a, b, q.beforeSeq ?? KEY_MAX], exclusiveStart: q.beforeSeq !== undefined, end: [app, a, b, cleared], reverse: true,
     })
-    for (const { value } of range) out.push(decodeValue<StoredMessage>(value))
+    for (const { value } of range) {
+      const m = decodeValue<HistoryEntry>(value)
+      if (q.viewer !== undefined && m.noCopyFor === q.viewer) continue
+      if (q.maxTime !== undefined && m.time > q.maxTime) continue
+      if (q.minTime !== undefined && m.time < q.minTime) continue
+      const { noCopyFor: _hidden, ...msg } = m
+      out.push(msg)
+      if (out.length >= q.limit) break
+    }
     return out
   }
 
@@ -92,6 +104,15 @@ export class LmdbConvIndex implements ConvIndex {
     const range = this.streams.getRange({ start: [s.app, user, s.shard, after], exclusiveStart: true, end: [s.app, user, s.shard, KEY_MAX], limit })
     for (const { value } of range) out.push(decodeValue<InboxEvent>(value))
     return out
+  }
+
+  async findByKey(app: number, a: string, b: string, msgKey: string): Promise<StoredMessage | undefined> {
+    const seq = this.read<number>(this.keys, [app, a, b, keyText(msgKey, 'msgKey')])
+    if (seq === undefined) return undefined
+    const m = this.read<HistoryEntry>(this.hist, [app, a, b, seq])
+    if (!m || m.msgKey !== msgKey) return undefined
+    const { noCopyFor: _hidden, ...msg } = m
+    return msg
   }
 
   async conversation(app: number, user: string, peer: string): Promise<ConversationRecord | undefined> {
@@ -130,20 +151,46 @@ export class LmdbConvIndex implements ConvIndex {
       }
       return h
     }
-    for (const { rec, msgBytes: known } of entries) {
-      const { a, b, msg } = rec
-      shared.seed(msg, known)
+    /** History entries touched in this checkpoint, by seq (a recall or receipt may follow the message in the same batch). */
+    const hist = new Map<string, HistoryEntry>()
+    const entry = (a: string, b: string, seq: number): HistoryEntry | undefined => {
+      const id = `${a}\0${b}\0${seq}`
+      return hist.get(id) ?? this.read<HistoryEntry>(this.hist, [app, a, b, seq])
+    }
+    const setEntry = (a: string, b: string, m: HistoryEntry, bytes?: Uint8Array) => {
+      hist.set(`${a}\0${b}\0${m.seq}`, m)
+      put(this.hist, [app, a, b, m.seq], bytes ?? encodeValue(m))
+    }
+    for (const { lsn, rec, msgBytes: known } of entries) {
+      const { a, b } = rec
       keyText(a, 'user')
       keyText(b, 'user')
-      const msgBytes = shared.of(msg)
-      put(this.hist, [app, a, b, msg.seq], msgBytes)
-      put(this.keys, [app, a, b, keyText(msg.msgKey, 'msgKey')], encodeUint(msg.seq))
-      for (const { user, peer, ev } of userEventsOf(rec, shard)) {
-        put(this.streams, [app, user, shard, ev.seq], encodeWith(ev, 'msg', msgBytes))
-        const v = view(user, peer)
-        v.rec = withMessage(v.rec, msg, { incoming: msg.from !== user, noUnread: rec.noUnread === true, noLastMsg: rec.noLastMsg === true })
+      let msgBytes: Uint8Array | undefined
+      if (rec.t === 'msg') {
+        const { msg } = rec
+        shared.seed(msg, known)
+        msgBytes = shared.of(msg)
+        // A sender who keeps no copy (SyncOtherMachine 2) does not see the message in history.
+        const noCopyFor = a === b ? undefined : rec.sa === 0 ? a : rec.sb === 0 ? b : undefined
+        setEntry(a, b, noCopyFor ? { ...msg, noCopyFor } : msg, noCopyFor ? undefined : msgBytes)
+        put(this.keys, [app, a, b, keyText(msg.msgKey, 'msgKey')], encodeUint(msg.seq))
+      } else if (rec.t === 'recall') {
+        const m = entry(a, b, rec.seq)
+        if (m && m.flags !== MsgFlags.recalled) setEntry(a, b, { ...recalledCopy(m), ...(m.noCopyFor ? { noCopyFor: m.noCopyFor } : {}) })
+      } else if (rec.t === 'receipt') {
+        for (const seq of rec.seqs) {
+          const m = entry(a, b, seq)
+          if (m && !m.peerRead) setEntry(a, b, { ...m, peerRead: true })
+        }
+      }
+      for (const { user, ev } of userEventsOf(rec, shard)) {
+        put(this.streams, [app, user, shard, ev.seq], msgBytes && ev.type === 'msg' ? encodeWith(ev, 'msg', msgBytes) : encodeValue(ev))
         const h = headsOf(user)
         h[shard] = Math.max(h[shard] ?? 0, ev.seq)
+      }
+      for (const [user, peer] of a === b ? [[a, a]] : [[a, b], [b, a]]) {
+        const v = view(user!, peer!)
+        v.rec = { ...viewAfter(v.rec, user!, rec), appliedLsn: lsn }
       }
     }
     for (const v of views.values()) put(this.views, v.key, encodeWith(v.rec, 'lastMsg', v.rec.lastMsg && shared.of(v.rec.lastMsg)))
