@@ -28,7 +28,11 @@ export const ClientErrorCodes = {
   USERSIG_UNAVAILABLE: 9507,
   /** The cursor store's `load` or `save` failed. */
   CURSOR_STORE_FAILED: 9508,
-  /** Informational: the cursor was above the server's inbox head (another inbox), so it restarted at 0. */
+  /**
+   * Informational: the cursor was above the server's inbox head (another inbox), so it
+   * restarted at 0. For the planned per-shard cursor (ShardedInbox, ShardCursorPersistence; not
+   * wired yet): a shard's cursor was above its stream, or the stored cursor was a single seq.
+   */
   CURSOR_RESET: 9509,
 } as const
 
