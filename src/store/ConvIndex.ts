@@ -7,14 +7,23 @@
  * Contract:
  * - `checkpoint(batches)` applies, for each shard, its entries (ascending LSN, the first one
  *   just above the shard's stored checkpoint, none skipped) to every index and moves the
- *   shard's checkpoint to its last LSN — all shards' batches atomically: after a crash either
- *   all of it is visible or none. One call per process per interval serves every shard, so
- *   sparse traffic over many shards still costs one transaction per interval. A batch that
- *   does not follow its shard's checkpoint fails the whole call (INTERNAL) and applies nothing.
+ *   shard's checkpoint to its last LSN. One call per process per interval serves every shard,
+ *   so sparse traffic over many shards still costs one transaction (LMDB) or one round of
+ *   batches (Cassandra) per interval. A batch that does not follow its shard's checkpoint
+ *   fails the whole call (INTERNAL) and applies nothing.
+ * - Atomicity, per backend. LMDB: all shards' batches in one transaction; after a crash
+ *   either all of it is visible or none. Cassandra (no multi-partition transaction): every
+ *   index row of the call is written before any shard's checkpoint moves; after a crash or a
+ *   failed write, any subset of those rows may be visible while each shard's checkpoint is
+ *   either where it was or at its batch's last LSN, never beyond a record whose rows are
+ *   not all written. Re-applying the records above the checkpoint on top of such a partial
+ *   apply yields exactly the state of one apply (CassandraConvIndex.ts says how: puts, and
+ *   views that remember the last LSN applied to them).
  * - Applying is deterministic given the index state at the checkpoint, so a replay after a
  *   crash produces exactly the state that an uninterrupted run would have.
- * - Reads see checkpointed records only; the shard serves what it has not checkpointed yet
- *   from memory.
+ * - Reads see checkpointed records (LMDB: only those; Cassandra: also rows of a checkpoint in
+ *   progress, whose records are already durable in the log); the shard serves what it has not
+ *   checkpointed yet from memory.
  */
 import type { StoredMessage } from '../model/message.js'
 import type { InboxEvent } from '../protocol/events.js'

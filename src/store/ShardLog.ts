@@ -9,10 +9,15 @@
  * Contract:
  * - `open` makes the caller the shard's writer and returns the head. In cluster mode it fences
  *   out any earlier writer (a node that is still running but no longer owns the shard): from
- *   then on that writer's appends are refused and nothing it writes is ever replayed.
- * - `append` resolves once the record is durable (fsynced for LMDB). Appends made in one
- *   event-loop turn share one transaction and one sync. An append is never reordered after a
- *   later one of the same shard. A rejected append wrote nothing.
+ *   then on that writer's appends are refused and nothing it writes is ever replayed. Call it
+ *   before appending (the Cassandra log refuses appends to a shard it did not open).
+ * - `append` resolves once the record is durable (fsynced for LMDB; written at the `write`
+ *   consistency and accepted by the shard head's one LWT per batch for Cassandra). Appends
+ *   made in one event-loop turn share one transaction and one sync (one LWT). An append is
+ *   never reordered after a later one of the same shard. A refused append (INTERNAL: bad or
+ *   reused LSN, fenced out) wrote nothing that is ever replayed. One whose outcome is unknown
+ *   (Cassandra: STORE_UNAVAILABLE after a timeout) may be replayed by the next `open`; after
+ *   it the shard must be opened again.
  * - LSNs are dense: the caller appends `lastLsn + 1`; a gap or a reuse is refused (INTERNAL)
  *   and writes nothing, so a second writer that believes it owns the shard cannot overwrite a
  *   record.
