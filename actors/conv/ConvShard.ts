@@ -73,6 +73,7 @@ export class ConvShard implements Actor {
     deleteConv: (m) => this.onDeleteConv(m),
     history: (m) => this.onHistory(m),
     view: (m) => this.views.view(m.user, m.peer),
+    shardsOf: (m) => this.ctx.deps.checkpointer.log.shardsOf(this.s.app, m.user),
   }
 
   handle(msg: ActorMessage): Promise<unknown> {
@@ -105,7 +106,7 @@ export class ConvShard implements Actor {
     if (d.kind === 'duplicate') return { msgKey: d.first.msgKey, msgTime: d.first.time, seq: d.first.seq, inboxSeq: 0, sh: this.s.shard }
     // The message is encoded once: the record, the index entries and both pushes splice these bytes.
     const msgBytes = encode(d.record.msg)
-    const durable = this.journal.append(d.record, msgBytes)
+    const durable = this.journal.append(d.record, msgBytes, this.state.takeFresh())
     return new LaterReply(durable.then(() => {
       for (const { user, ev } of userEventsOf(d.record, this.s.shard)) {
         eventBytes(ev, msgBytes)
@@ -150,7 +151,7 @@ export class ConvShard implements Actor {
 
   /** Appends `rec`; once durable, pushes its events and resolves. */
   private commit(rec: ShardRecord): LaterReply<void> {
-    const durable = this.journal.append(rec)
+    const durable = this.journal.append(rec, undefined, this.state.takeFresh())
     return new LaterReply(durable.then(() => {
       for (const { user, ev } of userEventsOf(rec, this.s.shard)) this.push(user, ev)
     }))

@@ -79,12 +79,13 @@ export class ShardJournal implements CheckpointSource {
   /**
    * Appends `rec`; resolves with its LSN once it is durable. `msgBytes`: the encoding of
    * `rec.msg` when the caller made one (for its pushes), spliced into the record and the index.
+   * `firstFor`: the users whose stream here begins with this record (ShardState.takeFresh).
    */
-  append(rec: ShardRecord, msgBytes?: Uint8Array): Promise<number> {
+  append(rec: ShardRecord, msgBytes?: Uint8Array, firstFor?: readonly string[]): Promise<number> {
     if (this.failure) return Promise.reject(this.brokenError())
     const lsn = ++this.lastLsn
     const bytes = encodeShardRecord(rec, msgBytes)
-    return this.cp.log.append(this.s, lsn, bytes).then(() => {
+    return this.cp.log.append(this.s, lsn, bytes, firstFor?.length ? firstFor : undefined).then(() => {
       this.durable.set(lsn, msgBytes ? { rec, msgBytes } : { rec })
       this.cp.pending(this)
       return lsn

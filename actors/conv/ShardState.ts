@@ -57,6 +57,7 @@ export class ShardState {
   private readonly pairs = new Map<string, PairState>()
   private readonly heads = new Map<string, number>()
   private readonly loading = new Map<string, Promise<void>>()
+  private readonly fresh: string[] = []
 
   constructor(private readonly s: ShardRef, private readonly index: ConvIndex) {}
 
@@ -126,7 +127,17 @@ export class ShardState {
   private next(user: string): number {
     const n = this.heads.get(user)! + 1
     this.heads.set(user, n)
+    if (n === 1) this.fresh.push(user)
     return n
+  }
+
+  /**
+   * The users whose stream in this shard began with the seqs taken since the last call: the
+   * record being built must list them (ShardLog `firstFor`), so the shard is in their
+   * `shardsOf` before their first event is acknowledged.
+   */
+  takeFresh(): string[] {
+    return this.fresh.splice(0)
   }
 
   private async load(a: string, b: string, nowSec: number): Promise<void> {

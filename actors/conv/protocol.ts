@@ -38,6 +38,8 @@ export type ConvShardProtocol = CheckedProtocol<{
   history: Call<{ kind: 'history'; user: string; peer: string; before?: number; limit: number; minTime?: number; maxTime?: number }, HistoryResult>
   /** `user`'s view of the conversation with `peer` (undefined: never had one). */
   view: Call<{ kind: 'view'; user: string; peer: string }, ConversationRecord | undefined>
+  /** The shards where `user` has a stream (any shard answers: the listing is per user, ShardLog.shardsOf). */
+  shardsOf: Call<{ kind: 'shardsOf'; user: string }, number[]>
 }>
 
 export type ConvShardRequest<K extends keyof ConvShardProtocol & string> = RequestOf<ConvShardProtocol, K>

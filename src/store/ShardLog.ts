@@ -49,8 +49,17 @@ export interface ShardLogHead {
 export interface ShardLog {
   /** Becomes the shard's writer (fencing out earlier ones) and returns its head. */
   open(s: ShardRef): Promise<ShardLogHead>
-  /** Appends `bytes` at `lsn` (must be the head's lastLsn + 1, counting appends since). */
-  append(s: ShardRef, lsn: number, bytes: Uint8Array): Promise<void>
+  /**
+   * Appends `bytes` at `lsn` (must be the head's lastLsn + 1, counting appends since).
+   * `firstFor`: users whose stream in this shard begins with this record; the shard is added
+   * to each one's `shardsOf` durably with the record (before the append resolves).
+   */
+  append(s: ShardRef, lsn: number, bytes: Uint8Array, firstFor?: readonly string[]): Promise<void>
+  /**
+   * The shards where `user` has a stream: exact (a shard is listed before its first event for
+   * the user is acknowledged) and never shrinking while the data lives. Ascending.
+   */
+  shardsOf(app: number, user: string): Promise<number[]>
   /** Records with LSN > `afterLsn`, ascending, at most `limit`. */
   replay(s: ShardRef, afterLsn: number, limit: number): Promise<LogEntry[]>
   /** Removes records with LSN ≤ min(`lsn`, checkpoint). Resolves with how many were removed. */

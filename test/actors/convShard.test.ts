@@ -90,8 +90,10 @@ t.test('a send: answered after its append, pushed to the receiver and to the sen
   for (const [user, c] of [['alice', conn(1)], ['alice', conn(2)], ['bob', conn(3)]] as const) {
     await (h as Router).ask(userActor(APP, user), { kind: 'attach', conn: c, platform: 'Web', sigTime: 0 })
   }
+  t.strictSame(await (h as Router).ask(convShardActor(APP, 0), { kind: 'shardsOf', user: 'bob' }), [], 'bob has no stream yet')
   const r = await send(h, 'alice', req('bob', 7), conn(1))
   t.match(r, { seq: 1, inboxSeq: 1, sh: shard, msgKey: `7_7_${NOW / 1000}`, msgTime: NOW / 1000 })
+  t.strictSame(await (h as Router).ask(convShardActor(APP, 0), { kind: 'shardsOf', user: 'bob' }), [shard], "bob's shard is listed once his first event is acknowledged")
   await until(() => framesTo(h, conn(3)).length === 1 && framesTo(h, conn(2)).length === 1, 'the first pushes')
   const bob = framesTo(h, conn(3))
   t.equal(bob.length, 1, "bob's device got the event")

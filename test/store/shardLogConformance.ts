@@ -45,6 +45,24 @@ export function shardLogConformance(t: Test, name: string, open: ShardLogFactory
     await t.rejects(log.append(s, 0, Uint8Array.of(1)), { code: 20005 }, 'LSN 0 is refused')
   })
 
+  t.test(`${name}: log: a user's shards are listed with the record that starts their stream`, async (t) => {
+    const { log } = await open(t)
+    const other = { app: s.app, shard: s.shard + 3 }
+    await log.open(s)
+    await log.open(other)
+    t.strictSame(await log.shardsOf(s.app, 'a'), [], 'none before any record')
+    await Promise.all([
+      log.append(s, 1, encodeShardRecord(journalRecord('a', 'b', 1, 1, 1)), ['a', 'b']),
+      log.append(other, 1, encodeShardRecord(journalRecord('a', 'c', 1, 1, 1)), ['a', 'c']),
+    ])
+    await log.append(s, 2, encodeShardRecord(journalRecord('a', 'b', 2, 2, 2)))
+    t.strictSame(await log.shardsOf(s.app, 'a'), [s.shard, other.shard], "a's two shards, ascending")
+    t.strictSame(await log.shardsOf(s.app, 'b'), [s.shard])
+    t.strictSame(await log.shardsOf(s.app + 1, 'a'), [], 'apps are apart')
+    await t.rejects(log.append(s, 2, Uint8Array.of(1), ['z']), { code: 20005 })
+    t.strictSame(await log.shardsOf(s.app, 'z'), [], 'a refused append lists nobody')
+  })
+
   t.test(`${name}: index: a checkpoint derives history once, both streams, both views and the shard heads`, async (t) => {
     const { index } = await open(t)
     const r1 = journalRecord('a', 'b', 1, 1, 1) // a -> b

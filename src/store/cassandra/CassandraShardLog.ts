@@ -68,6 +68,7 @@ const REPLAY_FETCH = 500
 interface Pending {
   readonly lsn: number
   readonly bytes: Uint8Array
+  readonly firstFor: readonly string[] | undefined
   resolve(): void
   reject(e: unknown): void
 }
@@ -99,7 +100,7 @@ export class CassandraShardLog implements ShardLog {
   private readonly heads: ShardHeadTable
   private readonly marks: ShardCheckpointTable
   private readonly writers = new Map<string, Writer>()
-  private readonly q: { insert: string; range: string; dropBucket: string; dropBelow: string }
+  private readonly q: { insert: string; range: string; dropBucket: string; dropBelow: string; present: string; shards: string }
 
   /** Acquires `handle` (from `connectCassandra`); `close()` releases it. */
   constructor(private readonly handle: CassandraHandle) {
@@ -114,6 +115,8 @@ export class CassandraShardLog implements ShardLog {
       range: `SELECT lsn, epoch, rec FROM ${ks}.shard_log ${where} AND lsn > ? AND lsn <= ?`,
       dropBucket: `DELETE FROM ${ks}.shard_log ${where}`,
       dropBelow: `DELETE FROM ${ks}.shard_log ${where} AND lsn <= ?`,
+      present: `INSERT INTO ${ks}.conv_user_shards (app, user_id, shard) VALUES (?, ?, ?)`,
+      shards: `SELECT shard FROM ${ks}.conv_user_shards WHERE app = ? AND user_id = ?`,
     }
   }
 
@@ -136,7 +139,7 @@ export class CassandraShardLog implements ShardLog {
     }
   }
 
-  append(s: ShardRef, lsn: number, bytes: Uint8Array): Promise<void> {
+  append(s: ShardRef, lsn: number, bytes: Uint8Array, firstFor?: readonly string[]): Promise<void> {
     if (!Number.isSafeInteger(lsn) || lsn < 1) return refuse(`shard ${s.app}/${s.shard}: LSN ${lsn} is not valid`)
     const w = this.writers.get(keyOf(s))
     if (!w) return refuse(`shard ${s.app}/${s.shard}: not opened by this writer; append refused`)
@@ -145,7 +148,7 @@ export class CassandraShardLog implements ShardLog {
     if (lsn > w.next) return refuse(`shard ${s.app}/${s.shard}: LSN ${lsn} skips ${w.next}; append refused`)
     w.next++
     return new Promise<void>((resolve, reject) => {
-      w.queue.push({ lsn, bytes, resolve, reject })
+      w.queue.push({ lsn, bytes, firstFor, resolve, reject })
       if (!w.inFlight && !w.scheduled) {
         w.scheduled = true
         setImmediate(() => {
@@ -154,6 +157,11 @@ export class CassandraShardLog implements ShardLog {
         })
       }
     })
+  }
+
+  async shardsOf(app: number, user: string): Promise<number[]> {
+    const rs = await this.handle.client.execute(this.q.shards, [app, user], { prepare: true, consistency: this.handle.consistency.read })
+    return rs.rows.map((r) => r['shard'] as number)
   }
 
   async replay(s: ShardRef, afterLsn: number, limit: number): Promise<LogEntry[]> {
@@ -216,8 +224,12 @@ export class CassandraShardLog implements ShardLog {
     const { s, epoch } = w
     try {
       if (w.broken) throw w.broken
-      await writeStatements(this.handle, batch.map((p) =>
-        stmt(this.q.insert, [s.app, s.shard, bucketOf(p.lsn, SHARD_LOG_BUCKET), p.lsn, epoch, asBuffer(p.bytes)], p.bytes.length)))
+      // Presence rows go with the log rows, before the LWT that accepts them: a shard is listed
+      // for a user before the user's first event there is acknowledged (a refused batch may
+      // leave a listing with no event yet: the stream is then empty, which readers accept).
+      const presence = batch.flatMap((p) => (p.firstFor ?? []).map((u) => stmt(this.q.present, [s.app, u, s.shard], u.length)))
+      await writeStatements(this.handle, [...batch.map((p) =>
+        stmt(this.q.insert, [s.app, s.shard, bucketOf(p.lsn, SHARD_LOG_BUCKET), p.lsn, epoch, asBuffer(p.bytes)], p.bytes.length)), ...presence])
       const last = batch[batch.length - 1]!.lsn
       await this.heads.advance(s, epoch, w.accepted, last, w.entry)
       w.accepted = last

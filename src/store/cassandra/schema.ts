@@ -54,6 +54,7 @@
  * | `conv_streams`      | (app, user_id, shard, bucket = seq / 1000)  | seq ASC    | InboxEvent of a user's stream in a shard |
  * | `conv_views`        | (app, user_id)                              | peer       | ConversationRecord, LSN of the last record applied |
  * | `conv_shards`       | (app, user_id)                              | shard      | the user's stream head in that shard |
+ * | `conv_user_shards`  | (app, user_id)                              | shard      | presence: the user has a stream there (written with its first record) |
  *
  * Bucket sizes are part of every row's address: changing INBOX_BUCKET or MESSAGE_BUCKET
  * needs a migration that rewrites the data (so does GROUP_LIST_BUCKETS, or the listing key).
@@ -239,6 +240,10 @@ export const MIGRATIONS: readonly Migration[] = [
         app bigint, user_id text, shard int, head bigint,
         PRIMARY KEY ((app, user_id), shard)
       )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conv_user_shards (
+        app bigint, user_id text, shard int,
+        PRIMARY KEY ((app, user_id), shard)
+      )`,
     ],
   },
 ]
@@ -253,7 +258,7 @@ export const DATA_TABLES = [
 /** The one-writer tables (migration 5): the shard logs and the indexes derived from them. */
 export const CONV_TABLES = [
   'shard_heads', 'shard_log', 'shard_checkpoints',
-  'conv_history', 'conv_pairs', 'conv_keys', 'conv_streams', 'conv_views', 'conv_shards',
+  'conv_history', 'conv_pairs', 'conv_keys', 'conv_streams', 'conv_views', 'conv_shards', 'conv_user_shards',
 ] as const
 
 /** The newest schema version this build writes and reads. */

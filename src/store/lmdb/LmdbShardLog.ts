@@ -5,6 +5,7 @@
  * |---------------|----------------------|----------------------------|
  * | `shard.log`   | `[app, shard, lsn]`  | the record's bytes, as given |
  * | `shard.ckpt`  | `[app, shard]`       | the checkpoint LSN (msgpack uint), written by LmdbConvIndex |
+ * | `shard.users` | `[app, user, shard]` | empty: the user has a stream in the shard (put with its first record) |
  *
  * An append is one put under a key that grows by one per shard, guarded by `ifNoExists`
  * (LMDB checks it inside the write transaction, natively), so a reused LSN writes nothing.
@@ -17,21 +18,26 @@
 import { asBinary, type Database, type Key } from 'lmdb'
 import { ParleyError } from '../../core/errors.js'
 import type { LogEntry, ShardLog, ShardLogHead, ShardRef } from '../ShardLog.js'
-import { KEY_MAX } from './keys.js'
+import { KEY_MAX, keyText } from './keys.js'
 import type { LmdbHandle } from './openLmdb.js'
 import { decodeValue, encodeUint } from './records.js'
 
 type Raw = Database<Uint8Array, Key>
 
+/** The value of a presence key (the key is what counts). */
+const EMPTY = new Uint8Array(0)
+
 export class LmdbShardLog implements ShardLog {
   private readonly log: Raw
   private readonly ckpt: Raw
+  private readonly present: Raw
   readonly location: string
 
   /** Takes a reference to `lmdb`: `close()` closes it. */
   constructor(private readonly lmdb: LmdbHandle) {
     this.log = lmdb.rawDb('shard.log')
     this.ckpt = lmdb.rawDb('shard.ckpt')
+    this.present = lmdb.rawDb('shard.users')
     this.location = lmdb.path
   }
 
@@ -44,13 +50,21 @@ export class LmdbShardLog implements ShardLog {
     return { lastLsn, checkpointLsn }
   }
 
-  async append(s: ShardRef, lsn: number, bytes: Uint8Array): Promise<void> {
+  async append(s: ShardRef, lsn: number, bytes: Uint8Array, firstFor?: readonly string[]): Promise<void> {
     if (!Number.isSafeInteger(lsn) || lsn < 1) throw new ParleyError('INTERNAL', `shard ${s.app}/${s.shard}: LSN ${lsn} is not valid`)
     const key = [s.app, s.shard, lsn]
+    const users = firstFor?.map((u) => keyText(u, 'user'))
     const fresh = await this.log.ifNoExists(key, () => {
       void this.log.put(key, asBinary(bytes) as unknown as Uint8Array)
+      for (const u of users ?? []) void this.present.put([s.app, u, s.shard], asBinary(EMPTY) as unknown as Uint8Array)
     })
     if (!fresh) throw new ParleyError('INTERNAL', `shard ${s.app}/${s.shard}: LSN ${lsn} is already in the log; append refused`)
+  }
+
+  async shardsOf(app: number, user: string): Promise<number[]> {
+    const out: number[] = []
+    for (const key of this.present.getKeys({ start: [app, user], end: [app, user, KEY_MAX] })) out.push((key as [number, string, number])[2])
+    return out
   }
 
   async replay(s: ShardRef, afterLsn: number, limit: number): Promise<LogEntry[]> {
