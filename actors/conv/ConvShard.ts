@@ -14,12 +14,12 @@ import { encode } from '../../src/core/codec.js'
 import { eventBytes, eventFrame } from '../../src/protocol/eventBytes.js'
 import { c2cConv, type InboxEvent } from '../../src/protocol/events.js'
 import { Limits } from '../../src/core/limits.js'
-import { isReservedUserId, makeMsgKey, MsgFlags, type StoredMessage } from '../../src/model/message.js'
+import { isReservedUserId, makeMsgKey, MsgFlags, type StoredMessage, SYSTEM_ACCOUNT } from '../../src/model/message.js'
 import type { HistoryResult } from '../../src/protocol/frames.js'
 import type { ReadRecord, ReceiptRecord, RecallRecord, ShardRecord } from '../../src/store/ConvIndex.js'
 import { isPeerRead } from '../user/conversations.js'
 import { PairViews } from './pairViews.js'
-import { orderedPair } from './shardOfPair.js'
+import { convShard, orderedPair } from './shardOfPair.js'
 import { userEventsOf } from '../../src/store/convEvents.js'
 import type { ShardRef } from '../../src/store/ShardLog.js'
 import { RecentRandoms } from '../user/recentRandoms.js'
@@ -74,6 +74,8 @@ export class ConvShard implements Actor {
     history: (m) => this.onHistory(m),
     view: (m) => this.views.view(m.user, m.peer),
     shardsOf: (m) => this.ctx.deps.checkpointer.log.shardsOf(this.s.app, m.user),
+    views: (m) => this.views.viewsOf(m.user, (peer) => convShard(this.s.app, m.user, peer, this.ctx.deps.convShards) === this.s.shard),
+    notice: (m) => this.onSend({ kind: 'send', from: SYSTEM_ACCOUNT, req: { ...m.req, to: m.to, syncOtherMachine: 2 }, nowMs: m.nowMs }, true),
   }
 
   handle(msg: ActorMessage): Promise<unknown> {
@@ -81,12 +83,15 @@ export class ConvShard implements Actor {
     return dispatch(this.handlers, msg)
   }
 
-  private async onSend(m: ConvShardRequest<'send'>): Promise<ShardSendResult | LaterReply<ShardSendResult>> {
+  /** `system`: a notice from SYSTEM_ACCOUNT (no account check; the system keeps no copy). */
+  private async onSend(m: ConvShardRequest<'send'>, system = false): Promise<ShardSendResult | LaterReply<ShardSendResult>> {
     const { from, req } = m
-    for (const id of [from, req.to]) {
-      if (isReservedUserId(id)) throw new ParleyError('ACCOUNT_INVALID', `${id} is reserved for the server; it sends notices, not one-to-one messages`)
+    if (!system) {
+      for (const id of [from, req.to]) {
+        if (isReservedUserId(id)) throw new ParleyError('ACCOUNT_INVALID', `${id} is reserved for the server; it sends notices, not one-to-one messages`)
+      }
+      await this.checkImported(req.to)
     }
-    await this.checkImported(req.to)
     const nowSec = Math.floor(m.nowMs / 1000)
     const time = req.time ?? nowSec
     const msg = {
@@ -143,8 +148,9 @@ export class ConvShard implements Actor {
     for (const ev of pendingEvents) if (!bySeq.has(ev.seq)) bySeq.set(ev.seq, ev)
     const nowSec = Math.floor(this.ctx.now() / 1000)
     const all = [...bySeq.values()].sort((x, y) => x.seq - y.seq).slice(0, m.limit)
-    const head = this.state.headOf(m.user) ?? Math.max(m.after, all[all.length - 1]?.seq ?? 0, (await this.ctx.deps.checkpointer.index.userShards(this.s.app, m.user))[this.s.shard] ?? 0)
-    const upTo = all.length > 0 ? all[all.length - 1]!.seq : Math.max(m.after, 0)
+    const head = await this.state.headOf(m.user)
+    // A cursor above the head belongs to other data: upTo = head tells the client (docs/protocol.md).
+    const upTo = all.length > 0 ? all[all.length - 1]!.seq : m.after > head ? head : m.after
     const events = all.filter((e) => !(e.type === 'msg' && e.expireAt !== undefined && e.expireAt < nowSec))
     return { sh: this.s.shard, events, upTo, more: upTo < head }
   }

@@ -224,7 +224,7 @@ export class Gateway implements ConnSink {
       }
       Object.assign(s, { phase: 'live', app: f.sdkAppId, userId: f.userId, platform: f.platform, conn })
       this.sockets.bindUser(ws)
-      const data = { userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, inboxSeq: r.inboxSeq, serverTime: this.now() }
+      const data = { userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, shards: r.shards, serverTime: this.now() }
       this.sockets.send(ws, { op: 'res', rid: f.rid, ok: true, data })
     } catch (e) {
       const code = toWireError(e).code

@@ -8,6 +8,8 @@ import { LmdbFriendStore } from './LmdbFriendStore.js'
 import { LmdbGroupStore } from './LmdbGroupStore.js'
 import { LmdbMessageStore } from './LmdbMessageStore.js'
 import { LmdbProfileStore } from './LmdbProfileStore.js'
+import { LmdbConvIndex } from './LmdbConvIndex.js'
+import { LmdbShardLog } from './LmdbShardLog.js'
 import { type LmdbHandle, openLmdb, type OpenLmdbOptions } from './openLmdb.js'
 
 /**
@@ -16,13 +18,15 @@ import { type LmdbHandle, openLmdb, type OpenLmdbOptions } from './openLmdb.js'
  * when the last store closes.
  */
 export async function openLmdbStores(dataDir: string, opts: OpenLmdbOptions = {}): Promise<StoreSet> {
-  const shared = shareLmdb(openLmdb(dataDir, opts), 5)
+  const shared = shareLmdb(openLmdb(dataDir, opts), 7)
   const messages = new LmdbMessageStore(shared())
   const accounts = new LmdbAccountStore(shared())
   const groups = new LmdbGroupStore(shared())
   const profiles = new LmdbProfileStore(shared())
   const friends = new LmdbFriendStore(shared())
-  return storeSet({ messages, accounts, groups, profiles, friends })
+  const shardLog = new LmdbShardLog(shared())
+  const convIndex = new LmdbConvIndex(shared())
+  return storeSet({ messages, accounts, groups, profiles, friends, shardLog, convIndex })
 }
 
 /**
