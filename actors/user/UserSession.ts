@@ -79,8 +79,8 @@ export class UserSession implements Actor {
     attach: (m) => this.onAttach(m),
     detach: (m) => this.onDetach(m),
     topics: (m) => this.onTopics(m),
-    deliver: (m) => this.onMessage(m.msg, m.opts, true, m.seq),
-    recordSent: (m) => m.reserveOnly ? this.onReserve(m.msg) : this.onMessage(m.msg, m.opts, false, m.seq),
+    deliver: (m) => this.inTime(m.startBy, () => this.onMessage(m.msg, m.opts, true, m.seq)),
+    recordSent: (m) => this.inTime(m.startBy, () => m.reserveOnly ? this.onReserve(m.msg) : this.onMessage(m.msg, m.opts, false, m.seq)),
     sync: (m) => this.onSync(m),
     history: (m) => this.onHistory(m),
     recall: (m) => this.onRecall(m),
@@ -101,6 +101,12 @@ export class UserSession implements Actor {
   handle(msg: ActorMessage): Promise<unknown> {
     if (this.broken) return Promise.reject(new Error('session state is stale after a failed commit; restarting'))
     return dispatch(this.handlers, msg)
+  }
+
+  /** Runs `step`, unless its asker's deadline to start (`startBy`, wall-clock ms) has passed: then TIMEOUT, nothing changed. */
+  private inTime<T>(startBy: number | undefined, step: () => Promise<T>): Promise<T> {
+    if (startBy !== undefined && this.ctx.now() > startBy) return Promise.reject(new ParleyError('TIMEOUT', 'the send waited too long to start; nothing was stored'))
+    return step()
   }
 
   private nowSec(): number {
