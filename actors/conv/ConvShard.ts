@@ -86,6 +86,7 @@ export class ConvShard implements Actor {
   /** `system`: a notice from SYSTEM_ACCOUNT (no account check; the system keeps no copy). */
   private async onSend(m: ConvShardRequest<'send'>, system = false): Promise<ShardSendResult | LaterReply<ShardSendResult>> {
     const { from, req } = m
+    if (m.startBy !== undefined && this.ctx.now() > m.startBy) throw new ParleyError('TIMEOUT', 'the send waited too long to start; nothing was stored')
     if (!system) {
       for (const id of [from, req.to]) {
         if (isReservedUserId(id)) throw new ParleyError('ACCOUNT_INVALID', `${id} is reserved for the server; it sends notices, not one-to-one messages`)

@@ -18,9 +18,11 @@ export interface ShardSyncResult { sh: number; events: InboxEvent[]; upTo: numbe
 export type ConvShardProtocol = CheckedProtocol<{
   /**
    * A one-to-one send from `from` (validated by the door it came through). `conn`: the sending
-   * device, which gets the answer and not the echo; `nowMs`: the door's clock.
+   * device, which gets the answer and not the echo; `nowMs`: the door's clock. `startBy`
+   * (wall-clock ms): a send the shard takes up later is refused TIMEOUT and changes nothing,
+   * so an asker that gave up on it (its ask timed out) knows nothing was stored.
    */
-  send: Call<{ kind: 'send'; from: string; req: C2CSendRequest; nowMs: number; conn?: ConnRef }, ShardSendResult>
+  send: Call<{ kind: 'send'; from: string; req: C2CSendRequest; nowMs: number; conn?: ConnRef; startBy?: number }, ShardSendResult>
   /**
    * A server notice to `to` from SYSTEM_ACCOUNT (group system notices): stored in `to`'s
    * conversation with the system account, numbered by this shard like any message.

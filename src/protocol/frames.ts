@@ -15,8 +15,11 @@ export type ClientFrame = SessionFrame | GroupFrame
 export type ClientOp = ClientFrame['op']
 
 /** Results of each request op, carried in `res.data`. */
-/** `shards`: every conversation shard where the user has a stream (docs/protocol.md, "Delivery"). */
-export interface LoginResult { userId: string; connId: string; shards: number[]; serverTime: number }
+/**
+ * `shards`: every conversation shard where the user has a stream (docs/protocol.md, "Delivery").
+ * `maxSendsInFlight`: sends this connection may have unanswered; more are refused with 9013.
+ */
+export interface LoginResult { userId: string; connId: string; shards: number[]; serverTime: number; maxSendsInFlight: number }
 /** One page of the user's stream in shard `sh`. */
 export interface SyncResult { sh: number; events: InboxEvent[]; upTo: number; more: boolean }
 /** `inboxSeq`: the sender's own stream seq in shard `sh` (0 when the sender keeps no copy or it was a retry). */
@@ -58,4 +61,6 @@ export const CloseCodes = {
   LOGIN_TIMEOUT: 4102,
   /** The user's session actor failed and restarted: reconnect to re-attach and catch up. */
   SESSION_RESTARTED: 4103,
+  /** The connection went on sending while its sends were refused with 9013 (maxRefusedSends). */
+  FLOODING: 4104,
 } as const

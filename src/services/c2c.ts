@@ -8,6 +8,7 @@ import { convShardActor, type ShardSendResult, type ShardSyncResult } from '../.
 import { convShard, DEFAULT_CONV_SHARDS } from '../../actors/conv/shardOfPair.js'
 import { sortedViews } from '../../actors/user/conversations.js'
 import type { ConnRef, Router } from '../../actors/runtime/types.js'
+import { DEFAULT_ASK_TIMEOUT_MS } from '../../actors/runtime/MeshRouter.js'
 import { mapLimit } from '../core/mapLimit.js'
 import type { C2CSendRequest } from '../model/message.js'
 import type { ConvsResult, HistoryResult } from '../protocol/frames.js'
@@ -19,9 +20,22 @@ function shardOf(app: number, x: string, y: string) {
   return convShardActor(app, convShard(app, x, y, shards))
 }
 
-/** Sends `req` from `from`; resolves once it is durable, with the first copy's identity (a retry gets the first). */
+/**
+ * How long a send may wait in the shard's mailbox before the shard refuses it unstarted (half
+ * the ask timeout): a send answered TIMEOUT by the router was then either refused unstarted
+ * or is being completed within the other half.
+ */
+const START_WITHIN_MS = DEFAULT_ASK_TIMEOUT_MS / 2
+
+/**
+ * Sends `req` from `from`; resolves once it is durable, with the first copy's identity (a retry
+ * gets the first). A retryable refusal stored and delivered nothing: BUSY is refused before the
+ * shard's mailbox takes it, TIMEOUT by the shard if it could not start in time. (A TIMEOUT of an
+ * ask whose send did start may still store it: a retry with the same MsgRandom is then answered
+ * with that copy.)
+ */
 export function sendC2C(router: Router, app: number, from: string, req: C2CSendRequest, nowMs: number, conn?: ConnRef): Promise<ShardSendResult> {
-  return router.ask(shardOf(app, from, req.to), { kind: 'send', from, req, nowMs, ...(conn ? { conn } : {}) })
+  return router.ask(shardOf(app, from, req.to), { kind: 'send', from, req, nowMs, startBy: Date.now() + START_WITHIN_MS, ...(conn ? { conn } : {}) })
 }
 
 /** A server notice to `to` in its conversation with SYSTEM_ACCOUNT. */
