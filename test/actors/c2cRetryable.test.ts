@@ -84,7 +84,8 @@ const draft = (from: string, to: string, n: number): MessageDraft =>
 const opts = { onlineOnly: false, noUnread: false, noLastMsg: false }
 
 t.test('a store step taken up after its startBy is refused TIMEOUT and changes nothing', async (t) => {
-  const { h, stores, held } = await setup(t)
+  const { h: harness, stores, held } = await setup(t)
+  const h: Router = harness
   const late = Date.now() - 1
   await t.rejects(h.ask(userActor(APP, 'bob'), { kind: 'deliver', msg: draft('alice', 'bob', 1), opts, startBy: late }),
     { code: 9007, message: /waited too long to start; nothing was stored/ }, 'deliver')
