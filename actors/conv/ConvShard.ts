@@ -24,7 +24,7 @@ import { userEventsOf } from '../../src/store/convEvents.js'
 import type { ShardRef } from '../../src/store/ShardLog.js'
 import { RecentRandoms } from '../user/recentRandoms.js'
 import { userActor } from '../user/protocol.js'
-import type { Actor, ActorContext, ConnRef } from '../runtime/types.js'
+import type { Actor, ActorContext, ConnRef, DeactivationReason } from '../runtime/types.js'
 import { type ActorMessage, dispatch, type Handlers, LaterReply } from '../runtime/protocol.js'
 import type { ConvShardDeps } from './deps.js'
 import { ShardJournal } from './ShardJournal.js'
@@ -59,8 +59,17 @@ export class ConvShard implements Actor {
     this.views = new PairViews(this.s, this.journal, checkpointer.index)
   }
 
-  async onDeactivate(): Promise<void> {
-    // Durable records stay in the log; the thread's Checkpointer indexes them on its schedule.
+  /**
+   * Idle or shutdown: the thread's Checkpointer indexes what is durable (the next activation
+   * finds it checkpointed). Moved or failed: this activation must write nothing more — another
+   * owner may already have opened the shard — so its records are left to that owner's replay.
+   */
+  async onDeactivate(reason: DeactivationReason): Promise<void> {
+    if (!this.journal) return
+    if (reason === 'moved' || reason === 'failed') {
+      this.journal.fail(new Error(`shard ${reason}`))
+      this.ctx.deps.checkpointer.forget(this.journal)
+    }
   }
 
   private readonly handlers: Handlers<ConvShardProtocol> = {

@@ -113,8 +113,13 @@ t.test('a send: answered after its append, pushed to the receiver and to the sen
   t.strictSame(framesTo(h, conn(2)).map((f) => f.ev.seq), [1, 2], "alice's other device: the echo and bob's reply, no echo of the uncopied send")
 })
 
-t.test('refusals: an unknown receiver, a reserved UserID; nothing stored or pushed', async (t) => {
+t.test('refusals: an unknown receiver, a reserved UserID, a send taken up after its startBy; nothing stored or pushed', async (t) => {
   const { h } = await setup(t)
+  await t.rejects((h as Router).ask(convShardActor(APP, shard), { kind: 'send', from: 'alice', req: req('bob', 5), nowMs: NOW, startBy: NOW - 1 }),
+    { code: 9007, message: /nothing was stored/ }, 'too late to start: TIMEOUT')
+  const s0 = await (h as Router).ask(convShardActor(APP, shard), { kind: 'sync', user: 'bob', after: 0, limit: 10 })
+  t.strictSame(s0.events, [], 'the late send stored nothing')
+  t.match(await send(h, 'alice', req('bob', 5)), { seq: 1 }, 'the same send in time takes the first seq')
   await t.rejects(send(h, 'alice', req('nobody', 1)), { code: 20003 })
   await t.rejects(send(h, 'alice', req('@TIM#SYSTEM', 1)), { code: 20003 })
   const sync = await (h as Router).ask(convShardActor(APP, convShard(APP, 'alice', 'nobody')), { kind: 'sync', user: 'alice', after: 0, limit: 10 })
