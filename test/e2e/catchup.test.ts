@@ -16,7 +16,7 @@ import { startServer, type TestServer } from '../helpers/server.js'
 import { convShard } from '../../actors/conv/shardOfPair.js'
 
 /** The conversation shard of a pair in the test server's app (where its events are numbered). */
-const shardOfPair = (x: string, y: string) => convShard(server.app, x, y)
+const shardOfPair = (x: string, y: string) => convShard(server.app.sdkAppId, x, y)
 
 let server: TestServer
 t.before(async () => { server = await startServer() })
