@@ -127,7 +127,9 @@ export class ConvShard implements Actor {
         eventBytes(ev, msgBytes)
         this.push(user, ev, user === from ? m.conn : undefined)
       }
-      return { msgKey: msg.msgKey, msgTime: time, seq: d.record.msg.seq, inboxSeq: d.senderSeq, sh: this.s.shard }
+      // With SyncOtherMachine 2 the sender's view holds no copy: no seq there either.
+      const seq = draft.noSenderCopy && from !== req.to ? 0 : d.record.msg.seq
+      return { msgKey: msg.msgKey, msgTime: time, seq, inboxSeq: d.senderSeq, sh: this.s.shard }
     }))
   }
 
