@@ -51,12 +51,24 @@ export class ConvShard implements Actor {
   }
 
   async onActivate(): Promise<void> {
+    await this.open()
+  }
+
+  /**
+   * (Re)opens the shard from what is durable: its log replayed above the checkpoint, its
+   * in-memory state rebuilt lazily from the index. After a failed append (the journal is
+   * broken: a record may or may not exist) the next message re-opens it here, so an
+   * unavailable store is answered 9012 until it returns, and the shard then heals by itself.
+   */
+  private async open(): Promise<void> {
     const { checkpointer } = this.ctx.deps
-    this.journal = new ShardJournal(this.s, checkpointer)
-    const r = await this.journal.open()
+    if (this.journal) checkpointer.forget(this.journal)
+    const journal = new ShardJournal(this.s, checkpointer)
+    const r = await journal.open()
     if (r.replayed > 0) this.ctx.log.info('shard log replayed', { replayed: r.replayed, ms: Math.round(r.ms), lsn: r.lastLsn })
+    this.journal = journal
     this.state = new ShardState(this.s, checkpointer.index)
-    this.views = new PairViews(this.s, this.journal, checkpointer.index)
+    this.views = new PairViews(this.s, journal, checkpointer.index)
   }
 
   /**
@@ -87,8 +99,8 @@ export class ConvShard implements Actor {
     notice: (m) => this.onSend({ kind: 'send', from: SYSTEM_ACCOUNT, req: { ...m.req, to: m.to, syncOtherMachine: 2 }, nowMs: m.nowMs }, true),
   }
 
-  handle(msg: ActorMessage): Promise<unknown> {
-    if (this.journal.broken) throw new Error(`shard ${this.s.app}/${this.s.shard}: journal broken; re-activating`)
+  async handle(msg: ActorMessage): Promise<unknown> {
+    if (this.journal.broken) await this.open()
     return dispatch(this.handlers, msg)
   }
 
