@@ -8,6 +8,14 @@
  * Failures: nothing here throws to the caller. An envelope that cannot be routed (empty
  * snapshot, RemoteNodes failure, bad thread) is logged and dropped; an ask is rejected at once.
  *
+ * Failed nodes: an ask sent to another node waits for its reply until its timeout, except
+ * that when a snapshot without that node is adopted, every ask still pending towards it is
+ * rejected at once with TIMEOUT (9007, retryable; ThreadMesh.abandonAsks). So a caller
+ * waits at most until its thread learns that the node is gone (the membership's failure
+ * detection), not the ask timeout, and its retry is routed by the new snapshot. Asks to a
+ * node that is still live are left to it even when placement moved their actor: that node
+ * still handles and answers what it was sent (ActorHost.rehome).
+ *
  * Ordering: from one thread to one actor, FIFO while placement is unchanged (the mesh and
  * RemoteNodes each keep per-target order; a membership change can reorder messages in flight).
  */
@@ -28,6 +36,11 @@ export const DEFAULT_ASK_TIMEOUT_MS = 10_000
 /** The live membership as the router needs it: the current versioned snapshot, cheaply. */
 export interface MembershipView {
   snapshot(): MembershipSnapshot
+  /**
+   * Calls `listener` synchronously with each newly adopted snapshot (so `snapshot()` already
+   * returns it), in increasing version order. Returns a function that removes the listener.
+   */
+  onChange(listener: (snapshot: MembershipSnapshot) => void): () => void
 }
 
 export interface MeshRouterOptions {
@@ -48,7 +61,9 @@ export class MeshRouter implements Router, ReplySink {
   private readonly thread: number
   private readonly threadCount: number
   private readonly defaultTimeoutMs: number
+  private readonly unsubscribe: () => void
 
+  /** Starts listening to the membership at once (asks to departed nodes); `close()` stops that. */
   constructor(opts: MeshRouterOptions) {
     this.mesh = opts.mesh
     this.membership = opts.membership
@@ -58,6 +73,12 @@ export class MeshRouter implements Router, ReplySink {
     this.thread = opts.mesh.thread
     this.threadCount = opts.mesh.threads
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS
+    this.unsubscribe = opts.membership.onChange(this.onSnapshot)
+  }
+
+  /** Stops listening to the membership. Pending asks are settled by the mesh (its close). */
+  close(): void {
+    this.unsubscribe()
   }
 
   tell<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>): void {
@@ -74,12 +95,23 @@ export class MeshRouter implements Router, ReplySink {
     const timeoutMs = opts?.timeoutMs ?? this.defaultTimeoutMs
     const id = this.mesh.nextAskId()
     const env: AskEnvelope = { t: 'ask', id, node: this.node, from: this.thread, to: key, msg, timeoutMs }
-    const reply = this.mesh.awaitReply<ReplyOf<P, K>>(id, timeoutMs, key)
+    let node: string | undefined
+    let failure: { err: unknown } | undefined
     try {
-      this.route(this.owner(to), shardOf(to, this.threadCount), env)
+      node = this.owner(to)
     } catch (err) {
-      this.mesh.receive({ t: 'reply', id, ok: false, error: toWireError(err) })
+      failure = { err }
     }
+    // Filed under the target node when it is another one, so its departure rejects the ask.
+    const reply = this.mesh.awaitReply<ReplyOf<P, K>>(id, timeoutMs, key, node === this.node ? undefined : node)
+    if (node !== undefined) {
+      try {
+        this.route(node, shardOf(to, this.threadCount), env)
+      } catch (err) {
+        failure = { err }
+      }
+    }
+    if (failure !== undefined) this.mesh.receive({ t: 'reply', id, ok: false, error: toWireError(failure.err) })
     return reply
   }
 
@@ -118,6 +150,13 @@ export class MeshRouter implements Router, ReplySink {
 
   reply(to: ReplyAddress, env: ReplyEnvelope): void {
     this.safeRoute(to.node, to.from, env)
+  }
+
+  /** A new snapshot: asks pending towards nodes it no longer lists are rejected now. */
+  private readonly onSnapshot = (snap: MembershipSnapshot): void => {
+    const live = new Set(snap.nodes)
+    const n = this.mesh.abandonAsks((node) => live.has(node))
+    if (n > 0) this.log.warn('asks to nodes that left the cluster rejected', { asks: n, version: snap.version })
   }
 
   /** The node owning `id` under the current snapshot (throws RangeError on an empty one). */

@@ -81,6 +81,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
     async stop() {
       edge.drain()
       await host.stop()
+      router.close()
       mesh.close()
       await pool.close()
       await stores.close()
