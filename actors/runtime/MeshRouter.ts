@@ -10,11 +10,12 @@
  *
  * Failed nodes: an ask sent to another node waits for its reply until its timeout, except
  * that when a snapshot without that node is adopted, every ask still pending towards it is
- * rejected at once with TIMEOUT (9007, retryable; ThreadMesh.abandonAsks). So a caller
- * waits at most until its thread learns that the node is gone (the membership's failure
- * detection), not the ask timeout, and its retry is routed by the new snapshot. Asks to a
- * node that is still live are left to it even when placement moved their actor: that node
- * still handles and answers what it was sent (ActorHost.rehome).
+ * rejected at once with TIMEOUT (9007, retryable; ThreadMesh.abandonAsks), or, when the
+ * caller said it is safe to repeat (`resendIfNodeLeaves`), sent once more by the new
+ * snapshot. So a caller waits at most until its thread learns that the node is gone (the
+ * membership's failure detection), not the ask timeout. Asks to a node that is still live
+ * are left to it even when placement moved their actor: that node still handles and answers
+ * what it was sent (ActorHost.rehome).
  *
  * Ordering: from one thread to one actor, FIFO while placement is unchanged (the mesh and
  * RemoteNodes each keep per-target order; a membership change can reorder messages in flight).
@@ -22,6 +23,7 @@
 import { type ActorId, actorIdString } from './ActorId.js'
 import { type MembershipSnapshot, placeActor, shardOf } from './placement.js'
 import { toWireError } from '../../src/core/errors.js'
+import { NodeLeftError } from './errors.js'
 import type { AskEnvelope, ReplyAddress, ReplyEnvelope, ThreadEnvelope } from './envelope.js'
 import type { ReplySink } from './ActorHost.js'
 import type { RemoteNodes } from './RemoteNodes.js'
@@ -91,8 +93,20 @@ export class MeshRouter implements Router, ReplySink {
   }
 
   ask<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>, opts?: AskOptions): Promise<ReplyOf<P, K>> {
-    const key = actorIdString(to)
     const timeoutMs = opts?.timeoutMs ?? this.defaultTimeoutMs
+    const first = this.askOnce<ReplyOf<P, K>>(to, msg, timeoutMs)
+    if (opts?.resendIfNodeLeaves !== true) return first
+    const deadline = Date.now() + timeoutMs
+    return first.catch((err: unknown) => {
+      const left = deadline - Date.now()
+      if (!(err instanceof NodeLeftError) || left < 1) throw err
+      return this.askOnce<ReplyOf<P, K>>(to, msg, left)
+    })
+  }
+
+  /** One ask: routed by the current snapshot, filed under its node when that is another one. */
+  private askOnce<R>(to: ActorId, msg: ActorMessage, timeoutMs: number): Promise<R> {
+    const key = actorIdString(to)
     const id = this.mesh.nextAskId()
     const env: AskEnvelope = { t: 'ask', id, node: this.node, from: this.thread, to: key, msg, timeoutMs }
     let node: string | undefined
@@ -103,7 +117,7 @@ export class MeshRouter implements Router, ReplySink {
       failure = { err }
     }
     // Filed under the target node when it is another one, so its departure rejects the ask.
-    const reply = this.mesh.awaitReply<ReplyOf<P, K>>(id, timeoutMs, key, node === this.node ? undefined : node)
+    const reply = this.mesh.awaitReply<R>(id, timeoutMs, key, node === this.node ? undefined : node)
     if (node !== undefined) {
       try {
         this.route(node, shardOf(to, this.threadCount), env)

@@ -20,7 +20,7 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { CodedError, WireError } from '../../src/core/errors.js'
-import { fromWire, RuntimeError, runtimeWire } from './errors.js'
+import { fromWire, NodeLeftError, RuntimeError, runtimeWire } from './errors.js'
 import {
   type Envelope,
   type ReplyEnvelope,
@@ -191,8 +191,8 @@ export class ThreadMesh {
   }
 
   /**
-   * Rejects at once, with TIMEOUT, every pending ask sent to a node for which `isLive` is
-   * false (a node that left the membership: it will not answer, or it answered and the reply
+   * Rejects at once, with TIMEOUT (a NodeLeftError), every pending ask sent to a node for
+   * which `isLive` is false (a node that left the membership: it will not answer, or it answered and the reply
    * is lost with it). Returns how many were rejected. Synchronous; never throws.
    */
   abandonAsks(isLive: (node: string) => boolean): number {
@@ -206,7 +206,7 @@ export class ThreadMesh {
         this.pending.delete(id)
         clearTimeout(p.timer)
         n++
-        p.reject(new RuntimeError('TIMEOUT', `ask to ${p.to}: node ${node} left the cluster before answering`))
+        p.reject(new NodeLeftError(node, p.to))
       }
     }
     this.counters.abandoned += n

@@ -31,7 +31,7 @@ import {
   type GroupMemberChanges, type GroupMembersPage, type GroupReadState, type GroupSendOptions, type GroupSentMessage, type GroupUnread,
 } from './groupChannel.js'
 import { InboxTracker } from './InboxTracker.js'
-import { type BackoffOptions, backoffDelay, classifyClose, DefaultBackoff } from './reconnect.js'
+import { type BackoffOptions, classifyClose, DefaultBackoff, reconnectDelay } from './reconnect.js'
 import { RequestTable } from './RequestTable.js'
 import { randomU32, sentFromResult } from './sent.js'
 import { surfaceOf } from './surface.js'
@@ -449,7 +449,7 @@ export class ParleyClient {
       for (const w of this.waiters.splice(0)) w.reject(err)
       return
     }
-    const delay = backoffDelay(this.attempt++, this.backoff)
+    const delay = reconnectDelay(this.attempt++, this.urls.length, this.backoff)
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined
       void this.open()

@@ -11,8 +11,12 @@ import { ParleyError } from '../core/errors.js'
 import type { SendResult } from '../protocol/frames.js'
 import { type C2CSendRequest, isReservedUserId, makeMsgKey } from '../model/message.js'
 
+/**
+ * Every step below is idempotent, so an ask whose session was on a node that failed is sent
+ * again to the session's new home (resendIfNodeLeaves) instead of failing the whole call.
+ */
 function ask<K extends keyof UserProtocol & string>(router: Router, app: number, user: string, msg: RequestOf<UserProtocol, K>): Promise<ReplyOf<UserProtocol, K>> {
-  return router.ask(userActor(app, user), msg)
+  return router.ask(userActor(app, user), msg, { resendIfNodeLeaves: true })
 }
 
 /**

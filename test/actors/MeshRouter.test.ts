@@ -202,6 +202,36 @@ t.test('a snapshot without a node rejects the asks pending towards it at once; a
   t.equal(listeners.size, 0, 'close() stops listening')
 })
 
+t.test('resendIfNodeLeaves: an ask whose node leaves is sent once more by the new snapshot, within its deadline', async (t) => {
+  const { parts, remote, setSnapshot } = nodeA(t)
+  const three: MembershipSnapshot = { version: 2, nodes: ['A', 'B', 'C'] }
+  const two: MembershipSnapshot = { version: 3, nodes: ['A', 'C'] }
+  setSnapshot(three)
+  const find = (newHome: string): ActorId => {
+    for (let i = 0; ; i++) {
+      const id = userActor(7, `m${i}`)
+      if (placeActor(id, three) === 'B' && placeActor(id, two) === newHome && shardOf(id, 2) === 0) return id
+    }
+  }
+  const toHere = find('A')
+  const toC = find('C')
+  const opts = { timeoutMs: 60_000, resendIfNodeLeaves: true }
+  const a = parts[0]!.router.ask(toHere, { kind: 'add', n: 4 } as ActorMessage, opts)
+  const c = parts[0]!.router.ask(toC, { kind: 'add', n: 5 } as ActorMessage, opts)
+  t.same(remote.sent.map((s) => s.node), ['B', 'B'])
+
+  setSnapshot(two)
+  t.equal(await a, 4, 'resent to this node, where its actor now lives, and answered')
+  await new Promise((resolve) => setImmediate(resolve))
+  const resent = remote.sent[2]!
+  t.match(resent, { node: 'C', env: { t: 'ask', to: actorIdString(toC), msg: { kind: 'add', n: 5 } } }, 'resent to C')
+  t.ok((resent.env as { timeoutMs: number }).timeoutMs <= 60_000, 'with what is left of the deadline')
+  // Only once: C leaving as well fails the ask.
+  setSnapshot({ version: 4, nodes: ['A'] })
+  await t.rejects(c, { code: 9007, message: /node C left the cluster/ })
+  t.equal(parts[0]!.mesh.stats().abandoned, 3)
+})
+
 t.test('topic traffic: threads() lists every thread of every node; publish, subscribe and queries find their thread', async (t) => {
   const { parts, remote, setSnapshot } = nodeA(t)
   setSnapshot({ version: 2, nodes: ['A', 'B#k1.3', 'C'] })
