@@ -170,7 +170,7 @@ export class MeshRouter implements Router, ReplySink {
   private readonly onSnapshot = (snap: MembershipSnapshot): void => {
     const live = new Set(snap.nodes)
     const n = this.mesh.abandonAsks((node) => live.has(node))
-    if (n > 0) this.log.warn('asks to nodes that left the cluster rejected', { asks: n, version: snap.version })
+    if (n > 0) this.log.warn('asks to nodes that left the cluster abandoned (rejected, or resent where safe)', { asks: n, version: snap.version })
   }
 
   /** The node owning `id` under the current snapshot (throws RangeError on an empty one). */
