@@ -11,11 +11,17 @@
  *   - `cluster`: three Parley nodes (cluster mode, `nodeThreads` threads each) over Redis and
  *     Cassandra; each pair's sender and receiver are logged in to different nodes, so every
  *     message crosses nodes (gateway → sequencer's node → other session's node → socket).
+ *   - `baseline` (with `--baseline DIR`, before `cluster`): the same three-node cluster run by
+ *     another build (a checkout with its `dist/` built, e.g. from scripts/bench-ab.mjs; only
+ *     the server processes come from DIR); `ab` holds the ratios current / baseline of the
+ *     cross-node saturation (issue 14's target: ≥ 5×) and of the fixed phase.
+ * `--lmdb false` skips the single-node setup.
  * Redis: 127.0.0.1:6379 (a fresh key prefix, its keys deleted after). Cassandra: the node `scripts/cassandra/
- * cassandra.sh` runs (started, and stopped after, when none answers), a fresh keyspace
- * dropped after. Server cores = the Parley processes plus, for the cluster, Cassandra and Redis.
+ * cassandra.sh` runs (started, and stopped after, when none answers), a fresh keyspace per
+ * cluster dropped after. Server cores = the Parley processes plus, for a cluster, Cassandra and Redis.
  *
  *   npm run build && node dist/bench/cluster.js [--pairs 300] [--rate 2500] [--measureMs 10000] [--profile] …
+ *   node dist/bench/cluster.js --baseline /tmp/parley-ab/REV [--lmdb false]   (or scripts/bench-ab.mjs --bench cluster)
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
@@ -26,8 +32,10 @@ import type { Target } from './lib/loadProtocol.js'
 import { openAll, type PhaseSpec, runTraffic, sustained, type TrafficSummary } from './lib/phases.js'
 import { summariseProfiles } from './lib/profile.js'
 import { codeVersion, machineInfo, parseFlags, printResult, progress } from './lib/report.js'
+import { compareRates, compareSaturation, ratePoint, ratioTarget } from './lib/abSummary.js'
 import {
-  benchApp, deleteRedisKeys, dropKeyspace, ensureCassandra, type ParleyServer, pidOf, startParley, startParleyCluster, stopAll,
+  benchApp, type BenchApp, deleteRedisKeys, dropKeyspace, ensureCassandra, type ParleyBuild, parleyBuild, type ParleyServer, pidOf,
+  startParley, startParleyCluster, stopAll,
 } from './lib/servers.js'
 
 const defaults = {
@@ -46,6 +54,10 @@ const defaults = {
   cassandraPort: 9042,
   /** CPU profiles of every node's worker threads over the saturation phases, summarised on stderr. */
   profile: false,
+  /** Another build's directory (holding its built `dist/`): its cluster is measured too, and `ab` compares. '' = none. */
+  baseline: '',
+  /** Measure the single LMDB node (false: the cluster(s) only). */
+  lmdb: true,
 }
 type Params = typeof defaults
 
@@ -61,6 +73,7 @@ interface SetupRun {
 }
 
 async function run(p: Params): Promise<Record<string, unknown>> {
+  const baselineBuild = p.baseline ? parleyBuild(p.baseline) : undefined
   const otherCoresBefore = await waitForQuiet(p.quietWaitS, p.quietCores, log)
   const app = benchApp()
   const cas = ensureCassandra(p.cassandraPort, log)
@@ -72,25 +85,23 @@ async function run(p: Params): Promise<Record<string, unknown>> {
       type: 'prepare', sessions: { prefix: 'u', ...ranges[i], sdkAppId: app.sdkAppId, secretKey: app.secretKey, pairs: true },
     }))
 
-    const single = await startParley({ app, threads: p.threads })
-    log(`lmdb: one node on port ${single.port} (${p.threads} threads)`)
-    const lmdb = await measure(p, clients, 'lmdb', [single], [single.pid]).finally(async () => {
-      await single.stop()
-      single.removeData()
-    })
+    let lmdb: SetupRun | undefined
+    if (p.lmdb) {
+      const single = await startParley({ app, threads: p.threads })
+      log(`lmdb: one node on port ${single.port} (${p.threads} threads)`)
+      lmdb = await measure(p, clients, 'lmdb', [single], [single.pid]).finally(async () => {
+        await single.stop()
+        single.removeData()
+      })
+    }
 
-    const keyspace = `parley_bench_${randomBytes(4).toString('hex')}`
-    const prefix = `parley-bench:${randomBytes(4).toString('hex')}`
-    const nodes = await startParleyCluster({
-      app, nodes: 3, threads: p.nodeThreads, redisUrl: REDIS_URL, redisPrefix: prefix, cassandraPort: p.cassandraPort, keyspace,
-    })
-    log(`cluster: three nodes on ports ${nodes.map((n) => n.port).join(', ')} (${p.nodeThreads} thread(s) each), keyspace ${keyspace}`)
-    const pids = [...nodes.map((n) => n.pid), cas.pid, ...(redisPid ? [redisPid] : [])]
-    const cluster = await measure(p, clients, 'cluster', nodes, pids).finally(async () => {
-      await stopAll(nodes)
-      await dropKeyspace(p.cassandraPort, keyspace, log)
-      await deleteRedisKeys(REDIS_URL, prefix, log)
-    })
+    const extraPids = [cas.pid, ...(redisPid ? [redisPid] : [])]
+    const baseline = baselineBuild && await measureCluster(p, clients, app, baselineBuild, 'baseline', extraPids)
+    const cluster = await measureCluster(p, clients, app, parleyBuild(), 'cluster', extraPids)
+    const ab = baseline && {
+      crossNodeSaturation: compareSaturation(baseline.saturation, cluster.saturation),
+      fixed: compareRates([ratePoint(baseline.fixed)], [ratePoint(cluster.fixed)]),
+    }
 
     return {
       bench: 'cluster',
@@ -99,8 +110,11 @@ async function run(p: Params): Promise<Record<string, unknown>> {
       code: codeVersion(),
       params: { ...p, store: { lmdb: 'LMDB, fsync per batch', cluster: 'Cassandra 5.0 single node, LOCAL_QUORUM + LWT head fence' }, cassandraStartedByBench: cas.startedByBench },
       lmdb,
+      ...(baselineBuild && { baselineBuild: { dir: baselineBuild.dir, code: codeVersion(baselineBuild.dir) }, baseline }),
       cluster,
+      ...(ab && { ab }),
       targets: {
+        ...(ab && { crossNodeSaturationRatio: ratioTarget(5, ab.crossNodeSaturation.deliveredPerSec) }),
         deliveredPerSec: { target: TARGET_DELIVERED, measured: cluster.saturation.deliveredPerSec, met: cluster.saturation.deliveredPerSec >= TARGET_DELIVERED },
         p99AtHalfRateMs: {
           target: TARGET_P99_MS, offeredPerSec: p.rate, sustained: sustained(cluster.fixed),
@@ -113,6 +127,21 @@ async function run(p: Params): Promise<Record<string, unknown>> {
     await clients.stop()
     cas.release()
   }
+}
+
+/** Starts three nodes of `build` (fresh keyspace and Redis prefix), measures them, stops them and removes their data. */
+async function measureCluster(p: Params, clients: LoadClients, app: BenchApp, build: ParleyBuild, name: string, extraPids: number[]): Promise<SetupRun> {
+  const keyspace = `parley_bench_${randomBytes(4).toString('hex')}`
+  const prefix = `parley-bench:${randomBytes(4).toString('hex')}`
+  const nodes = await startParleyCluster({
+    app, nodes: 3, threads: p.nodeThreads, redisUrl: REDIS_URL, redisPrefix: prefix, cassandraPort: p.cassandraPort, keyspace, build,
+  })
+  log(`${name}: three nodes${build.dir ? ` from ${build.dir}` : ''} on ports ${nodes.map((n) => n.port).join(', ')} (${p.nodeThreads} thread(s) each), keyspace ${keyspace}`)
+  return measure(p, clients, name, nodes, [...nodes.map((n) => n.pid), ...extraPids]).finally(async () => {
+    await stopAll(nodes)
+    await dropKeyspace(p.cassandraPort, keyspace, log)
+    await deleteRedisKeys(REDIS_URL, prefix, log)
+  })
 }
 
 async function measure(p: Params, clients: LoadClients, name: string, servers: ParleyServer[], pids: number[]): Promise<SetupRun> {

@@ -79,13 +79,14 @@ export class UserSession implements Actor {
     attach: (m) => this.onAttach(m),
     detach: (m) => this.onDetach(m),
     topics: (m) => this.onTopics(m),
-    deliver: (m) => this.onMessage(m.msg, m.opts, true, m.seq),
-    recordSent: (m) => m.reserveOnly ? this.onReserve(m.msg) : this.onMessage(m.msg, m.opts, false, m.seq),
+    deliver: (m) => this.inTime(m.startBy, () => this.onMessage(m.msg, m.opts, true, m.seq)),
+    recordSent: (m) => this.inTime(m.startBy, () => m.reserveOnly ? this.onReserve(m.msg) : this.onMessage(m.msg, m.opts, false, m.seq)),
     sync: (m) => this.onSync(m),
     history: (m) => this.onHistory(m),
     recall: (m) => this.onRecall(m),
     read: (m) => this.onRead(m),
     peerRead: (m) => this.onPeerRead(m),
+    pushFrame: (m) => this.onPushFrame(m),
     convs: () => this.onConvs(),
     pin: (m) => this.onPin(m),
     deleteConv: (m) => this.onDeleteConv(m),
@@ -100,6 +101,12 @@ export class UserSession implements Actor {
   handle(msg: ActorMessage): Promise<unknown> {
     if (this.broken) return Promise.reject(new Error('session state is stale after a failed commit; restarting'))
     return dispatch(this.handlers, msg)
+  }
+
+  /** Runs `step`, unless its asker's deadline to start (`startBy`, wall-clock ms) has passed: then TIMEOUT, nothing changed. */
+  private inTime<T>(startBy: number | undefined, step: () => Promise<T>): Promise<T> {
+    if (startBy !== undefined && this.ctx.now() > startBy) return Promise.reject(new ParleyError('TIMEOUT', 'the send waited too long to start; nothing was stored'))
+    return step()
   }
 
   private nowSec(): number {
@@ -137,6 +144,11 @@ export class UserSession implements Actor {
     // The store already encoded this event for the disk (eventBytes.ts): the frame reuses it.
     const bytes = eventFrame(ev)
     for (const d of this.devices.values()) this.ctx.push(d.conn, bytes)
+  }
+
+  private onPushFrame(m: UserRequest<'pushFrame'>): void {
+    const skip = m.except && connKey(m.except)
+    for (const [key, d] of this.devices) if (key !== skip) this.ctx.push(d.conn, m.frame)
   }
 
   private nextEvent<E extends InboxEvent>(ev: Omit<E, 'seq'>): E {

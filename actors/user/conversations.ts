@@ -6,31 +6,10 @@ import type { ConversationView } from '../../src/protocol/frames.js'
 import type { StoredMessage } from '../../src/model/message.js'
 import type { ConversationRecord } from '../../src/store/MessageStore.js'
 
-export function emptyConversation(conv: string): ConversationRecord {
-  return { conv, lastSeq: 0, lastTime: 0, unread: 0, readSeq: 0, pinned: false, deleted: false }
-}
+export { emptyConversation, withMessage } from '../../src/store/conversationRecords.js'
 
 export function peerOf(conv: string): string {
   return conv.slice(conv.indexOf(':') + 1)
-}
-
-/**
- * The record after a new message at `msg.seq` lands in it. Seqs assigned by the pair's
- * sequencer may arrive out of order, so `lastSeq`/`lastMsg` follow the highest seq.
- */
-export function withMessage(
-  rec: ConversationRecord, msg: StoredMessage, o: { incoming: boolean; noUnread: boolean; noLastMsg: boolean },
-): ConversationRecord {
-  const newest = msg.seq > rec.lastSeq
-  return {
-    ...rec,
-    lastSeq: Math.max(rec.lastSeq, msg.seq),
-    lastTime: Math.max(rec.lastTime, msg.time),
-    lastMsg: o.noLastMsg || !newest ? rec.lastMsg : msg,
-    unread: o.incoming && !o.noUnread ? rec.unread + 1 : rec.unread,
-    readSeq: o.incoming ? rec.readSeq : Math.max(rec.readSeq, msg.seq),
-    deleted: false,
-  }
 }
 
 /** Whether the peer has read `msg` (sent by the owner) per receipts or the read report. */

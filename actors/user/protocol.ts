@@ -44,13 +44,15 @@ export type UserProtocol = CheckedProtocol<{
    * Store a message in this user's view: `deliver` as the receiver, `recordSent` as the
    * sender. `seq` absent: this session sequences the conversation and assigns lastSeq+1;
    * present: the pair's sequencer (see src/services/c2c.ts) already assigned it.
+   * `startBy` (wall-clock ms): if the session takes the request up later, it refuses it with
+   * TIMEOUT and changes nothing, as its asker has given up or is about to.
    */
-  deliver: Call<{ kind: 'deliver'; msg: MessageDraft; opts: DeliveryOptions; seq?: number }, DeliverResult>
+  deliver: Call<{ kind: 'deliver'; msg: MessageDraft; opts: DeliveryOptions; seq?: number; startBy?: number }, DeliverResult>
   /**
    * recordSent with `reserveOnly`: the sequencer assigns and durably reserves the next seq
    * (the conversation's lastSeq) without keeping a copy (SyncOtherMachine = 2).
    */
-  recordSent: Call<{ kind: 'recordSent'; msg: MessageDraft; opts: DeliveryOptions; seq?: number; reserveOnly?: boolean }, DeliverResult>
+  recordSent: Call<{ kind: 'recordSent'; msg: MessageDraft; opts: DeliveryOptions; seq?: number; reserveOnly?: boolean; startBy?: number }, DeliverResult>
   sync: Call<{ kind: 'sync'; after: number; limit: number }, SyncResult>
   history: Call<{ kind: 'history'; peer: string; before?: number; limit: number; minTime?: number; maxTime?: number }, HistoryResult>
   /**
@@ -69,6 +71,8 @@ export type UserProtocol = CheckedProtocol<{
   deleteAccount: Call<{ kind: 'deleteAccount' }, { existed: boolean }>
   checkAccount: Call<{ kind: 'checkAccount' }, { imported: boolean }>
   unread: Call<{ kind: 'unread'; peers?: string[] }, UnreadResult>
+  /** A conversation shard's event for this user: sent as it is to every device but `except` (the sending one). */
+  pushFrame: Call<{ kind: 'pushFrame'; frame: Uint8Array; except?: ConnRef }, void>
 }>
 
 export type UserSessionMsg = MessageOf<UserProtocol>

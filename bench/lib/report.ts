@@ -39,11 +39,12 @@ export function machineInfo(): MachineInfo {
 
 /**
  * The code measured: the git commit and whether the server's sources (src/, actors/, cluster/)
- * differ from it. Read-only git commands; `undefined` outside a git checkout.
+ * differ from it, of the checkout in `dir` (default the working directory: another build's
+ * directory for an A/B baseline). Read-only git commands; `undefined` outside a git checkout.
  */
-export function codeVersion(): { commit: string; serverSourcesModified: boolean } | undefined {
+export function codeVersion(dir?: string): { commit: string; serverSourcesModified: boolean } | undefined {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
     const commit = git('rev-parse', '--short', 'HEAD')
     const dirty = git('status', '--porcelain', '--', 'src', 'actors', 'cluster') !== ''
     return { commit, serverSourcesModified: dirty }

@@ -5,12 +5,15 @@
  * roomSocketIoMain.ts). Both are forked with the thread probe preloaded and `--expose-gc`, and
  * their stdout and stderr go to this process's stderr, keeping stdout for the result line.
  * Also a Parley cluster (several nodes over Redis and Cassandra) and the Cassandra it needs.
+ * A Parley server can come from another build (`ParleyOptions.build`: e.g. a worktree of an
+ * older commit, for an A/B run); only the server process does, the benchmark and its load
+ * clients are always this build's.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import cassandra from 'cassandra-driver'
 import { Redis } from 'ioredis'
@@ -56,6 +59,32 @@ export interface ParleyOptions {
   env?: Record<string, string>
   /** PARLEY_NODE_ID (default `bench`). */
   nodeId?: string
+  /** The build to run (`parleyBuild`); default this one. */
+  build?: ParleyBuild
+}
+
+/** Where a Parley build's benchmark server entry is, and the directory its process runs in. */
+export interface ParleyBuild {
+  /** The build's root (holding `dist/`); undefined for this build. */
+  dir: string | undefined
+  serverMain: string
+  threadProbe: string
+}
+
+/**
+ * This build (no `dir`), or the build in `dir`: a checkout holding a built `dist/` (its own
+ * `dist/bench/lib/serverMain.js`, and its `node_modules`), or that `dist/` itself. Throws,
+ * naming what is missing, when `dir` holds no built server entry. An older build without
+ * `threadProbe.cjs` gets this build's probe (it only answers memory and profile requests).
+ */
+export function parleyBuild(dir?: string): ParleyBuild {
+  const own = { serverMain: here('./serverMain.js'), threadProbe: here('./threadProbe.cjs') }
+  if (!dir) return { dir: undefined, ...own }
+  const abs = resolve(dir)
+  const lib = [join(abs, 'dist', 'bench', 'lib'), join(abs, 'bench', 'lib')].find((d) => existsSync(join(d, 'serverMain.js')))
+  if (!lib) throw new Error(`${abs} holds no built Parley (no dist/bench/lib/serverMain.js): run npm ci && npm run build there`)
+  const probe = join(lib, 'threadProbe.cjs')
+  return { dir: dirname(dirname(dirname(lib))), serverMain: join(lib, 'serverMain.js'), threadProbe: existsSync(probe) ? probe : own.threadProbe }
 }
 
 export interface ParleyServer extends ServerProcess {
@@ -78,7 +107,8 @@ export async function startParley(o: ParleyOptions): Promise<ParleyServer> {
     PARLEY_CASSANDRA_CONTACT_POINTS: '',
     ...o.env,
   }
-  const proc = await startProcess('parley', here('./serverMain.js'), env, o.execArgv ?? [])
+  const build = o.build ?? parleyBuild()
+  const proc = await startProcess('parley', build.serverMain, env, o.execArgv ?? [], build)
   return { ...proc, dataDir, removeData: () => rmSync(dataDir, { recursive: true, force: true }) }
 }
 
@@ -95,6 +125,8 @@ export interface ClusterOptions {
   keyspace: string
   /** More PARLEY_* settings for every node. */
   env?: Record<string, string>
+  /** The build every node runs (`parleyBuild`); default this one. */
+  build?: ParleyBuild
 }
 
 /**
@@ -109,7 +141,7 @@ export async function startParleyCluster(o: ClusterOptions): Promise<ParleyServe
     PARLEY_LOG_LEVEL: 'warn',
     ...o.env,
   }
-  const start = (i: number) => startParley({ app: o.app, threads: o.threads, env, nodeId: `bench${i}` })
+  const start = (i: number) => startParley({ app: o.app, threads: o.threads, env, nodeId: `bench${i}`, build: o.build })
   const first = await start(1)
   const rest = await Promise.allSettled(Array.from({ length: o.nodes - 1 }, (_, i) => start(i + 2)))
   const started = [first, ...rest.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))]
@@ -211,10 +243,13 @@ export function startRoomBaseline(kind: 'uws-room' | 'socketio-room'): Promise<S
   return startProcess(kind, here(kind === 'uws-room' ? './roomUwsMain.js' : './roomSocketIoMain.js'), { ...process.env }, [])
 }
 
-async function startProcess(kind: ServerKind, script: string, env: NodeJS.ProcessEnv, extraArgv: string[]): Promise<ServerProcess> {
+/** Forks `script` with `build`'s thread probe, in `build`'s directory when it is another build. */
+async function startProcess(kind: ServerKind, script: string, env: NodeJS.ProcessEnv, extraArgv: string[],
+  build: ParleyBuild = parleyBuild()): Promise<ServerProcess> {
   const child = fork(script, [], {
     env,
-    execArgv: ['--require', here('./threadProbe.cjs'), '--expose-gc', ...extraArgv],
+    cwd: build.dir,
+    execArgv: ['--require', build.threadProbe, '--expose-gc', ...extraArgv],
     stdio: ['ignore', 2, 2, 'ipc'],
   })
   const ready = await new Promise<Extract<ServerMessage, { type: 'ready' }>>((resolve, reject) => {

@@ -9,20 +9,19 @@
  * - A live event above cursor+1 is never surfaced early: it is buffered and the caller is told
  *   to sync. Live events that arrive while not live (before login, during a sync) are buffered
  *   too, and applied after the sync only if they extend the cursor contiguously.
- * - A `msg` event whose msgKey was already surfaced (remembered in a bounded LRU) is applied
- *   (the cursor moves) but not surfaced again, so the app sees each message once even when
- *   the server stores or resends it twice.
- * - The echo of this client's own send (a `msg` from this user matching a pending send's
- *   `to` and `random`) advances the cursor but is not surfaced: the send's promise is the
- *   confirmation. The echo is kept so a send whose ack was lost can still be confirmed.
+ * - Which applied events are surfaced is the MessageFilter's rule (MessageFilter.ts): a `msg`
+ *   whose msgKey was already surfaced, or the echo of this client's own pending send, is
+ *   applied (the cursor moves) but not surfaced, so the app sees each message once even when
+ *   the server stores or resends it twice. Several trackers may share one filter
+ *   (ShardedInbox: one tracker per conversation shard, one filter for the user).
  * - Online-only messages (`seq: 0`) bypass the cursor and are surfaced at once, deduped by
  *   msgKey like every message.
  */
 import type { InboxEvent } from '../protocol/events.js'
 import type { SyncResult } from '../protocol/frames.js'
-import { BoundedKeySet } from './KeySet.js'
+import { MessageFilter, type MsgEvent } from './MessageFilter.js'
 
-export type MsgEvent = Extract<InboxEvent, { type: 'msg' }>
+export type { MsgEvent }
 
 /**
  * `behind`: connected or not, a catch-up is owed, so live events are only buffered.
@@ -49,8 +48,10 @@ export interface InboxTrackerOptions {
   userId: string
   /** Highest inbox seq already applied (e.g. from a cursor store). Default 0. */
   cursor?: number
-  /** Message keys remembered for dedupe. Default 10,000. */
+  /** Message keys remembered for dedupe. Default 10,000. Ignored when `filter` is given. */
   dedupeCapacity?: number
+  /** The dedupe and own-echo filter, when shared with other trackers of this user. Default: its own. */
+  filter?: MessageFilter
   /** Live events held while a gap is open; beyond it the highest are dropped (a sync refetches them). Default 1,000. */
   maxBuffered?: number
 }
@@ -61,14 +62,12 @@ export class InboxTracker {
   private cursorSeq: number
   private state: TrackerPhase = 'behind'
   private readonly buf = new Map<number, InboxEvent>()
-  private readonly seen: BoundedKeySet
-  /** Pending own sends by `to\nrandom`: null until their echo is seen, then the echo. */
-  private readonly echoes = new Map<string, MsgEvent | null>()
+  private readonly filter: MessageFilter
   private readonly maxBuffered: number
 
-  constructor(private readonly o: InboxTrackerOptions) {
+  constructor(o: InboxTrackerOptions) {
     this.cursorSeq = checkSeq(o.cursor ?? 0, 'cursor')
-    this.seen = new BoundedKeySet(o.dedupeCapacity ?? 10_000)
+    this.filter = o.filter ?? new MessageFilter(o.userId, o.dedupeCapacity)
     this.maxBuffered = o.maxBuffered ?? 1000
   }
 
@@ -154,28 +153,19 @@ export class InboxTracker {
     return { events: out, needSync: this.buf.size > 0, more: false, after: this.cursorSeq }
   }
 
-  /** A send to `to` with `random` is in flight: its echo is not a new message. */
+  /** A send to `to` with `random` is in flight (MessageFilter.expectEcho). */
   expectEcho(to: string, random: number): void {
-    const k = echoKey(to, random)
-    if (!this.echoes.has(k)) this.echoes.set(k, null)
+    this.filter.expectEcho(to, random)
   }
 
-  /** The send was acknowledged with `msgKey`: forget it as pending, and never surface that key. */
+  /** The send was acknowledged with `msgKey` (MessageFilter.echoSettled). */
   echoSettled(to: string, random: number, msgKey: string): void {
-    this.echoes.delete(echoKey(to, random))
-    this.seen.add(msgKey)
+    this.filter.echoSettled(to, random, msgKey)
   }
 
-  /**
-   * The send failed or timed out. Returns its echo if one was already seen (this user's copy
-   * was then stored; see ParleyClient.send for what that proves), else undefined; either way
-   * it is no longer pending, so an echo arriving later surfaces as a normal message.
-   */
+  /** The send failed or timed out: its echo if one was seen (MessageFilter.echoAbandoned). */
   echoAbandoned(to: string, random: number): MsgEvent | undefined {
-    const k = echoKey(to, random)
-    const ev = this.echoes.get(k) ?? undefined
-    this.echoes.delete(k)
-    return ev
+    return this.filter.echoAbandoned(to, random)
   }
 
   private applyAll(evs: InboxEvent[]): InboxEvent[] {
@@ -184,23 +174,10 @@ export class InboxTracker {
     return out
   }
 
-  /** Applies one event in order: moves the cursor (stored events) and surfaces it unless a duplicate or own echo. */
+  /** Applies one event in order: moves the cursor (stored events) and surfaces it if the filter admits it. */
   private apply(ev: InboxEvent, out: InboxEvent[]): void {
     if (ev.seq > 0) this.cursorSeq = ev.seq
-    if (ev.type !== 'msg') {
-      out.push(ev)
-      return
-    }
-    const key = ev.msg.msgKey
-    if (ev.msg.from === this.o.userId) {
-      const k = echoKey(ev.msg.to, ev.msg.random)
-      if (this.echoes.has(k)) {
-        if (this.echoes.get(k) === null) this.echoes.set(k, ev)
-        this.seen.add(key)
-        return
-      }
-    }
-    if (this.seen.add(key)) out.push(ev)
+    if (this.filter.admit(ev)) out.push(ev)
   }
 
   /** Drops buffered events at or below the cursor, then applies those that continue it. */
@@ -223,10 +200,6 @@ export class InboxTracker {
     }
     this.buf.set(ev.seq, ev)
   }
-}
-
-function echoKey(to: string, random: number): string {
-  return `${to}\n${random}`
 }
 
 function checkSeq(n: number, what: string): number {

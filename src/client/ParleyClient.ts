@@ -8,7 +8,8 @@
  *   except the ones this client sent (their confirmation is `send`'s promise).
  * - A request made while not online waits for the next login; a request cut off by a drop is
  *   resent on the next connection as the same frame; either way it fails with 9501 at its
- *   deadline (`requestTimeoutMs` from the call).
+ *   deadline (`requestTimeoutMs` from the call). Sends beyond the server's bound on
+ *   unanswered sends (login result `maxSendsInFlight`) wait, in order, for earlier answers.
  * - Close codes 4000–4099 end the session (no reconnect), except a login refused with a
  *   retryable error (9006, 9007, 9008, 20005); every other close reconnects with backoff.
  * - `groupMessage` fires once per stored group message, in seq order per group, except this
@@ -32,7 +33,7 @@ import {
 } from './groupChannel.js'
 import { InboxTracker } from './InboxTracker.js'
 import { type BackoffOptions, classifyClose, DefaultBackoff, reconnectDelay } from './reconnect.js'
-import { RequestTable } from './RequestTable.js'
+import { DEFAULT_SEND_WINDOW, RequestTable } from './RequestTable.js'
 import { randomU32, sentFromResult } from './sent.js'
 import { surfaceOf } from './surface.js'
 import { FrameCodec, resolveWebSocket, type WebSocketConstructor } from './transport.js'
@@ -349,6 +350,8 @@ export class ParleyClient {
     }
     if (conn !== this.conn) return
     conn.loggedIn = true
+    // The server's bound on this connection's unanswered sends; absent from an older server.
+    this.requests.sendWindow = r.maxSendsInFlight > 0 ? r.maxSendsInFlight : DEFAULT_SEND_WINDOW
     this.groups.attach((f) => conn.ask({ ...f, rid: ++this.rid } as ClientFrame & { rid: number }, this.o.requestTimeoutMs))
     if (this.tracker.rebase(r.inboxSeq)) {
       this.emitError(new ParleyClientError(ClientErrorCodes.CURSOR_RESET, `cursor above the server's inbox head ${r.inboxSeq}: replaying from 0`))
@@ -407,7 +410,10 @@ export class ParleyClient {
     if (conn.takeOwnFrame(f)) return
     switch (f.op) {
       case 'res':
-        if (this.requests.settle(f)) return
+        if (this.requests.settle(f)) {
+          if (this.requests.holding) this.flushRequests()
+          return
+        }
         if (!f.ok) this.emitError(new ParleyClientError(f.code, `unaddressed error response (rid ${f.rid}): ${f.message}`))
         return
       case 'ev': {

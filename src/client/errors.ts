@@ -28,7 +28,11 @@ export const ClientErrorCodes = {
   USERSIG_UNAVAILABLE: 9507,
   /** The cursor store's `load` or `save` failed. */
   CURSOR_STORE_FAILED: 9508,
-  /** Informational: the cursor was above the server's inbox head (another inbox), so it restarted at 0. */
+  /**
+   * Informational: the cursor was above the server's inbox head (another inbox), so it
+   * restarted at 0. For the planned per-shard cursor (ShardedInbox, ShardCursorPersistence; not
+   * wired yet): a shard's cursor was above its stream, or the stored cursor was a single seq.
+   */
   CURSOR_RESET: 9509,
 } as const
 
@@ -37,11 +41,11 @@ export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientError
 /**
  * Codes after which sending the same request again may succeed: the server's retryable
  * catalogue entries (INTERNAL 20005, REST_RATE_LIMITED 60007, BUSY 9006, TIMEOUT 9007,
- * SHUTTING_DOWN 9008, STORE_UNAVAILABLE 9012, GROUP_RATE_LIMITED 10023) and the client's transient
- * conditions.
+ * SHUTTING_DOWN 9008, STORE_UNAVAILABLE 9012, SENDS_IN_FLIGHT 9013, GROUP_RATE_LIMITED 10023)
+ * and the client's transient conditions.
  */
 const RetryableCodes: ReadonlySet<number> = new Set([
-  20005, 60007, 9006, 9007, 9008, 9012, 10023,
+  20005, 60007, 9006, 9007, 9008, 9012, 9013, 10023,
   ClientErrorCodes.REQUEST_TIMEOUT, ClientErrorCodes.CONNECTION_LOST, ClientErrorCodes.USERSIG_UNAVAILABLE,
 ])
 

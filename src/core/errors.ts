@@ -104,6 +104,7 @@ export const ErrorCatalogue = {
   MSG_NOT_FOUND: { code: 9010, retryable: false, message: 'message not found in this conversation' },
   RECALL_NOT_SENDER: { code: 9011, retryable: false, message: 'only the sender or an App admin may recall a message' },
   STORE_UNAVAILABLE: { code: 9012, retryable: true, message: 'the store is unavailable (Cassandra unreachable or timing out); nothing was changed or the change will be applied when it returns; retry later' },
+  SENDS_IN_FLIGHT: { code: 9013, retryable: true, message: 'too many sends in flight on this connection; not stored, not delivered; retry after an answer' },
 } as const satisfies Record<string, { code: number; retryable: boolean; message: string }>
 
 export type ErrorName = keyof typeof ErrorCatalogue

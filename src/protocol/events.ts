@@ -13,7 +13,11 @@ export function c2cConv(peer: string): ConvId {
   return `c2c:${peer}`
 }
 
-export type InboxEvent =
+/**
+ * `sh`, on every kind: the conversation shard whose stream numbers `seq` (docs/one-writer.md);
+ * absent on events of the single per-user inbox.
+ */
+export type InboxEvent = ShardedEvent & (
   /** A message in conversation `conv` (incoming, or sent by this user from any device). */
   | { type: 'msg'; seq: number; conv: ConvId; msg: StoredMessage; expireAt?: number }
   /** The message `msgKey` (at `convSeq`) was recalled; history now flags it 8. */
@@ -24,6 +28,9 @@ export type InboxEvent =
   | { type: 'peerRead'; seq: number; conv: ConvId; msgKeys?: string[]; upToTime?: number }
   /** The conversation was pinned, unpinned or deleted on some device. */
   | { type: 'conv'; seq: number; conv: ConvId; pinned?: boolean; deleted?: boolean }
+)
+
+interface ShardedEvent { sh?: number }
 
 export type InboxEventType = InboxEvent['type']
 

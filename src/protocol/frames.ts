@@ -15,7 +15,8 @@ export type ClientFrame = SessionFrame | GroupFrame
 export type ClientOp = ClientFrame['op']
 
 /** Results of each request op, carried in `res.data`. */
-export interface LoginResult { userId: string; connId: string; inboxSeq: number; serverTime: number }
+/** `maxSendsInFlight`: sends this connection may have unanswered; more are refused with 9013. */
+export interface LoginResult { userId: string; connId: string; inboxSeq: number; serverTime: number; maxSendsInFlight: number }
 export interface SyncResult { events: InboxEvent[]; upTo: number; more: boolean }
 export interface SendResult { msgKey: string; msgTime: number; seq: number; inboxSeq: number }
 export interface HistoryResult { messages: StoredMessage[]; complete: boolean }
@@ -55,4 +56,6 @@ export const CloseCodes = {
   LOGIN_TIMEOUT: 4102,
   /** The user's session actor failed and restarted: reconnect to re-attach and catch up. */
   SESSION_RESTARTED: 4103,
+  /** The connection went on sending while its sends were refused with 9013 (maxRefusedSends). */
+  FLOODING: 4104,
 } as const

@@ -61,3 +61,8 @@ export function frameRid(raw: unknown): number | undefined {
   const rid = raw.rid
   return typeof rid === 'number' && Number.isSafeInteger(rid) ? rid : undefined
 }
+
+/** Whether a raw decoded frame names a send op (`send`, `groupSend`), before any field is checked. */
+export function isRawSend(raw: unknown): boolean {
+  return isPlainObject(raw) && (raw.op === 'send' || raw.op === 'groupSend')
+}

@@ -30,6 +30,13 @@ export interface ConversationRecord {
   pinned: boolean
   /** Hidden from the list until the next message arrives. */
   deleted: boolean
+  /** History at or below this seq is hidden from this user (a delete that cleared it; one-writer indexes). */
+  clearedSeq?: number
+  /**
+   * One-writer indexes: the LSN of the last shard record applied to this view (a view belongs
+   * to one shard), so a reader folding records not yet checkpointed skips those it already holds.
+   */
+  appliedLsn?: number
   /**
    * Unix seconds up to which the peer has read this user's messages (C2C read report);
    * a message sent by this user is "peer read" when its time is at or below it.

@@ -117,6 +117,36 @@ t.test('RequestTable: written once per connection, in order, resent on the next'
   t.equal(table.size, 0)
 })
 
+t.test('RequestTable: at most sendWindow sends written and unanswered per connection; others never held', async (t) => {
+  const table = new RequestTable(10_000)
+  table.sendWindow = 2
+  const writes: string[] = []
+  const on = (gen: number) => (d: Uint8Array | string) => writes.push(`${gen}:${d as string}`)
+  const sends = ['A', 'B', 'C', 'D'].map((d, i) => table.add(i + 1, i === 3 ? 'groupSend' : 'send', d))
+  const history = table.add(5, 'history', 'H')
+  table.flush(1, on(1))
+  t.same(writes, ['1:A', '1:B', '1:H'], 'two sends and the history request go out; C and D wait')
+  t.equal(table.holding, true)
+  t.ok(table.settle({ rid: 5, ok: true, data: 'h' }))
+  table.flush(1, on(1))
+  t.same(writes.length, 3, 'an answer to another request frees no send slot')
+  t.ok(table.settle({ rid: 1, ok: false, code: 20003, message: 'no such user' }))
+  table.flush(1, on(1))
+  t.same(writes.slice(3), ['1:C'], 'a failed send frees its slot: the next send goes out, in order')
+  // A new connection: the unanswered B and C are resent first; D still waits for room.
+  table.flush(2, on(2))
+  t.same(writes.slice(4), ['2:B', '2:C'], 'on a new connection the window starts empty, oldest first')
+  for (const rid of [2, 3]) t.ok(table.settle({ rid, ok: true }))
+  t.equal(table.holding, true)
+  table.flush(2, on(2))
+  t.same(writes.slice(6), ['2:D'], 'groupSend counts against the same window')
+  t.equal(table.holding, false)
+  t.ok(table.settle({ rid: 4, ok: true }))
+  await t.rejects(sends[0], { code: 20003 })
+  await Promise.all([history, ...sends.slice(1)])
+  t.equal(table.size, 0)
+})
+
 t.test('RequestTable: a failed write fails only that request', async (t) => {
   const table = new RequestTable(10_000)
   const a = table.add(1, 'send', 'A')

@@ -17,7 +17,7 @@ import { CassandraMessageStore } from '../../src/store/cassandra/CassandraMessag
 import { CassandraProfileStore } from '../../src/store/cassandra/CassandraProfileStore.js'
 import { connectCassandra, isTransient, type CassandraHandle, type CassandraStoreOptions } from '../../src/store/cassandra/connect.js'
 import { resolveConsistency } from '../../src/store/cassandra/consistency.js'
-import { CassandraSchemaError, DATA_TABLES, LATEST_SCHEMA_VERSION, MIGRATIONS, type Replication } from '../../src/store/cassandra/schema.js'
+import { CassandraSchemaError, CONV_TABLES, DATA_TABLES, LATEST_SCHEMA_VERSION, MIGRATIONS, type Replication } from '../../src/store/cassandra/schema.js'
 import { ensureCassandra, freshKeyspaceName, runCql } from '../helpers/cassandra.js'
 import { accountStoreConformance } from './accountStoreConformance.js'
 import type { StoreFactory } from './conformance.js'
@@ -229,7 +229,7 @@ t.test('cassandra: schema is created once, versioned, and shared by nodes starti
   t.equal(rows[0]?.['version'], LATEST_SCHEMA_VERSION)
   const tables = (await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [ks])).rows
     .map((r) => r['table_name'] as string)
-  for (const table of DATA_TABLES) t.ok(tables.includes(table), `table ${table} exists`)
+  for (const table of [...DATA_TABLES, ...CONV_TABLES]) t.ok(tables.includes(table), `table ${table} exists`)
 
   await client.execute(`INSERT INTO ${ks}.schema_version (component, version, description) VALUES ('parley', 99, 'future')`)
   await t.rejects(connectCassandra({ ...options(ks), retryForMs: 600_000 }), CassandraSchemaError,

@@ -14,9 +14,9 @@ import { describeError, type Logger } from '../../core/log.js'
 import type { AppRegistry } from '../../model/apps.js'
 import { CodedError, ParleyError, toWireError } from '../../core/errors.js'
 import { decode } from '../../core/codec.js'
-import { type ClientFrame, CloseCodes } from '../../protocol/frames.js'
-import { frameRid, parseClientFrame } from '../../protocol/validate.js'
-import { dispatchLive } from './ops.js'
+import { type ClientFrame, CloseCodes, type LoginResult } from '../../protocol/frames.js'
+import { frameRid, isRawSend, parseClientFrame } from '../../protocol/validate.js'
+import { dispatchLive, isSend } from './ops.js'
 import { type Socket, type SocketState, SocketTable } from './SocketTable.js'
 import { TopicTable } from './TopicTable.js'
 import { groupTopic } from '../../../actors/topic.js'
@@ -36,6 +36,8 @@ export interface GatewaySettings {
   readonly heartbeatTimeoutSeconds: number
   readonly loginTimeoutSeconds: number
   readonly roomCoalesceMs: number
+  readonly maxSendsInFlight: number
+  readonly maxRefusedSends: number
 }
 
 export interface GatewayDeps {
@@ -61,6 +63,8 @@ export class Gateway implements ConnSink {
   private topics: TopicTable | undefined
   private sweeper: NodeJS.Timeout | undefined
   private readonly now: () => number
+  /** The answer to a send over the connection's bound (9013), built once. */
+  private readonly inFlightRefusal: { code: number; message: string }
 
   constructor(private readonly d: GatewayDeps) {
     this.sockets = new SocketTable(d.config.maxBackpressureBytes, {
@@ -71,6 +75,7 @@ export class Gateway implements ConnSink {
       },
     })
     this.now = d.now ?? Date.now
+    this.inFlightRefusal = toWireError(new ParleyError('SENDS_IN_FLIGHT'))
   }
 
   /** Installs the `/ws` route on `app` and starts the login-timeout sweep. */
@@ -159,6 +164,10 @@ export class Gateway implements ConnSink {
       this.sockets.send(ws, errorRes(-1, new ParleyError('MALFORMED_FRAME')))
       return
     }
+    if (s.phase === 'live' && s.sendsInFlight >= this.d.config.maxSendsInFlight && isRawSend(raw)) {
+      const rid = frameRid(raw)
+      if (rid !== undefined) return this.refuseSend(ws, s, rid)
+    }
     let frame: ClientFrame
     try {
       frame = parseClientFrame(raw)
@@ -166,10 +175,36 @@ export class Gateway implements ConnSink {
       this.sockets.send(ws, errorRes(frameRid(raw) ?? -1, e))
       return
     }
-    this.route(ws, s, frame).catch((e: unknown) => {
+    // A send counts against the bound from here until its `res` is queued (in route, or below
+    // on failure; the frame leaves in this turn's flush).
+    let answered: (() => void) | undefined
+    if (isSend(frame) && s.phase === 'live') {
+      s.sendsInFlight++
+      answered = () => {
+        s.sendsInFlight--
+        s.sendsRefused = 0
+      }
+    }
+    this.route(ws, s, frame).then(answered, (e: unknown) => {
       if (!(e instanceof CodedError)) this.d.log.error('op failed', { op: frame.op, conn: s.id, error: describeError(e) })
       if (s.phase !== 'closed' && 'rid' in frame && frame.rid !== undefined) this.sockets.send(ws, errorRes(frame.rid, e))
+      answered?.()
     })
+  }
+
+  /**
+   * A send over the connection's bound (maxSendsInFlight) is answered 9013 at once and goes no
+   * further: nothing is asked, stored or delivered. It is refused before its fields are
+   * checked, the cheapest answer. A connection that goes on sending regardless — refused
+   * maxRefusedSends times in a row, none of its sends answered in between — is closed with
+   * 4104: answering a flood frame by frame would hold its thread (and everyone else's traffic
+   * through it) for as long as the flood lasts, as uWS hands over each read whole.
+   */
+  private refuseSend(ws: Socket, s: SocketState, rid: number): void {
+    this.sockets.send(ws, { op: 'res', rid, ok: false, ...this.inFlightRefusal })
+    if (++s.sendsRefused < this.d.config.maxRefusedSends) return
+    this.d.log.warn('flooding connection closed (4104)', { conn: s.id, app: s.app, user: s.userId, refused: s.sendsRefused })
+    this.sockets.end(ws, CloseCodes.FLOODING, `${s.sendsRefused} sends refused in a row (9013): too many in flight`)
   }
 
   private async route(ws: Socket, s: SocketState, frame: ClientFrame): Promise<void> {
@@ -226,7 +261,10 @@ export class Gateway implements ConnSink {
       }
       Object.assign(s, { phase: 'live', app: f.sdkAppId, userId: f.userId, platform: f.platform, conn })
       this.sockets.bindUser(ws)
-      const data = { userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, inboxSeq: r.inboxSeq, serverTime: this.now() }
+      const data: LoginResult = {
+        userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, inboxSeq: r.inboxSeq, serverTime: this.now(),
+        maxSendsInFlight: this.d.config.maxSendsInFlight,
+      }
       this.sockets.send(ws, { op: 'res', rid: f.rid, ok: true, data })
     } catch (e) {
       const code = toWireError(e).code

@@ -33,6 +33,10 @@ export interface SocketState {
   topics: Set<string> | undefined
   /** Its shed tier in every room (0: gets everything; set by TopicTable, see shedding.ts). */
   tier: ShedTier
+  /** Its sends (`send`, `groupSend`) accepted and not yet answered (Gateway, maxSendsInFlight). */
+  sendsInFlight: number
+  /** Its sends refused with 9013 since one of its sends was last answered (Gateway, maxRefusedSends). */
+  sendsRefused: number
 }
 
 export type Socket = WebSocket<SocketState>
@@ -62,7 +66,7 @@ export class SocketTable {
   }
 
   newState(now: number): SocketState {
-    return { id: this.nextId++, json: false, phase: 'new', openedAt: now, app: 0, userId: '', platform: '', conn: undefined, topics: undefined, tier: 0 }
+    return { id: this.nextId++, json: false, phase: 'new', openedAt: now, app: 0, userId: '', platform: '', conn: undefined, topics: undefined, tier: 0, sendsInFlight: 0, sendsRefused: 0 }
   }
 
   add(ws: Socket): void {

@@ -18,6 +18,11 @@ import type { SocketState } from './SocketTable.js'
 
 type LiveFrame = Exclude<ClientFrame, { op: 'login' } | { op: 'ping' } | { op: 'guest' }>
 
+/** The ops that count against a connection's sends in flight (maxSendsInFlight, Gateway). */
+export function isSend(f: ClientFrame): f is Extract<ClientFrame, { op: 'send' | 'groupSend' }> {
+  return f.op === 'send' || f.op === 'groupSend'
+}
+
 /** Runs one op for the logged-in socket `s`; resolves with the response data. */
 export async function dispatchLive(router: Router, s: SocketState, f: LiveFrame, nowMs: number): Promise<unknown> {
   const { app, userId } = s

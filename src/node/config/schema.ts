@@ -35,6 +35,15 @@ export const ConfigSchema = F.object({
   maxFrameBytes: int(1024, 16 * 1024 * 1024, 64 * 1024, { env: 'PARLEY_MAX_FRAME_BYTES', description: 'Largest client frame answered with a coded error (9003) instead of being processed, bytes.' }),
   hardFrameBytes: int(1024, 64 * 1024 * 1024, 1024 * 1024, { env: 'PARLEY_HARD_FRAME_BYTES', description: 'Frames above this make uWS drop the connection at once (the client sees 1006), bytes.' }),
   maxBackpressureBytes: int(1024, 1024 * 1024 * 1024, 1024 * 1024, { env: 'PARLEY_MAX_BACKPRESSURE', description: 'Bytes buffered for one slow socket before it is closed with 4100.' }),
+  // 32: a full window is the work one connection puts ahead of everyone else's on its threads
+  // (today's send path costs about 0.35 ms of CPU: ~11 ms). Measured with sendFlood.test.ts on
+  // 2 shared cores (maxRefusedSends 1,000), a flood added ~25 ms to an unrelated pair's sends
+  // at 32, ~40 ms at 64 and 90–150 ms at 256.
+  maxSendsInFlight: int(1, 100000, 32, { env: 'PARLEY_MAX_SENDS_IN_FLIGHT', description: 'Sends (one-to-one and group) one connection may have awaiting their answer; beyond it a send is refused at once with 9013, neither stored nor delivered.' }),
+  // 256: the gateway answers each refused frame of a read before it closes the connection, and
+  // uWS hands over a whole read (up to 512 KiB) at once; at 1,000 that took 17–42 ms of one
+  // thread here (cold code, shared cores), which everyone on the thread waited out.
+  maxRefusedSends: int(1, 10000000, 256, { env: 'PARLEY_MAX_REFUSED_SENDS', description: 'A connection refused this many sends in a row (9013, none of its sends answered in between) is closed with 4104 as a flooder.' }),
   roomCoalesceMs: int(0, 1000, 50, { env: 'PARLEY_ROOM_COALESCE_MS', description: 'Group pushes to one thread leave at most once per this many ms, several events per frame (0: every event-loop turn).' }),
   groupMsgRate: int(1, 1000000, 40, { env: 'PARLEY_GROUP_MSG_RATE', description: 'Messages per second one group accepts (bursts up to one second\'s worth); beyond it sends get 10023, in an AVChatRoom Low and Lowest priorities first.' }),
   heartbeatTimeoutSeconds: int(8, 960, 120, { env: 'PARLEY_HEARTBEAT_TIMEOUT', description: 'A socket silent for this long is closed (uWS idleTimeout; clients ping every 30 s).' }),

@@ -25,9 +25,27 @@ export function stmt(query: string, params: unknown[], payload: number): Stateme
   return { query, params, bytes: payload + STATEMENT_OVERHEAD }
 }
 
-/** Writes every statement; resolves once all reached the handle's `write` consistency. */
-export async function writeStatements(handle: CassandraHandle, statements: Statement[]): Promise<void> {
-  await Promise.all(chunk(statements).map((batch) => send(handle, batch)))
+/**
+ * Writes every statement; resolves once all reached the handle's `write` consistency. At most
+ * `maxInFlight` batches are outstanding at a time (default: all at once), so a large
+ * background write does not queue ahead of everything else at the replicas.
+ */
+export async function writeStatements(handle: CassandraHandle, statements: Statement[], maxInFlight = Infinity): Promise<void> {
+  const batches = chunk(statements)
+  if (batches.length <= maxInFlight) {
+    await Promise.all(batches.map((batch) => send(handle, batch)))
+    return
+  }
+  let next = 0
+  const lane = async () => {
+    try {
+      while (next < batches.length) await send(handle, batches[next++]!)
+    } catch (e) {
+      next = batches.length // the other lanes send nothing more
+      throw e
+    }
+  }
+  await Promise.all(Array.from({ length: maxInFlight }, lane))
 }
 
 async function send(handle: CassandraHandle, batch: Statement[]): Promise<void> {

@@ -40,6 +40,22 @@
  * | `friends`         | (app, user_id)                       | friend_id  | FriendRecord (≤ 3,000 per user) |
  * | `blacklist`       | (app, user_id)                       | blocked_id | block time (≤ 1,000 per user) |
  *
+ * The one-writer tables (version 5; CassandraShardLog.ts and CassandraConvIndex.ts say how
+ * they are written):
+ *
+ * | table               | partition key                               | clustering | holds                      |
+ * |---------------------|---------------------------------------------|------------|----------------------------|
+ * | `shard_heads`       | (app, shard)                                | —          | epoch, last accepted LSN, each live epoch's first LSN (LWT only) |
+ * | `shard_log`         | (app, shard, bucket = lsn / 10,000)         | lsn, epoch | one log record             |
+ * | `shard_checkpoints` | (app, shard)                                | —          | checkpoint LSN, trimmed-up-to LSN |
+ * | `conv_history`      | (app, user_a, user_b, bucket = seq / 1000)  | seq DESC   | StoredMessage (once per pair) |
+ * | `conv_pairs`        | (app, user_a, user_b)                       | —          | the pair's highest seq     |
+ * | `conv_keys`         | (app, user_a, user_b, msg_key)              | —          | seq of a MsgKey            |
+ * | `conv_streams`      | (app, user_id, shard, bucket = seq / 1000)  | seq ASC    | InboxEvent of a user's stream in a shard |
+ * | `conv_views`        | (app, user_id)                              | peer       | ConversationRecord, LSN of the last record applied |
+ * | `conv_shards`       | (app, user_id)                              | shard      | the user's stream head in that shard |
+ * | `conv_user_shards`  | (app, user_id)                              | shard      | presence: the user has a stream there (written with its first record) |
+ *
  * Bucket sizes are part of every row's address: changing INBOX_BUCKET or MESSAGE_BUCKET
  * needs a migration that rewrites the data (so does GROUP_LIST_BUCKETS, or the listing key).
  */
@@ -61,6 +77,12 @@ export const GROUP_MEMBER_BUCKETS = 16
  * listing key (GroupStore.ts `groupListKey`), so 1,000,000 groups keep ~15,600 rows each.
  */
 export const GROUP_LIST_BUCKETS = 64
+/** LSNs per `shard_log` partition: trimming drops whole partitions behind the checkpoint. */
+export const SHARD_LOG_BUCKET = 10_000
+/** Messages per `conv_history` partition (per pair). */
+export const CONV_HISTORY_BUCKET = 1000
+/** Events per `conv_streams` partition (per user and shard). */
+export const CONV_STREAM_BUCKET = 1000
 
 export interface Migration {
   readonly version: number
@@ -175,6 +197,55 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    description: 'one writer per conversation: shard heads, shard logs, checkpoints and the indexes derived from the logs',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.shard_heads (
+        app bigint, shard int, epoch bigint, last_lsn bigint, epochs blob,
+        PRIMARY KEY ((app, shard))
+      ) WITH compaction = {'class': 'LeveledCompactionStrategy'}`,
+      // Trimmed rows are never read again (replay starts above the checkpoint, and a row
+      // brought back by a late repair is at or below it), so tombstones may go after the
+      // hint window instead of the default 10 days of a dead log on disk.
+      `CREATE TABLE IF NOT EXISTS ${ks}.shard_log (
+        app bigint, shard int, bucket int, lsn bigint, epoch bigint, rec blob,
+        PRIMARY KEY ((app, shard, bucket), lsn, epoch)
+      ) WITH CLUSTERING ORDER BY (lsn ASC, epoch ASC) AND gc_grace_seconds = 10800`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.shard_checkpoints (
+        app bigint, shard int, checkpoint_lsn bigint, trimmed_lsn bigint,
+        PRIMARY KEY ((app, shard))
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conv_history (
+        app bigint, user_a text, user_b text, bucket int, seq bigint, msg blob,
+        PRIMARY KEY ((app, user_a, user_b, bucket), seq)
+      ) WITH CLUSTERING ORDER BY (seq DESC)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conv_pairs (
+        app bigint, user_a text, user_b text, last_seq bigint,
+        PRIMARY KEY ((app, user_a, user_b))
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conv_keys (
+        app bigint, user_a text, user_b text, msg_key text, seq bigint,
+        PRIMARY KEY ((app, user_a, user_b, msg_key))
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conv_streams (
+        app bigint, user_id text, shard int, bucket int, seq bigint, event blob,
+        PRIMARY KEY ((app, user_id, shard, bucket), seq)
+      ) WITH CLUSTERING ORDER BY (seq ASC)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conv_views (
+        app bigint, user_id text, peer text, rec blob, lsn bigint,
+        PRIMARY KEY ((app, user_id), peer)
+      ) WITH compaction = {'class': 'LeveledCompactionStrategy'}`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conv_shards (
+        app bigint, user_id text, shard int, head bigint,
+        PRIMARY KEY ((app, user_id), shard)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.conv_user_shards (
+        app bigint, user_id text, shard int,
+        PRIMARY KEY ((app, user_id), shard)
+      )`,
+    ],
+  },
 ]
 
 /** Every data table of the stores (not the schema bookkeeping), as created by MIGRATIONS. */
@@ -182,6 +253,12 @@ export const DATA_TABLES = [
   'heads', 'inbox', 'messages', 'message_buckets', 'message_keys', 'dedupe', 'conversations', 'accounts',
   'group_heads', 'groups', 'group_members', 'group_mutes', 'group_requests', 'group_messages', 'group_dedupe',
   'groups_by_user', 'groups_by_app', 'profiles', 'friends', 'blacklist',
+] as const
+
+/** The one-writer tables (migration 5): the shard logs and the indexes derived from them. */
+export const CONV_TABLES = [
+  'shard_heads', 'shard_log', 'shard_checkpoints',
+  'conv_history', 'conv_pairs', 'conv_keys', 'conv_streams', 'conv_views', 'conv_shards', 'conv_user_shards',
 ] as const
 
 /** The newest schema version this build writes and reads. */

@@ -15,6 +15,11 @@ import { decode, encode } from '../../core/codec.js'
 export class SharedEncodings {
   private readonly cache = new Map<object, Uint8Array>()
 
+  /** Uses `bytes` as the encoding of `value` (bytes the caller already made from it). */
+  seed(value: object, bytes: Uint8Array | undefined): void {
+    if (bytes) this.cache.set(value, bytes)
+  }
+
   of(value: object): Uint8Array {
     let bytes = this.cache.get(value)
     if (bytes === undefined) {
