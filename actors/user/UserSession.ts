@@ -59,6 +59,14 @@ export class UserSession implements Actor {
     this.inboxSeq = seq
     for (const c of convs) this.convs.set(c.conv, c)
     for (const d of devices) this.devices.set(connKey(d.conn), { conn: d.conn, platform: d.platform, since: d.since })
+    // A previous activation on a node that was killed may have committed events it never
+    // pushed, and a retried send is then answered from the stored copy without a push. So the
+    // newest event goes to the devices already online: one that missed the tail sees a gap and
+    // catches up from its cursor; one that has it ignores it (the SDK drops seqs it holds).
+    if (seq > 0 && this.devices.size > 0) {
+      const [head] = await messages.readInbox(this.owner, seq - 1, 1)
+      if (head !== undefined) this.pushAll(head)
+    }
   }
 
   /**

@@ -10,30 +10,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { userActor } from '../../actors/user/protocol.js'
-import type { ConnectionRegistry, DeviceRecord } from '../../actors/connections.js'
 import type { ActorDeps } from '../../actors/deps.js'
 import type { ConnRef } from '../../actors/runtime/types.js'
 import { UserSession } from '../../actors/user/UserSession.js'
 import { createAppRegistry, type MultiLoginPolicy } from '../../src/model/apps.js'
 import { CloseCodes } from '../../src/protocol/frames.js'
 import { openLmdbStores } from '../../src/store/lmdb/openLmdbStores.js'
-import { LocalHarness } from './fixtures/helpers.js'
+import { LocalHarness, memoryRegistry } from './fixtures/helpers.js'
 
 const APP = 1400000003
-const key = (c: ConnRef) => `${c.node}/${c.thread}/${c.conn}`
-
-/** A durable registry in memory, shared by successive activations (as Redis is). */
-function memoryRegistry(): ConnectionRegistry {
-  const devices = new Map<string, DeviceRecord>()
-  return {
-    durable: true,
-    isLive: () => true,
-    list: async () => [...devices.values()],
-    add: async (_app, _user, d) => { devices.set(key(d.conn), d) },
-    remove: (_app, _user, conns) => { for (const c of conns) devices.delete(key(c)) },
-  }
-}
-
 async function setup(t: Test, multiLogin: MultiLoginPolicy) {
   const dir = await mkdtemp(join(tmpdir(), 'parley-attach-'))
   const stores = await openLmdbStores(dir)
