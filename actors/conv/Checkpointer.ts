@@ -73,6 +73,14 @@ export class Checkpointer {
     }
   }
 
+  /**
+   * Stops checkpointing `j` (its shard moved to another node or failed here): its records
+   * left stay in the log, and whoever opens the shard next replays them.
+   */
+  forget(j: CheckpointSource): void {
+    if (this.dirty.delete(j)) this.waiting = Math.max(0, this.waiting - j.waiting)
+  }
+
   /** Checkpoints everything durable now; resolves when the index holds it (rejects if that failed). */
   async flush(): Promise<void> {
     while (this.running) await this.running.catch(() => undefined)

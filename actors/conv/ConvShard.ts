@@ -14,17 +14,17 @@ import { encode } from '../../src/core/codec.js'
 import { eventBytes, eventFrame } from '../../src/protocol/eventBytes.js'
 import { c2cConv, type InboxEvent } from '../../src/protocol/events.js'
 import { Limits } from '../../src/core/limits.js'
-import { isReservedUserId, makeMsgKey, MsgFlags, type StoredMessage } from '../../src/model/message.js'
+import { isReservedUserId, makeMsgKey, MsgFlags, type StoredMessage, SYSTEM_ACCOUNT } from '../../src/model/message.js'
 import type { HistoryResult } from '../../src/protocol/frames.js'
 import type { ReadRecord, ReceiptRecord, RecallRecord, ShardRecord } from '../../src/store/ConvIndex.js'
 import { isPeerRead } from '../user/conversations.js'
 import { PairViews } from './pairViews.js'
-import { orderedPair } from './shardOfPair.js'
+import { convShard, orderedPair } from './shardOfPair.js'
 import { userEventsOf } from '../../src/store/convEvents.js'
 import type { ShardRef } from '../../src/store/ShardLog.js'
 import { RecentRandoms } from '../user/recentRandoms.js'
 import { userActor } from '../user/protocol.js'
-import type { Actor, ActorContext, ConnRef } from '../runtime/types.js'
+import type { Actor, ActorContext, ConnRef, DeactivationReason } from '../runtime/types.js'
 import { type ActorMessage, dispatch, type Handlers, LaterReply } from '../runtime/protocol.js'
 import type { ConvShardDeps } from './deps.js'
 import { ShardJournal } from './ShardJournal.js'
@@ -51,16 +51,37 @@ export class ConvShard implements Actor {
   }
 
   async onActivate(): Promise<void> {
-    const { checkpointer } = this.ctx.deps
-    this.journal = new ShardJournal(this.s, checkpointer)
-    const r = await this.journal.open()
-    if (r.replayed > 0) this.ctx.log.info('shard log replayed', { replayed: r.replayed, ms: Math.round(r.ms), lsn: r.lastLsn })
-    this.state = new ShardState(this.s, checkpointer.index)
-    this.views = new PairViews(this.s, this.journal, checkpointer.index)
+    await this.open()
   }
 
-  async onDeactivate(): Promise<void> {
-    // Durable records stay in the log; the thread's Checkpointer indexes them on its schedule.
+  /**
+   * (Re)opens the shard from what is durable: its log replayed above the checkpoint, its
+   * in-memory state rebuilt lazily from the index. After a failed append (the journal is
+   * broken: a record may or may not exist) the next message re-opens it here, so an
+   * unavailable store is answered 9012 until it returns, and the shard then heals by itself.
+   */
+  private async open(): Promise<void> {
+    const { checkpointer } = this.ctx.deps
+    if (this.journal) checkpointer.forget(this.journal)
+    const journal = new ShardJournal(this.s, checkpointer)
+    const r = await journal.open()
+    if (r.replayed > 0) this.ctx.log.info('shard log replayed', { replayed: r.replayed, ms: Math.round(r.ms), lsn: r.lastLsn })
+    this.journal = journal
+    this.state = new ShardState(this.s, checkpointer.index)
+    this.views = new PairViews(this.s, journal, checkpointer.index)
+  }
+
+  /**
+   * Idle or shutdown: the thread's Checkpointer indexes what is durable (the next activation
+   * finds it checkpointed). Moved or failed: this activation must write nothing more — another
+   * owner may already have opened the shard — so its records are left to that owner's replay.
+   */
+  async onDeactivate(reason: DeactivationReason): Promise<void> {
+    if (!this.journal) return
+    if (reason === 'moved' || reason === 'failed') {
+      this.journal.fail(new Error(`shard ${reason}`))
+      this.ctx.deps.checkpointer.forget(this.journal)
+    }
   }
 
   private readonly handlers: Handlers<ConvShardProtocol> = {
@@ -74,19 +95,25 @@ export class ConvShard implements Actor {
     history: (m) => this.onHistory(m),
     view: (m) => this.views.view(m.user, m.peer),
     shardsOf: (m) => this.ctx.deps.checkpointer.log.shardsOf(this.s.app, m.user),
+    views: (m) => this.views.viewsOf(m.user, (peer) => convShard(this.s.app, m.user, peer, this.ctx.deps.convShards) === this.s.shard),
+    notice: (m) => this.onSend({ kind: 'send', from: SYSTEM_ACCOUNT, req: { ...m.req, to: m.to, syncOtherMachine: 2 }, nowMs: m.nowMs }, true),
   }
 
-  handle(msg: ActorMessage): Promise<unknown> {
-    if (this.journal.broken) throw new Error(`shard ${this.s.app}/${this.s.shard}: journal broken; re-activating`)
+  async handle(msg: ActorMessage): Promise<unknown> {
+    if (this.journal.broken) await this.open()
     return dispatch(this.handlers, msg)
   }
 
-  private async onSend(m: ConvShardRequest<'send'>): Promise<ShardSendResult | LaterReply<ShardSendResult>> {
+  /** `system`: a notice from SYSTEM_ACCOUNT (no account check; the system keeps no copy). */
+  private async onSend(m: ConvShardRequest<'send'>, system = false): Promise<ShardSendResult | LaterReply<ShardSendResult>> {
     const { from, req } = m
-    for (const id of [from, req.to]) {
-      if (isReservedUserId(id)) throw new ParleyError('ACCOUNT_INVALID', `${id} is reserved for the server; it sends notices, not one-to-one messages`)
+    if (m.startBy !== undefined && this.ctx.now() > m.startBy) throw new ParleyError('TIMEOUT', 'the send waited too long to start; nothing was stored')
+    if (!system) {
+      for (const id of [from, req.to]) {
+        if (isReservedUserId(id)) throw new ParleyError('ACCOUNT_INVALID', `${id} is reserved for the server; it sends notices, not one-to-one messages`)
+      }
+      await this.checkImported(req.to)
     }
-    await this.checkImported(req.to)
     const nowSec = Math.floor(m.nowMs / 1000)
     const time = req.time ?? nowSec
     const msg = {
@@ -112,7 +139,9 @@ export class ConvShard implements Actor {
         eventBytes(ev, msgBytes)
         this.push(user, ev, user === from ? m.conn : undefined)
       }
-      return { msgKey: msg.msgKey, msgTime: time, seq: d.record.msg.seq, inboxSeq: d.senderSeq, sh: this.s.shard }
+      // With SyncOtherMachine 2 the sender's view holds no copy: no seq there either.
+      const seq = draft.noSenderCopy && from !== req.to ? 0 : d.record.msg.seq
+      return { msgKey: msg.msgKey, msgTime: time, seq, inboxSeq: d.senderSeq, sh: this.s.shard }
     }))
   }
 
@@ -143,8 +172,9 @@ export class ConvShard implements Actor {
     for (const ev of pendingEvents) if (!bySeq.has(ev.seq)) bySeq.set(ev.seq, ev)
     const nowSec = Math.floor(this.ctx.now() / 1000)
     const all = [...bySeq.values()].sort((x, y) => x.seq - y.seq).slice(0, m.limit)
-    const head = this.state.headOf(m.user) ?? Math.max(m.after, all[all.length - 1]?.seq ?? 0, (await this.ctx.deps.checkpointer.index.userShards(this.s.app, m.user))[this.s.shard] ?? 0)
-    const upTo = all.length > 0 ? all[all.length - 1]!.seq : Math.max(m.after, 0)
+    const head = await this.state.headOf(m.user)
+    // A cursor above the head belongs to other data: upTo = head tells the client (docs/protocol.md).
+    const upTo = all.length > 0 ? all[all.length - 1]!.seq : m.after > head ? head : m.after
     const events = all.filter((e) => !(e.type === 'msg' && e.expireAt !== undefined && e.expireAt < nowSec))
     return { sh: this.s.shard, events, upTo, more: upTo < head }
   }

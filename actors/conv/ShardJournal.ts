@@ -15,7 +15,7 @@
  * - Replay length is bounded by the Checkpointer's batching: at most the records appended
  *   since the last checkpoint.
  */
-import { ParleyError } from '../../src/core/errors.js'
+import { CodedError, ErrorCatalogue, ParleyError } from '../../src/core/errors.js'
 import type { RecordEntry, ShardRecord } from '../../src/store/ConvIndex.js'
 import type { ShardRef } from '../../src/store/ShardLog.js'
 import { decodeShardRecord, encodeShardRecord } from '../../src/store/shardRecordCodec.js'
@@ -91,6 +91,8 @@ export class ShardJournal implements CheckpointSource {
       return lsn
     }, (e: unknown) => {
       this.fail(e)
+      // An unavailable store is answered as such (9012, retryable): the sender resends later.
+      if (isUnavailable(e)) throw e
       throw this.brokenError()
     })
   }
@@ -134,6 +136,11 @@ export class ShardJournal implements CheckpointSource {
   }
 
   private brokenError(): ParleyError {
-    return new ParleyError('INTERNAL', `shard ${this.s.app}/${this.s.shard} journal is broken (${this.failure?.message}); the shard must be re-opened`)
+    const code = isUnavailable(this.failure) ? 'STORE_UNAVAILABLE' : 'INTERNAL'
+    return new ParleyError(code, `shard ${this.s.app}/${this.s.shard} journal is broken (${this.failure?.message}); the shard must be re-opened`)
   }
+}
+
+function isUnavailable(e: unknown): boolean {
+  return e instanceof CodedError && e.code === ErrorCatalogue.STORE_UNAVAILABLE.code
 }

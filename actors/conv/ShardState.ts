@@ -106,9 +106,13 @@ export class ShardState {
     return { kind: 'append', record, senderSeq, receiverSeq }
   }
 
-  /** The head of `user`'s stream in this shard, if loaded. */
-  headOf(user: string): number | undefined {
-    return this.heads.get(user)
+  /** The head of `user`'s stream in this shard (loaded from the index on first use). */
+  async headOf(user: string): Promise<number> {
+    const known = this.heads.get(user)
+    if (known !== undefined) return known
+    const h = (await this.index.userShards(this.s.app, user))[this.s.shard] ?? 0
+    if (!this.heads.has(user)) this.heads.set(user, h)
+    return this.heads.get(user)!
   }
 
   /** Marks a message recalled in the window, so a retry of it answers `recalled`. */

@@ -29,6 +29,25 @@ export class PairViews {
     return v
   }
 
+  /**
+   * Every view of `user` in this shard: the index's (those of pairs in this shard) and those
+   * that only records not checkpointed yet created, all folded.
+   */
+  async viewsOf(user: string, inShard: (peer: string) => boolean): Promise<ConversationRecord[]> {
+    const pending = this.journal.uncheckpointed().filter((e) => e.rec.a === user || e.rec.b === user)
+    const byPeer = new Map<string, ConversationRecord | undefined>()
+    for (const v of await this.index.conversations(this.s.app, user)) {
+      const peer = v.conv.slice(v.conv.indexOf(':') + 1)
+      if (inShard(peer)) byPeer.set(peer, v)
+    }
+    for (const e of pending) {
+      const peer = e.rec.a === user ? e.rec.b : e.rec.a
+      const v = byPeer.get(peer)
+      if (e.lsn > (v?.appliedLsn ?? 0)) byPeer.set(peer, { ...viewAfter(v, user, e.rec), appliedLsn: e.lsn })
+    }
+    return [...byPeer.values()].filter((v): v is ConversationRecord => v !== undefined)
+  }
+
   /** The pair's message with `msgKey`, current (recalled and peer-read flags of pending records applied). */
   async message(x: string, y: string, msgKey: string): Promise<StoredMessage | undefined> {
     const [a, b] = orderedPair(x, y)

@@ -18,9 +18,16 @@ export interface ShardSyncResult { sh: number; events: InboxEvent[]; upTo: numbe
 export type ConvShardProtocol = CheckedProtocol<{
   /**
    * A one-to-one send from `from` (validated by the door it came through). `conn`: the sending
-   * device, which gets the answer and not the echo; `nowMs`: the door's clock.
+   * device, which gets the answer and not the echo; `nowMs`: the door's clock. `startBy`
+   * (wall-clock ms): a send the shard takes up later is refused TIMEOUT and changes nothing,
+   * so an asker that gave up on it (its ask timed out) knows nothing was stored.
    */
-  send: Call<{ kind: 'send'; from: string; req: C2CSendRequest; nowMs: number; conn?: ConnRef }, ShardSendResult>
+  send: Call<{ kind: 'send'; from: string; req: C2CSendRequest; nowMs: number; conn?: ConnRef; startBy?: number }, ShardSendResult>
+  /**
+   * A server notice to `to` from SYSTEM_ACCOUNT (group system notices): stored in `to`'s
+   * conversation with the system account, numbered by this shard like any message.
+   */
+  notice: Call<{ kind: 'notice'; to: string; req: C2CSendRequest; nowMs: number }, ShardSendResult>
   /** `user`'s events in this shard with seq above `after`, at most `limit`. */
   sync: Call<{ kind: 'sync'; user: string; after: number; limit: number }, ShardSyncResult>
   /**
@@ -38,6 +45,8 @@ export type ConvShardProtocol = CheckedProtocol<{
   history: Call<{ kind: 'history'; user: string; peer: string; before?: number; limit: number; minTime?: number; maxTime?: number }, HistoryResult>
   /** `user`'s view of the conversation with `peer` (undefined: never had one). */
   view: Call<{ kind: 'view'; user: string; peer: string }, ConversationRecord | undefined>
+  /** Every view of `user` in this shard (the conversation list is the union over the user's shards). */
+  views: Call<{ kind: 'views'; user: string }, ConversationRecord[]>
   /** The shards where `user` has a stream (any shard answers: the listing is per user, ShardLog.shardsOf). */
   shardsOf: Call<{ kind: 'shardsOf'; user: string }, number[]>
 }>

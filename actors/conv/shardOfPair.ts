@@ -4,9 +4,10 @@
  * thread and node computes the same owner, and a conversation never changes shard while the
  * shard count stays (it is fixed for a data directory's life).
  */
+import { Limits } from '../../src/core/limits.js'
 import { fnv1a } from '../runtime/placement.js'
 
-export const DEFAULT_CONV_SHARDS = 64
+export const DEFAULT_CONV_SHARDS: number = Limits.convShards
 
 /** The pair ordered as the log and the indexes key it (`a <= b`). */
 export function orderedPair(x: string, y: string): [a: string, b: string] {

@@ -16,7 +16,7 @@ interface Peer {
   closed: boolean
 }
 
-const LOGIN_OK = encode({ op: 'res', rid: 1, ok: true, data: { userId: '', connId: 'relay', inboxSeq: 0, serverTime: 0 } })
+const LOGIN_OK = encode({ op: 'res', rid: 1, ok: true, data: { userId: '', connId: 'relay', shards: [], serverTime: 0 } })
 const waiting = new Map<number, uWS.WebSocket<Peer>>()
 const app = uWS.App()
 

@@ -17,7 +17,7 @@ interface Conn {
 }
 
 const TOPIC = 'room'
-const LOGIN_OK = encode({ op: 'res', rid: 1, ok: true, data: { userId: '', connId: 'uws-room', inboxSeq: 0, serverTime: 0 } })
+const LOGIN_OK = encode({ op: 'res', rid: 1, ok: true, data: { userId: '', connId: 'uws-room', shards: [], serverTime: 0 } })
 const JOIN_OK = encode({ op: 'res', rid: 2, ok: true, data: { result: 'joined' } })
 const app = uWS.App()
 

@@ -4,10 +4,11 @@
  * reports its end exactly once: through `closed` when the socket closes, or never if the
  * client ended it itself (`end`).
  */
-import type { ClientFrame, ServerFrame } from '../protocol/frames.js'
+import type { ServerFrame } from '../protocol/frames.js'
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
 import type { ResFrame } from './RequestTable.js'
 import { type CloseEventLike, type FrameCodec, type MessageEventLike, OPEN, type WebSocketLike } from './transport.js'
+import type { WireFrame } from './wire.js'
 
 export interface ConnectionHandlers {
   open(): void
@@ -28,8 +29,6 @@ interface Direct {
 export class Connection {
   /** Login succeeded on this socket. */
   loggedIn = false
-  /** A sync run is in progress on this socket. */
-  syncing = false
   /** The error the server answered `login` with (it then closes with 4003). */
   loginError: ParleyClientError | undefined
   private bye: { code: number; reason: string } | undefined
@@ -60,7 +59,7 @@ export class Connection {
   }
 
   /** A request bound to this socket: fails with CONNECTION_LOST if it closes, REQUEST_TIMEOUT after `timeoutMs`. */
-  ask<T>(frame: ClientFrame & { rid: number }, timeoutMs: number): Promise<T> {
+  ask<T>(frame: WireFrame & { rid: number }, timeoutMs: number): Promise<T> {
     return new Promise<unknown>((resolve, reject) => {
       this.write(this.codec.encode(frame))
       const timer = setTimeout(() => {

@@ -1,8 +1,9 @@
 /**
- * The delivery rules of the SDK as a pure state machine: no sockets, no timers, no I/O. The
- * client feeds it live `ev` frames and `sync` pages and surfaces what it returns, in order.
+ * The delivery rules of one numbered event stream as a pure state machine: no sockets, no
+ * timers, no I/O. ShardedInbox keeps one per conversation shard of the user and feeds it that
+ * shard's live `ev` frames and `sync` pages; the caller surfaces what it returns, in order.
  *
- * Guarantees, given the server's contract (every stored inbox event has a per-user `seq`
+ * Guarantees, given the server's contract (every stored event of the stream has a `seq`
  * 1, 2, 3, … and a sync from `after` returns every stored event above it):
  * - Stored events (seq ≥ 1) are surfaced in strictly ascending seq order, each at most once:
  *   the cursor is the highest seq applied, and an event at or below it is ignored.
@@ -18,8 +19,8 @@
  *   msgKey like every message.
  */
 import type { InboxEvent } from '../protocol/events.js'
-import type { SyncResult } from '../protocol/frames.js'
 import { MessageFilter, type MsgEvent } from './MessageFilter.js'
+import type { SyncPage } from './wire.js'
 
 export type { MsgEvent }
 
@@ -138,7 +139,7 @@ export class InboxTracker {
    * page (`more` false, or a page that made no progress) the tracker goes live and applies
    * buffered events that continue the cursor; `needSync` reports a gap still open above it.
    */
-  syncPage(page: SyncResult): SyncStep {
+  syncPage(page: SyncPage): SyncStep {
     if (this.state !== 'syncing') return { ...NONE, more: false, after: this.cursorSeq }
     const before = this.cursorSeq
     const out: InboxEvent[] = []

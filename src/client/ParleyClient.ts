@@ -1,11 +1,17 @@
 /**
  * The Parley client: one logged-in user on one device. It keeps a connection up (login,
- * catch-up, pings, reconnect with backoff), applies the delivery rules (InboxTracker) and
- * surfaces inbox events as typed emitter events. Wire protocol: docs/protocol.md.
+ * catch-up, pings, reconnect with backoff), applies the delivery rules (ShardedInbox: one
+ * event stream per conversation shard) and surfaces inbox events as typed emitter events.
+ * Wire protocol: docs/protocol.md, with the one-to-one frames of wire.ts (docs/one-writer.md).
  *
  * Contracts:
- * - `message` fires once per msgKey, in inbox order, for every stored message of this user
- *   except the ones this client sent (their confirmation is `send`'s promise).
+ * - `message` fires once per msgKey, in stream order per conversation shard, for every stored
+ *   message of this user except the ones this client sent (their confirmation is `send`'s
+ *   promise).
+ * - Catch-up: after each login, every shard login lists and every shard with a cursor is
+ *   synced from its cursor (ShardCatchUp: concurrently, one run per shard at a time); the
+ *   client is `online` once all have reached the server's head. A cursor the server shows to
+ *   be from other data restarts at 0 and is reported as CURSOR_RESET (9509).
  * - A request made while not online waits for the next login; a request cut off by a drop is
  *   resent on the next connection as the same frame; either way it fails with 9501 at its
  *   deadline (`requestTimeoutMs` from the call). Sends beyond the server's bound on
@@ -17,13 +23,11 @@
  *   (groupChannel.ts).
  */
 import type { InboxEvent } from '../protocol/events.js'
-import type {
-  ClientFrame, ConvsResult, HistoryResult, LoginResult, SendResult, ServerFrame, SyncResult,
-} from '../protocol/frames.js'
+import type { ClientFrame, ConvsResult, HistoryResult, ServerFrame } from '../protocol/frames.js'
 import type { MsgElement } from '../model/message.js'
 import type { GroupJoinRequest, JoinedGroup } from '../protocol/groupViews.js'
 import { Connection } from './Connection.js'
-import { CursorPersistence } from './cursor.js'
+import { ShardCursorPersistence } from './cursor.js'
 import { text } from './elements.js'
 import { Emitter, type Listener } from './Emitter.js'
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
@@ -31,21 +35,25 @@ import {
   type CreateGroupOptions, type GroupChanges, GroupChannel, type GroupHistoryResult, type GroupInfo, type GroupInviteResult,
   type GroupMemberChanges, type GroupMembersPage, type GroupReadState, type GroupSendOptions, type GroupSentMessage, type GroupUnread,
 } from './groupChannel.js'
-import { InboxTracker } from './InboxTracker.js'
 import { type BackoffOptions, classifyClose, DefaultBackoff, reconnectDelay } from './reconnect.js'
 import { DEFAULT_SEND_WINDOW, RequestTable } from './RequestTable.js'
 import { randomU32, sentFromResult } from './sent.js'
+import { ShardCatchUp } from './ShardCatchUp.js'
+import { ShardedInbox } from './ShardedInbox.js'
 import { surfaceOf } from './surface.js'
 import { FrameCodec, resolveWebSocket, type WebSocketConstructor } from './transport.js'
 import type {
   ConnectionState, ParleyClientEvents, ParleyClientOptions, SendOptions, SentMessage,
 } from './types.js'
+import type { LoginResult, SendResult, SyncResult, WireFrame } from './wire.js'
 
-/** A client frame before the client assigns its rid. */
-type Request = ClientFrame extends infer F ? (F extends unknown ? Omit<F, 'rid'> : never) : never
+/** An app request before the client assigns its rid (sync pages are the catch-up's). */
+type Request = Exclude<ClientFrame, { op: 'sync' }> extends infer F ? (F extends unknown ? Omit<F, 'rid'> : never) : never
 
 /** Delay before re-syncing a gap that the previous sync did not narrow, ms. */
 const GapRetryMs = 1000
+/** Shard sync runs in flight at once (a user has at most the server's shard count, 64 by default). */
+const MaxConcurrentShardSyncs = 16
 
 export class ParleyClient {
   private readonly o: Required<Pick<ParleyClientOptions, 'platform' | 'pingIntervalMs' | 'requestTimeoutMs' | 'syncPageSize'>>
@@ -53,7 +61,7 @@ export class ParleyClient {
   private readonly Impl: WebSocketConstructor
   private readonly codec: FrameCodec
   private readonly emitter = new Emitter<ParleyClientEvents>((err) => queueMicrotask(() => { throw err }))
-  private readonly tracker: InboxTracker
+  private readonly inbox: ShardedInbox
   private readonly requests: RequestTable
   private readonly groups: GroupChannel
   private conn: Connection | undefined
@@ -62,9 +70,10 @@ export class ParleyClient {
   private rid = 0
   private st: ConnectionState = 'idle'
   private attempt = 0
-  private readonly cursorStore: CursorPersistence
+  private readonly cursorStore: ShardCursorPersistence
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined
-  private gapTimer: ReturnType<typeof setTimeout> | undefined
+  /** The one-to-one catch-up of the current logged-in connection. */
+  private catchUp: ShardCatchUp | undefined
   private readonly urls: string[]
   /** Connection attempts so far; attempt n uses urls[n % urls.length]. */
   private opens = 0
@@ -85,9 +94,9 @@ export class ParleyClient {
     this.backoff = opts.reconnect === false ? false : { ...DefaultBackoff, ...opts.reconnect }
     this.Impl = resolveWebSocket(opts.WebSocketImpl)
     this.codec = new FrameCodec(opts.encoding ?? 'msgpack', opts.maxFrameBytes ?? 64 * 1024)
-    this.tracker = new InboxTracker({ userId: opts.userId, dedupeCapacity: opts.dedupeCapacity, maxBuffered: opts.maxBufferedEvents })
+    this.inbox = new ShardedInbox({ userId: opts.userId, dedupeCapacity: opts.dedupeCapacity, maxBuffered: opts.maxBufferedEvents })
     this.requests = new RequestTable(this.o.requestTimeoutMs)
-    this.cursorStore = new CursorPersistence(opts.cursorStore, (e) => this.emitError(e))
+    this.cursorStore = new ShardCursorPersistence(opts.cursorStore, (e) => this.emitError(e))
     this.groups = new GroupChannel({
       userId: opts.userId,
       active: () => this.emitter.listenerCount('groupMessage') > 0,
@@ -103,9 +112,12 @@ export class ParleyClient {
     return this.st
   }
 
-  /** Highest inbox seq whose event has been surfaced (or skipped as a duplicate). */
-  get cursor(): number {
-    return this.tracker.cursor
+  /**
+   * By conversation shard, the highest seq of this user's stream there whose event has been
+   * surfaced (or skipped as a duplicate); shards at 0 are left out. A fresh object per call.
+   */
+  get cursor(): Record<number, number> {
+    return this.inbox.cursor()
   }
 
   get userId(): string {
@@ -175,10 +187,10 @@ export class ParleyClient {
   private async sendOnce(
     to: string, body: MsgElement[], opts: SendOptions, random: number, msgSeq: number, mayResend: boolean,
   ): Promise<SentMessage> {
-    this.tracker.expectEcho(to, random)
+    this.inbox.expectEcho(to, random)
     try {
       const r = await this.request<SendResult>({ ...opts, op: 'send', to, body, random, msgSeq })
-      this.tracker.echoSettled(to, random, r.msgKey)
+      this.inbox.echoSettled(to, random, r.msgKey)
       return sentFromResult(r, { from: this.opts.userId, to, random, body, opts })
     } catch (e) {
       // A failed send may have stored the message in one view but not the other: the pair's
@@ -186,7 +198,7 @@ export class ParleyClient {
       // after its echo, or with a retryable code, is sent once more with the same random and
       // msgSeq: the server answers from the stored copy and completes the missing step, or
       // the send fails. An echo alone proves only this user's copy.
-      const echoed = this.tracker.echoAbandoned(to, random)
+      const echoed = this.inbox.echoAbandoned(to, random)
       const retryable = e instanceof ParleyClientError && e.retryable
       if ((echoed || retryable) && mayResend) return this.sendOnce(to, body, opts, random, msgSeq, false)
       throw e
@@ -273,7 +285,7 @@ export class ParleyClient {
     const rid = ++this.rid
     let data: Uint8Array | string
     try {
-      data = this.codec.encode({ ...frame, rid } as ClientFrame)
+      data = this.codec.encode({ ...frame, rid } as WireFrame)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -321,7 +333,7 @@ export class ParleyClient {
     try {
       const c = await this.cursorStore.load()
       if (gen !== this.gen) return false
-      if (c !== undefined) this.tracker.restore(c)
+      if (c !== undefined) this.inbox.restore(c)
       return true
     } catch (e) {
       if (gen === this.gen) this.endSession('closed', e as ParleyClientError)
@@ -349,61 +361,57 @@ export class ParleyClient {
       return
     }
     if (conn !== this.conn) return
+    if (!Array.isArray(r?.shards)) {
+      // A server of the single-inbox wire (login answers `inboxSeq`): this SDK cannot catch up there.
+      return this.endSession('closed', new ParleyClientError(ClientErrorCodes.BAD_SERVER_FRAME, 'login answered without `shards`: the server speaks another one-to-one protocol'))
+    }
     conn.loggedIn = true
     // The server's bound on this connection's unanswered sends; absent from an older server.
     this.requests.sendWindow = r.maxSendsInFlight > 0 ? r.maxSendsInFlight : DEFAULT_SEND_WINDOW
-    this.groups.attach((f) => conn.ask({ ...f, rid: ++this.rid } as ClientFrame & { rid: number }, this.o.requestTimeoutMs))
-    if (this.tracker.rebase(r.inboxSeq)) {
-      this.emitError(new ParleyClientError(ClientErrorCodes.CURSOR_RESET, `cursor above the server's inbox head ${r.inboxSeq}: replaying from 0`))
+    this.groups.attach((f) => conn.ask({ ...f, rid: ++this.rid } as WireFrame & { rid: number }, this.o.requestTimeoutMs))
+    const catchUp = this.startCatchUp(conn)
+    const step = this.inbox.login(r.shards)
+    for (const sh of step.reset) {
+      this.emitError(new ParleyClientError(ClientErrorCodes.CURSOR_RESET, `cursor of shard ${sh} names a stream the server does not list: replaying it from 0`))
     }
     this.flushRequests()
     conn.startPing(this.o.pingIntervalMs, Math.min(this.o.requestTimeoutMs, this.o.pingIntervalMs), () => ++this.rid, () => {
       if (conn === this.conn) this.lost()
     })
-    if (!(await this.runSync(conn)) || conn !== this.conn) return
+    if (!(await catchUp.all(step.sync)) || conn !== this.conn) return
+    this.synced()
     this.attempt = 0
     void this.groups.catchUp()
     this.setState('online')
     for (const w of this.waiters.splice(0)) w.resolve()
   }
 
-  /** Syncs from the cursor until the server has nothing more; false if the connection failed. */
-  private async runSync(conn: Connection): Promise<boolean> {
-    if (conn.syncing) return true
-    conn.syncing = true
-    const before = this.tracker.cursor
-    try {
-      let after = this.tracker.beginSync()
-      for (;;) {
-        const page = await conn.ask<SyncResult>({ op: 'sync', rid: ++this.rid, after, limit: this.o.syncPageSize }, this.o.requestTimeoutMs)
-        if (conn !== this.conn) return false
-        const step = this.tracker.syncPage(page)
-        this.surface(step.events)
-        if (step.more) {
-          after = step.after
-          continue
-        }
-        this.emitter.emit('synced', { cursor: this.tracker.cursor })
-        if (step.needSync) this.scheduleGapSync(conn, this.tracker.cursor > before ? 0 : GapRetryMs)
-        return true
-      }
-    } catch (e) {
-      if (conn === this.conn) {
+  /** The catch-up of `conn`, now logged in; stopped when the connection is dropped. */
+  private startCatchUp(conn: Connection): ShardCatchUp {
+    const catchUp = new ShardCatchUp({
+      inbox: this.inbox,
+      page: (sh, after) => conn.ask<SyncResult>({ op: 'sync', rid: ++this.rid, sh, after, limit: this.o.syncPageSize }, this.o.requestTimeoutMs),
+      surface: (events) => this.surface(events),
+      reset: (sh, upTo) => this.emitError(new ParleyClientError(ClientErrorCodes.CURSOR_RESET, `cursor of shard ${sh} above the server's stream head ${upTo}: replaying it from 0`)),
+      // The login's runs report together, once all are done (login above).
+      finished: () => {
+        if (this.st === 'online') this.synced()
+      },
+      failed: (e) => {
+        if (conn !== this.conn) return
         this.emitError(e instanceof ParleyClientError ? e : new ParleyClientError(ClientErrorCodes.CONNECTION_LOST, 'sync failed', { cause: e }))
         this.lost()
-      }
-      return false
-    } finally {
-      conn.syncing = false
-    }
+      },
+    }, { maxConcurrent: MaxConcurrentShardSyncs, gapRetryMs: GapRetryMs })
+    this.catchUp = catchUp
+    return catchUp
   }
 
-  private scheduleGapSync(conn: Connection, delayMs: number): void {
-    if (this.gapTimer !== undefined) return
-    this.gapTimer = setTimeout(() => {
-      this.gapTimer = undefined
-      if (conn === this.conn && conn.loggedIn) void this.runSync(conn)
-    }, delayMs)
+  /** A catch-up finished: saves the cursor (a version-1 record is replaced even if nothing moved) and reports it. */
+  private synced(): void {
+    const cursor = this.inbox.cursor()
+    this.cursorStore.saveIfMoved(cursor)
+    this.emitter.emit('synced', { cursor })
   }
 
   private onFrame(conn: Connection, f: ServerFrame): void {
@@ -417,9 +425,9 @@ export class ParleyClient {
         if (!f.ok) this.emitError(new ParleyClientError(f.code, `unaddressed error response (rid ${f.rid}): ${f.message}`))
         return
       case 'ev': {
-        const step = this.tracker.live(f.ev)
+        const step = this.inbox.live(f.ev)
         this.surface(step.events)
-        if (step.needSync && conn === this.conn && conn.loggedIn && !conn.syncing) this.scheduleGapSync(conn, 0)
+        if (step.sync.length > 0 && conn === this.conn && conn.loggedIn) this.catchUp?.requested(step.sync)
         return
       }
       case 'gev':
@@ -463,11 +471,12 @@ export class ParleyClient {
   }
 
   private dropConnection(): void {
-    this.clearTimer('gapTimer')
+    this.catchUp?.stop()
+    this.catchUp = undefined
     this.clearTimer('reconnectTimer')
     this.conn?.end(1000, 'client done with this socket')
     this.conn = undefined
-    this.tracker.disconnected()
+    this.inbox.disconnected()
     this.groups.detach()
   }
 
@@ -484,7 +493,7 @@ export class ParleyClient {
       const s = surfaceOf(ev)
       if (s) this.emitter.emit(s.name, s.payload as never)
     }
-    this.cursorStore.saveIfMoved(this.tracker.cursor)
+    this.cursorStore.saveIfMoved(this.inbox.cursor())
   }
 
   private setState(state: ConnectionState): void {
@@ -499,7 +508,7 @@ export class ParleyClient {
     this.emitter.emit('error', err)
   }
 
-  private clearTimer(name: 'reconnectTimer' | 'gapTimer'): void {
+  private clearTimer(name: 'reconnectTimer'): void {
     if (this[name] !== undefined) clearTimeout(this[name])
     this[name] = undefined
   }

@@ -1,8 +1,8 @@
 /**
- * The delivery rules for the planned wire of one event stream per (user, conversation shard)
- * (docs/one-writer.md, "Wire protocol (planned)"): one InboxTracker per shard, all sharing one
- * MessageFilter. A pure state machine like InboxTracker: no sockets, no timers, no I/O. Not
- * wired into ParleyClient yet (the server still speaks one inbox sequence per user).
+ * The delivery rules of the one-to-one wire of one event stream per (user, conversation shard)
+ * (docs/one-writer.md, "Wire protocol (planned)"; the frames in wire.ts): one InboxTracker per
+ * shard, all sharing one MessageFilter. A pure state machine like InboxTracker: no sockets, no
+ * timers, no I/O. ParleyClient drives it (the sync runs: ShardCatchUp.ts).
  *
  * Guarantees, given the server's contract (every stored event of shard `sh` carries `sh` and
  * a `seq` 1, 2, 3, … of the user's stream in that shard, and a sync of `sh` from `after`
@@ -24,9 +24,9 @@
  * - Online-only messages (`seq: 0`) bypass every cursor and surface at once, deduped by msgKey.
  */
 import type { InboxEvent } from '../protocol/events.js'
-import type { SyncResult } from '../protocol/frames.js'
 import { InboxTracker, type TrackerPhase } from './InboxTracker.js'
 import { MessageFilter, type MsgEvent } from './MessageFilter.js'
+import type { SyncPage } from './wire.js'
 
 /** An inbox event as the planned wire sends it: stored events carry their shard. */
 export type ShardedEvent = InboxEvent & { sh?: number }
@@ -162,7 +162,7 @@ export class ShardedInbox {
    * A page whose `upTo` is below the cursor restarts the shard at 0 and asks for the next page
    * from 0 (`reset`).
    */
-  syncPage(sh: number, page: SyncResult): ShardSyncStep {
+  syncPage(sh: number, page: SyncPage): ShardSyncStep {
     const tr = this.trackers.get(sh)
     if (!tr || tr.phase !== 'syncing') return { ...NONE, more: false, after: tr?.cursor ?? 0, reset: false }
     if (isShard(page.upTo) && tr.rebase(page.upTo)) return { ...NONE, more: true, after: 0, reset: true }

@@ -1,71 +1,11 @@
 /**
  * The bridge to the app's optional CursorStore: loads the cursor once, and saves it only
  * when it moved. A failing store never throws into the SDK: `load` fails as a coded error for
- * `connect()`, `save` failures go to `onError`.
- *
- * Two forms: CursorPersistence keeps today's single inbox seq (what ParleyClient uses);
- * ShardCursorPersistence keeps the version-2 per-shard record of ShardedInbox, for the
- * planned wire (docs/one-writer.md, "Wire protocol (planned)").
+ * `connect()`, `save` failures go to `onError`. The record is version 2, one seq per
+ * conversation shard (StoredShardCursor, types.ts; docs/one-writer.md, "Wire protocol").
  */
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
-import type { CursorStore } from './types.js'
-
-export class CursorPersistence {
-  private saved: number | undefined
-  private done = false
-
-  constructor(private readonly store: CursorStore | undefined, private readonly onError: (e: ParleyClientError) => void) {}
-
-  /** Whether `load` has succeeded (it runs once per client). */
-  get loaded(): boolean {
-    return this.done
-  }
-
-  /** The stored cursor, or undefined if there is no store or nothing stored. Throws CURSOR_STORE_FAILED. */
-  async load(): Promise<number | undefined> {
-    let c: number | undefined
-    try {
-      c = await this.store?.load()
-    } catch (e) {
-      throw new ParleyClientError(ClientErrorCodes.CURSOR_STORE_FAILED, 'cursorStore.load failed', { cause: e })
-    }
-    if (c !== undefined && (!Number.isSafeInteger(c) || c < 0)) {
-      throw new ParleyClientError(ClientErrorCodes.CURSOR_STORE_FAILED, `cursorStore.load returned ${String(c)}, not a non-negative integer`)
-    }
-    this.done = true
-    this.saved = c
-    return c
-  }
-
-  /** Saves `cursor` unless it is the last value loaded or saved. */
-  saveIfMoved(cursor: number): void {
-    if (!this.store || cursor === (this.saved ?? 0)) return
-    this.saved = cursor
-    const failed = (e: unknown) => this.onError(new ParleyClientError(ClientErrorCodes.CURSOR_STORE_FAILED, 'cursorStore.save failed', { cause: e }))
-    try {
-      const r = this.store.save(cursor)
-      if (r instanceof Promise) r.catch(failed)
-    } catch (e) {
-      failed(e)
-    }
-  }
-}
-
-/**
- * The stored form of a ShardedInbox cursor (version 2): the highest stream seq applied per
- * conversation shard, keyed by the shard's decimal number. Version 1 was a bare number (one
- * inbox seq per user); it means nothing to a server with one stream per shard.
- */
-export interface StoredShardCursor {
-  v: 2
-  shards: Record<string, number>
-}
-
-/** The store ShardCursorPersistence drives; `load` may still return a version-1 number. */
-export interface ShardCursorStore {
-  load(): StoredShardCursor | number | undefined | Promise<StoredShardCursor | number | undefined>
-  save(cursor: StoredShardCursor): void | Promise<void>
-}
+import type { CursorStore, StoredShardCursor } from './types.js'
 
 /**
  * Reads a stored cursor: the per-shard seqs of a version-2 record, `'legacy'` for a version-1
@@ -97,17 +37,18 @@ export function storedShardCursor(cursor: Readonly<Record<number, number>>): Sto
 }
 
 /**
- * CursorPersistence for a ShardedInbox: the same contract (load once, save only when moved,
- * a failing store never throws into the SDK), with the version-2 record. A version-1 number
- * is treated as no cursor and reported through `onError` as CURSOR_RESET (the app sees
- * everything the server still holds again, deduped by msgKey only within this run).
+ * The cursor store of a ShardedInbox: load once, save only when moved, a failing store never
+ * throws into the SDK; the record is version 2. A version-1 number is treated as no cursor
+ * and reported through `onError` as CURSOR_RESET (the app sees everything the server still
+ * holds again, deduped by msgKey only within this run); the next `saveIfMoved`, whatever its
+ * cursor, replaces it with a version-2 record.
  */
 export class ShardCursorPersistence {
-  /** The last record loaded or saved, as compared JSON: `{"v":2,"shards":{}}` when none. */
+  /** The last record loaded or saved, as compared JSON: `{"v":2,"shards":{}}` when none, '' after a version-1 load. */
   private saved = JSON.stringify(storedShardCursor({}))
   private done = false
 
-  constructor(private readonly store: ShardCursorStore | undefined, private readonly onError: (e: ParleyClientError) => void) {}
+  constructor(private readonly store: CursorStore | undefined, private readonly onError: (e: ParleyClientError) => void) {}
 
   /** Whether `load` has succeeded (it runs once per client). */
   get loaded(): boolean {
@@ -129,13 +70,14 @@ export class ShardCursorPersistence {
     this.done = true
     if (c === 'legacy') {
       if (raw !== 0) this.onError(new ParleyClientError(ClientErrorCodes.CURSOR_RESET, `stored cursor ${String(raw)} is a single inbox seq, not a per-shard cursor: replaying from 0`))
+      this.saved = ''
       return undefined
     }
     if (c !== undefined) this.saved = JSON.stringify(storedShardCursor(c))
     return c
   }
 
-  /** Saves `cursor` as a version-2 record unless it equals the last one loaded or saved. */
+  /** Saves `cursor` as a version-2 record unless it equals the last one loaded or saved (a version-1 load is replaced). */
   saveIfMoved(cursor: Readonly<Record<number, number>>): void {
     if (!this.store) return
     const record = storedShardCursor(cursor)

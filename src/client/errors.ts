@@ -29,9 +29,9 @@ export const ClientErrorCodes = {
   /** The cursor store's `load` or `save` failed. */
   CURSOR_STORE_FAILED: 9508,
   /**
-   * Informational: the cursor was above the server's inbox head (another inbox), so it
-   * restarted at 0. For the planned per-shard cursor (ShardedInbox, ShardCursorPersistence; not
-   * wired yet): a shard's cursor was above its stream, or the stored cursor was a single seq.
+   * Informational: a cursor was from other data, so it restarted at 0 and that stream is
+   * replayed: a shard's cursor was above its stream's head, or named a shard the server does
+   * not list, or the stored cursor was a version-1 single seq.
    */
   CURSOR_RESET: 9509,
 } as const

@@ -6,7 +6,7 @@ export { ParleyClient } from './ParleyClient.js'
 export { ParleyGuest, type GuestState, type ParleyGuestEvents, type ParleyGuestOptions, type RoomLostEvent } from './ParleyGuest.js'
 export type {
   ConnectionState, ConversationEvent, CursorStore, GroupMessageEvent, GroupRecallEvent, KickedEvent, NewMessageEvent, ParleyClientEvents,
-  ParleyClientOptions, PeerReadEvent, ReadEvent, RecallEvent, SendOptions, SentMessage, StateEvent,
+  ParleyClientOptions, PeerReadEvent, ReadEvent, RecallEvent, SendOptions, SentMessage, StateEvent, StoredShardCursor,
 } from './types.js'
 export { ClientErrorCodes, ParleyClientError, isRetryableCode, type ClientErrorCode } from './errors.js'
 export * as elements from './elements.js'
@@ -16,6 +16,9 @@ export {
   type RelayContent, type RelayedMessage, type SoundContent, type TextContent, type VideoContent,
 } from './elements.js'
 export { InboxTracker, type InboxTrackerOptions, type SyncStep, type TrackerPhase, type TrackerStep } from './InboxTracker.js'
+export {
+  ShardedInbox, type LoginStep, type ShardCursor, type ShardedEvent, type ShardedInboxOptions, type ShardStep, type ShardSyncStep,
+} from './ShardedInbox.js'
 export {
   GroupTracker, type GroupHistoryPage, type GroupQuery, type GroupStep, type GroupTrackerOptions,
 } from './groups.js'
@@ -30,6 +33,7 @@ export { backoffDelay, classifyClose, DefaultBackoff, reconnectDelay, type Backo
 export { Emitter, type Listener } from './Emitter.js'
 export type { Encoding, WebSocketConstructor, WebSocketLike } from './transport.js'
 export type { ConvId, GroupEvent, InboxEvent } from '../protocol/events.js'
-export type { ConversationView, ConvsResult, HistoryResult, LoginResult, SendResult, SyncResult } from '../protocol/frames.js'
+export type { ConversationView, ConvsResult, HistoryResult } from '../protocol/frames.js'
+export type { LoginResult, SendResult, SyncFrame, SyncResult } from './wire.js'
 export type { Platform } from '../model/platform.js'
 export type { ElementType, MsgElement, StoredMessage } from '../model/message.js'

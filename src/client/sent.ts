@@ -1,7 +1,7 @@
 /** How a send's outcome becomes a SentMessage, from the server's result. */
-import type { SendResult } from '../protocol/frames.js'
 import type { MsgElement, StoredMessage } from '../model/message.js'
 import type { SendOptions, SentMessage } from './types.js'
+import type { SendResult } from './wire.js'
 
 /** A random u32 from the platform CSPRNG (Web Crypto: browsers and Node ≥ 19). */
 export function randomU32(): number {

@@ -5,7 +5,8 @@
  * plain maps, no records extension); JSON text frames are the debug alternative.
  */
 import { Packr } from 'msgpackr'
-import type { ClientFrame, ServerFrame } from '../protocol/frames.js'
+import type { ServerFrame } from '../protocol/frames.js'
+import type { WireFrame } from './wire.js'
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
 
 /**
@@ -54,7 +55,7 @@ export class FrameCodec {
    * The frame as it goes on the wire. Throws FRAME_TOO_LARGE (9003) above maxFrameBytes:
    * the server would answer it with a 9003 it cannot address to the request (rid -1).
    */
-  encode(frame: ClientFrame): Uint8Array | string {
+  encode(frame: WireFrame): Uint8Array | string {
     let data: Uint8Array | string
     let bytes: number
     if (this.encoding === 'json') {
@@ -93,8 +94,8 @@ export class FrameCodec {
 }
 
 /** msgpack has no `undefined`: it would go out as nil. Absent fields are left out instead. */
-function stripUndefined(frame: ClientFrame): ClientFrame {
+function stripUndefined(frame: WireFrame): WireFrame {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(frame)) if (v !== undefined) out[k] = v
-  return out as unknown as ClientFrame
+  return out as unknown as WireFrame
 }

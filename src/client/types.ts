@@ -5,21 +5,34 @@
 import type { ConvId } from '../protocol/events.js'
 import type { Platform } from '../model/platform.js'
 import type { SendPayload } from '../protocol/sessionFrames.js'
-import type { SendResult } from '../protocol/frames.js'
 import type { StoredMessage } from '../model/message.js'
 import type { GroupMessage } from '../model/group.js'
 import type { ParleyClientError } from './errors.js'
 import type { BackoffOptions } from './reconnect.js'
 import type { Encoding, WebSocketConstructor } from './transport.js'
+import type { SendResult } from './wire.js'
 
 /**
- * Persists the inbox cursor across app restarts. `load` is called once, on the first
- * `connect()`; `save` after each batch of surfaced events that moved the cursor (events are
- * emitted before the save, so a crash in between replays them: at-least-once across restarts).
+ * The stored cursor (version 2): the highest stream seq surfaced per conversation shard,
+ * keyed by the shard's decimal number (`{v: 2, shards: {"7": 12, "40": 3}}`); shards at 0
+ * are left out. Version 1 was a bare number, one inbox seq per user.
+ */
+export interface StoredShardCursor {
+  v: 2
+  shards: Record<string, number>
+}
+
+/**
+ * Persists the cursor across app restarts. `load` is called once, on the first `connect()`;
+ * it returns the record last saved, or undefined. A number (a version-1 cursor, saved by an
+ * SDK of the single-inbox wire) is read as no cursor and reported as CURSOR_RESET (9509):
+ * the catch-up replays what the server holds. `save` is called after each batch of surfaced
+ * events that moved the cursor (events are emitted before the save, so a crash in between
+ * replays them: at-least-once across restarts).
  */
 export interface CursorStore {
-  load(): number | undefined | Promise<number | undefined>
-  save(cursor: number): void | Promise<void>
+  load(): StoredShardCursor | number | undefined | Promise<StoredShardCursor | number | undefined>
+  save(cursor: StoredShardCursor): void | Promise<void>
 }
 
 export interface ParleyClientOptions {
@@ -83,7 +96,7 @@ interface ConvRef {
   conv: ConvId
   /** The conversation id without its `c2c:` prefix: the other user. */
   peer: string
-  /** The inbox event's seq (0 for online-only messages). */
+  /** The event's seq in this user's stream of its conversation shard (0 for online-only messages). */
   inboxSeq: number
 }
 
@@ -125,7 +138,10 @@ export interface StateEvent { state: ConnectionState; previous: ConnectionState 
 export interface KickedEvent { code: number; reason: string; error?: ParleyClientError }
 
 export interface ParleyClientEvents {
-  /** Each stored message once per msgKey, in inbox order (hence per-conversation seq order). Not for this client's own sends. */
+  /**
+   * Each stored message once per msgKey, in stream order per conversation shard (hence in seq
+   * order per conversation; no order across shards). Not for this client's own sends.
+   */
   message: NewMessageEvent
   recall: RecallEvent
   read: ReadEvent
@@ -133,8 +149,12 @@ export interface ParleyClientEvents {
   conversation: ConversationEvent
   state: StateEvent
   kicked: KickedEvent
-  /** A catch-up finished: every inbox event up to `cursor` has been surfaced. */
-  synced: { cursor: number }
+  /**
+   * A catch-up finished: the login's (every shard of the user) or a later re-sync of one
+   * shard (a gap, or a shard first seen live). `cursor` is the whole cursor, as `cursor`
+   * returns it: every event of shard `sh` up to `cursor[sh]` has been surfaced.
+   */
+  synced: { cursor: Record<number, number> }
   /**
    * Each stored group message once per device, in seq order per group, from the group's start
    * on this device (the newest message when the device first learns of the group: no history

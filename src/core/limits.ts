@@ -12,6 +12,8 @@ export const Limits = {
   recallWindowSeconds: 120,
   /** Dedupe window for MsgRandom, seconds. */
   dedupeWindowSeconds: 24 * 3600,
+  /** Conversation shards per app (docs/one-writer.md): one-to-one streams are numbered per (user, shard). Fixed for a data directory's life. */
+  convShards: 64,
   /** Default and maximum page size for history, conversation and sync pages. */
   pageSize: 20,
   maxPageSize: 100,

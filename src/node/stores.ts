@@ -13,7 +13,7 @@ import type { StoreSet } from '../store/StoreSet.js'
 
 
 export async function openThreadStores(config: ParleyConfig, d: Deployment, log: Logger): Promise<StoreSet> {
-  if (!d.cassandra) return openLmdbStores(config.dataDir)
+  if (!d.cassandra) return openLmdbStores(config.dataDir, { refusePerUserInbox: true })
   try {
     // Cassandra failures reach callers as STORE_UNAVAILABLE (9012), not INTERNAL.
     const stores = await openCassandraStores(d.cassandra)

@@ -9,6 +9,9 @@ import type { ActorDeps } from '../../actors/deps.js'
 import { UserSession } from '../../actors/user/UserSession.js'
 import { Group } from '../../actors/group/Group.js'
 import { GroupIndex } from '../../actors/group/GroupIndex.js'
+import { Checkpointer } from '../../actors/conv/Checkpointer.js'
+import { ConvShard } from '../../actors/conv/ConvShard.js'
+import { DEFAULT_CONV_SHARDS } from '../../actors/conv/shardOfPair.js'
 import { createLazySigPool } from '../services/auth/lazyPool.js'
 import { createUserSigVerifier } from '../services/auth/verifier.js'
 import { createAppRegistry } from '../model/apps.js'
@@ -46,16 +49,20 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
     throw e
   })
   const apps = createAppRegistry(config.apps)
+  const checkpointer = new Checkpointer(stores.shardLog, stores.convIndex)
   const deps: ActorDeps = {
     messages: stores.messages, accounts: stores.accounts, groups: stores.groups, apps, connections: links?.registry ?? LocalConnectionRegistry,
-    groupMsgRate: config.groupMsgRate,
+    groupMsgRate: config.groupMsgRate, checkpointer, convShards: DEFAULT_CONV_SHARDS,
   }
   const mesh = new ThreadMesh({ node, ports: data.mesh, log })
   const remote = links?.remote(mesh) ?? { send: () => log.warn('no remote nodes in embedded mode') }
   const router = new MeshRouter({ mesh, membership, remote, log })
   const host = new ActorHost<ActorDeps>({
     node, thread, router, replies: router, deps, log,
-    factories: { user: (ctx) => new UserSession(ctx), group: (ctx) => new Group(ctx), groupIndex: (ctx) => new GroupIndex(ctx) },
+    factories: {
+      user: (ctx) => new UserSession(ctx), group: (ctx) => new Group(ctx), groupIndex: (ctx) => new GroupIndex(ctx),
+      convs: (ctx) => new ConvShard(ctx),
+    },
     mailboxCapacity: config.mailboxCapacity, idleMs: config.actorIdleMs,
   })
   mesh.start(host)
@@ -84,6 +91,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
       router.close()
       mesh.close()
       await pool.close()
+      await checkpointer.close().catch((e: unknown) => log.error('final checkpoint failed; the next start replays the log', { error: String(e) }))
       await stores.close()
       await links?.close()
       edge.close()

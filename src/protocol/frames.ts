@@ -15,10 +15,15 @@ export type ClientFrame = SessionFrame | GroupFrame
 export type ClientOp = ClientFrame['op']
 
 /** Results of each request op, carried in `res.data`. */
-/** `maxSendsInFlight`: sends this connection may have unanswered; more are refused with 9013. */
-export interface LoginResult { userId: string; connId: string; inboxSeq: number; serverTime: number; maxSendsInFlight: number }
-export interface SyncResult { events: InboxEvent[]; upTo: number; more: boolean }
-export interface SendResult { msgKey: string; msgTime: number; seq: number; inboxSeq: number }
+/**
+ * `shards`: every conversation shard where the user has a stream (docs/protocol.md, "Delivery").
+ * `maxSendsInFlight`: sends this connection may have unanswered; more are refused with 9013.
+ */
+export interface LoginResult { userId: string; connId: string; shards: number[]; serverTime: number; maxSendsInFlight: number }
+/** One page of the user's stream in shard `sh`. */
+export interface SyncResult { sh: number; events: InboxEvent[]; upTo: number; more: boolean }
+/** `inboxSeq`: the sender's own stream seq in shard `sh` (0 when the sender keeps no copy or it was a retry). */
+export interface SendResult { msgKey: string; msgTime: number; seq: number; sh: number; inboxSeq: number }
 export interface HistoryResult { messages: StoredMessage[]; complete: boolean }
 export interface ConversationView {
   conv: string

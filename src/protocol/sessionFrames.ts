@@ -19,6 +19,7 @@ const ReceiptMaxKeys = 100
 export const Fields = {
   rid: F.uint({ code: 'INVALID_PACKET', description: 'request id, echoed in the response' }),
   seq: F.uint(),
+  shard: F.int({ min: 0, max: Limits.convShards - 1, why: `must be a conversation shard, 0 to ${Limits.convShards - 1}` }),
   appId: F.int({ min: 1, max: 0xffffffff, why: 'must be a positive 32-bit integer' }),
   pageLimit: F.int({ min: 1, max: Limits.maxPageSize }),
   msgKey: F.string({ nonEmpty: true, maxLength: Limits.msgKeyChars, why: `must be a non-empty string of at most ${Limits.msgKeyChars} characters` }),
@@ -50,7 +51,8 @@ export const SessionFrameSchemas = {
   ping: F.object({ rid: F.opt(Fields.rid) }),
   /** Before (or instead of) login: receive a room's live traffic as a guest (AVChatRoom, BChatRoom). */
   guest: F.object({ rid: Fields.rid, sdkAppId: Fields.appId, groupId: groupIdField({ missingCode: 'GROUP_INVALID_PARAMS' }) }),
-  sync: F.object({ rid: Fields.rid, after: Fields.seq, limit: F.opt(Fields.pageLimit) }),
+  /** One conversation shard's stream of the user (docs/protocol.md, "Delivery"). */
+  sync: F.object({ rid: Fields.rid, sh: Fields.shard, after: Fields.seq, limit: F.opt(Fields.pageLimit) }),
   send: F.object(SendFields),
   history: F.object({ rid: Fields.rid, peer: userIdField(), before: F.opt(Fields.seq), limit: F.opt(Fields.pageLimit) }),
   recall: F.object({ rid: Fields.rid, peer: userIdField(), msgKey: Fields.msgKey }),

@@ -11,7 +11,8 @@
  */
 import { randomBytes, randomInt } from 'node:crypto'
 import { groupActor, type GroupChanges, groupIndexActor, type GroupProtocol, type MemberInput, type Notices, type Operator, type RecallReply, type SendReply } from '../../actors/group/protocol.js'
-import { type MessageDraft, userActor } from '../../actors/user/protocol.js'
+import { userActor } from '../../actors/user/protocol.js'
+import { sendNotice } from './c2c.js'
 import type { ReplyOf, RequestOf } from '../../actors/runtime/protocol.js'
 import { effectiveApply, GroupTypeRules, memberCap } from '../../actors/group/rules.js'
 import type { Router } from '../../actors/runtime/types.js'
@@ -171,11 +172,10 @@ export async function sendNotices(router: Router, app: number, groupId: string, 
     for (const user of new Set(to)) {
       const random = randomInt(0, 0xffffffff)
       const msgSeq = randomInt(0, 0xffffffff)
-      const msg: MessageDraft = {
-        msgKey: makeMsgKey(msgSeq, random, time), from: SYSTEM_ACCOUNT, to: user, msgSeq, random, time,
+      sends.push(sendNotice(router, app, user, {
+        to: user, msgSeq, random, time, syncOtherMachine: 2, onlineOnly: false, needReadReceipt: false, noUnread: false, noLastMsg: false,
         body: [{ MsgType: 'TIMCustomElem', MsgContent: { Data: data, Desc: 'group system notice', Ext: 'TIMGroupSystemNoticeElem' } }],
-      }
-      sends.push(router.ask(userActor(app, user), { kind: 'deliver', msg, opts: { onlineOnly: false, noUnread: false, noLastMsg: false } }))
+      }, Date.now()))
     }
   }
   await Promise.allSettled(sends)

@@ -133,8 +133,11 @@ export interface ConvIndex {
   findByKey(app: number, a: string, b: string, msgKey: string): Promise<StoredMessage | undefined>
   /** `user`'s view of the conversation with `peer`; its `appliedLsn` is the last record applied to it. */
   conversation(app: number, user: string, peer: string): Promise<ConversationRecord | undefined>
+  /** Every view of `user` (all shards), in no particular order. */
+  conversations(app: number, user: string): Promise<ConversationRecord[]>
   /** The shards where `user` has a stream, each with its head (highest seq). */
   userShards(app: number, user: string): Promise<Record<number, number>>
+  close(): Promise<void>
 }
 
 /** Re-exported for the shard's replay loop. */

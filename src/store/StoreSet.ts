@@ -9,6 +9,8 @@ import type { FriendStore } from './FriendStore.js'
 import type { GroupStore } from './GroupStore.js'
 import type { MessageStore } from './MessageStore.js'
 import type { ProfileStore } from './ProfileStore.js'
+import type { ShardLog } from './ShardLog.js'
+import type { ConvIndex } from './ConvIndex.js'
 
 export interface StoreSet {
   readonly messages: MessageStore
@@ -16,6 +18,9 @@ export interface StoreSet {
   readonly groups: GroupStore
   readonly profiles: ProfileStore
   readonly friends: FriendStore
+  /** The conversation shards' logs and the indexes derived from them (docs/one-writer.md). */
+  readonly shardLog: ShardLog
+  readonly convIndex: ConvIndex
   /** Flushes and closes every store. */
   close(): Promise<void>
 }
@@ -25,7 +30,8 @@ export function storeSet(stores: Omit<StoreSet, 'close'>): StoreSet {
   return {
     ...stores,
     async close() {
-      await Promise.all([stores.messages.close(), stores.accounts.close(), stores.groups.close(), stores.profiles.close(), stores.friends.close()])
+      await Promise.all([stores.messages.close(), stores.accounts.close(), stores.groups.close(), stores.profiles.close(), stores.friends.close(),
+        stores.shardLog.close(), stores.convIndex.close()])
     },
   }
 }

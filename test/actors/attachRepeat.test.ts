@@ -15,6 +15,10 @@ import type { ConnRef } from '../../actors/runtime/types.js'
 import { UserSession } from '../../actors/user/UserSession.js'
 import { createAppRegistry, type MultiLoginPolicy } from '../../src/model/apps.js'
 import { CloseCodes } from '../../src/protocol/frames.js'
+import { Checkpointer } from '../../actors/conv/Checkpointer.js'
+import { LmdbConvIndex } from '../../src/store/lmdb/LmdbConvIndex.js'
+import { LmdbShardLog } from '../../src/store/lmdb/LmdbShardLog.js'
+import { openLmdb } from '../../src/store/lmdb/openLmdb.js'
 import { openLmdbStores } from '../../src/store/lmdb/openLmdbStores.js'
 import { LocalHarness, memoryRegistry } from './fixtures/helpers.js'
 
@@ -22,8 +26,10 @@ const APP = 1400000003
 async function setup(t: Test, multiLogin: MultiLoginPolicy) {
   const dir = await mkdtemp(join(tmpdir(), 'parley-attach-'))
   const stores = await openLmdbStores(dir)
+  const handle = openLmdb(dir)
+  const checkpointer = new Checkpointer(new LmdbShardLog(handle), new LmdbConvIndex(handle))
   const deps: ActorDeps = {
-    ...stores, connections: memoryRegistry(), groupMsgRate: 40,
+    ...stores, connections: memoryRegistry(), groupMsgRate: 40, checkpointer, convShards: 64,
     apps: createAppRegistry([{ sdkAppId: APP, secretKey: 'k', admins: ['admin'], multiLogin, recallWindowSeconds: 120 }]),
   }
   const harnesses: LocalHarness<ActorDeps>[] = []
@@ -35,6 +41,8 @@ async function setup(t: Test, multiLogin: MultiLoginPolicy) {
   }
   t.teardown(async () => {
     for (const h of harnesses) await h.host.stop()
+    await checkpointer.close()
+    await handle.close()
     await stores.close()
     await rm(dir, { recursive: true, force: true })
   })
@@ -56,8 +64,7 @@ for (const policy of ['perPlatform', 'single'] as const) {
     // The first copy was handled by an activation that is gone; the next one loads the device.
     await first.host.stop()
     const next = activation()
-    const r = await next.ask<{ inboxSeq: number }>(alice, attach(web))
-    t.equal(r.inboxSeq, 0)
+    await next.ask(alice, attach(web))
     t.same(next.disconnects, [], 'a repeated attach on the next activation, the device loaded from the registry')
 
     const web2: ConnRef = { node: 'n2', thread: 1, conn: 3 }

@@ -107,14 +107,19 @@ t.test('a send: answered after its append, pushed to the receiver and to the sen
   const back = await send(h, 'bob', req('alice', 7, { msgSeq: 70 }), conn(3))
   t.match(back, { seq: 2, inboxSeq: 2, sh: shard }, "bob's reply: the conversation's seq 2, bob's stream seq 2")
   const noCopy = await send(h, 'alice', req('bob', 8, { syncOtherMachine: 2 }), conn(1))
-  t.match(noCopy, { seq: 3, inboxSeq: 0 }, 'SyncOtherMachine 2: no sender copy')
+  t.match(noCopy, { seq: 0, inboxSeq: 0 }, 'SyncOtherMachine 2: no sender copy, so no seq in its view (the message takes seq 3)')
   await until(() => framesTo(h, conn(3)).length === 2, "bob's copy of the uncopied send")
   t.strictSame(framesTo(h, conn(3)).map((f) => f.ev.seq), [1, 3], "bob: the first message once (the retry pushed nowhere), then seq 3")
   t.strictSame(framesTo(h, conn(2)).map((f) => f.ev.seq), [1, 2], "alice's other device: the echo and bob's reply, no echo of the uncopied send")
 })
 
-t.test('refusals: an unknown receiver, a reserved UserID; nothing stored or pushed', async (t) => {
+t.test('refusals: an unknown receiver, a reserved UserID, a send taken up after its startBy; nothing stored or pushed', async (t) => {
   const { h } = await setup(t)
+  await t.rejects((h as Router).ask(convShardActor(APP, shard), { kind: 'send', from: 'alice', req: req('bob', 5), nowMs: NOW, startBy: NOW - 1 }),
+    { code: 9007, message: /nothing was stored/ }, 'too late to start: TIMEOUT')
+  const s0 = await (h as Router).ask(convShardActor(APP, shard), { kind: 'sync', user: 'bob', after: 0, limit: 10 })
+  t.strictSame(s0.events, [], 'the late send stored nothing')
+  t.match(await send(h, 'alice', req('bob', 5)), { seq: 1 }, 'the same send in time takes the first seq')
   await t.rejects(send(h, 'alice', req('nobody', 1)), { code: 20003 })
   await t.rejects(send(h, 'alice', req('@TIM#SYSTEM', 1)), { code: 20003 })
   const sync = await (h as Router).ask(convShardActor(APP, convShard(APP, 'alice', 'nobody')), { kind: 'sync', user: 'alice', after: 0, limit: 10 })

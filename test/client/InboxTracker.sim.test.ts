@@ -128,7 +128,7 @@ class Scenario {
 function serverSync(inbox: InboxEvent[], after: number, limit: number): SyncResult {
   const events = inbox.slice(after, after + limit)
   const upTo = events.length > 0 ? events[events.length - 1].seq : after
-  return { events, upTo, more: events.length === limit && upTo < inbox.length }
+  return { sh: 0, events, upTo, more: events.length === limit && upTo < inbox.length }
 }
 
 /** What the app must see: the inbox in order, each message key at its first occurrence. */

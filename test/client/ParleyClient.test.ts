@@ -2,51 +2,23 @@
  * The client driver against an in-memory fake server (fixtures/fakeServer.ts): connection
  * lifecycle, catch-up, gap sync, send echo handling, resend after a drop, terminal closes.
  * Tests wait on client and server events, never on sleeps. End-to-end tests against the real
- * gateway live elsewhere.
+ * gateway live elsewhere; what is particular to several shards is in ParleyClientShards.test.ts.
  */
-import t, { type Test } from 'tap'
-import { ClientErrorCodes, ParleyClient, type ParleyClientEvents, type ParleyClientOptions } from '../../src/client/index.js'
+import t from 'tap'
+import { ClientErrorCodes, ParleyClient } from '../../src/client/index.js'
 import { text } from '../../src/client/elements.js'
-import type { ClientFrame } from '../../src/protocol/frames.js'
+import { messages, next, sends, setup, syncs } from './fixtures/clientSetup.js'
 import { FakeServer } from './fixtures/fakeServer.js'
 import { ME, msgEv } from './fixtures/events.js'
 
-function setup(t: Test, opts: Partial<ParleyClientOptions> = {}): { server: FakeServer; client: ParleyClient; log: string[] } {
-  const server = new FakeServer()
-  const client = new ParleyClient({
-    url: 'ws://fake/ws', sdkAppId: 1400000001, userId: ME, userSig: 'sig', platform: 'Linux',
-    WebSocketImpl: server.WebSocketImpl, reconnect: { minMs: 1, maxMs: 4 }, ...opts,
-  })
-  const log: string[] = []
-  client.on('message', (m) => log.push(`message:${m.message.msgKey}`))
-  client.on('state', (s) => log.push(`state:${s.state}`))
-  client.on('kicked', (k) => log.push(`kicked:${k.code}`))
-  client.on('error', (e) => log.push(`error:${e.code}`))
-  t.teardown(() => client.close())
-  return { server, client, log }
-}
-
-function next<K extends keyof ParleyClientEvents>(
-  client: ParleyClient, event: K, pred: (p: ParleyClientEvents[K]) => boolean = () => true,
-): Promise<ParleyClientEvents[K]> {
-  return new Promise((resolve) => {
-    const off = client.on(event, (p) => {
-      if (!pred(p)) return
-      off()
-      resolve(p)
-    })
-  })
-}
-
-const sends = (server: FakeServer) => server.frames.filter((f): f is Extract<ClientFrame, { op: 'send' }> => f.op === 'send')
-
 t.test('connect: login with the options, catch-up, then online', async (t) => {
   const { server, client, log } = setup(t)
+  const sh = server.commit(ME, msgEv(1), false).sh
   await client.connect()
   t.equal(client.state, 'online')
   t.match(server.frames[0], { op: 'login', sdkAppId: 1400000001, userId: ME, userSig: 'sig', platform: 'Linux' })
-  t.match(server.frames[1], { op: 'sync', after: 0, limit: 100 })
-  t.same(log, ['state:connecting', 'state:online'])
+  t.same(server.frames[1], { op: 'sync', rid: server.frames[1].rid, sh, after: 0, limit: 100 }, 'the shard login listed, from 0')
+  t.same(log, ['state:connecting', 'message:k1', 'state:online'])
   await client.connect()
   t.equal(server.sockets.length, 1, 'connect() when online is a no-op')
 })
@@ -54,43 +26,46 @@ t.test('connect: login with the options, catch-up, then online', async (t) => {
 t.test('catch-up replays the inbox in order over several pages', async (t) => {
   const { server, client, log } = setup(t, { syncPageSize: 2 })
   for (let i = 1; i <= 5; i++) server.commit(ME, msgEv(i), false)
+  const sh = server.shardOf(ME, 'bob')
   const synced = next(client, 'synced')
   await client.connect()
-  t.same(await synced, { cursor: 5 })
-  t.same(log.filter((l) => l.startsWith('message')), ['message:k1', 'message:k2', 'message:k3', 'message:k4', 'message:k5'])
-  t.same(server.frames.filter((f) => f.op === 'sync').map((f) => (f as { after: number }).after), [0, 2, 4])
+  t.same(await synced, { cursor: { [sh]: 5 } })
+  t.same(messages(log), ['message:k1', 'message:k2', 'message:k3', 'message:k4', 'message:k5'])
+  t.same(syncs(server).map((f) => [f.sh, f.after]), [[sh, 0], [sh, 2], [sh, 4]])
   t.ok(log.indexOf('message:k5') < log.indexOf('state:online'), 'caught up before online')
 })
 
 t.test('a live gap triggers a sync; messages surface once, in order', async (t) => {
   const { server, client, log } = setup(t)
+  const sh = server.commit(ME, msgEv(1), false).sh
   await client.connect()
-  const third = next(client, 'message', (m) => m.message.msgKey === 'k3')
-  server.commit(ME, msgEv(1))
-  server.commit(ME, msgEv(2), false)
-  server.commit(ME, msgEv(3))
-  await third
-  t.same(log.filter((l) => l.startsWith('message')), ['message:k1', 'message:k2', 'message:k3'])
-  t.equal(client.cursor, 3)
-  t.equal(server.frames.filter((f) => f.op === 'sync').length, 2, 'one catch-up, one gap sync')
+  const fourth = next(client, 'message', (m) => m.message.msgKey === 'k4')
+  server.commit(ME, msgEv(2))
+  server.commit(ME, msgEv(3), false)
+  server.commit(ME, msgEv(4))
+  await fourth
+  t.same(messages(log), ['message:k1', 'message:k2', 'message:k3', 'message:k4'])
+  t.same(client.cursor, { [sh]: 4 })
+  t.same(syncs(server).map((f) => f.after), [0, 2], 'one catch-up, one gap sync from the cursor')
 })
 
 t.test('resent events and online-only messages', async (t) => {
   const { server, client, log } = setup(t)
+  server.commit(ME, msgEv(1), false)
   await client.connect()
-  const e1 = server.commit(ME, msgEv(1))
-  server.pushTo(ME, { op: 'ev', ev: e1 })
+  const e2 = server.commit(ME, msgEv(2))
+  server.pushTo(ME, { op: 'ev', ev: e2 })
   const flash = next(client, 'message', (m) => m.onlineOnly)
   server.pushTo(ME, { op: 'ev', ev: msgEv(0, { key: 'flash' }) })
   t.match(await flash, { inboxSeq: 0, onlineOnly: true, message: { msgKey: 'flash' } })
-  t.same(log.filter((l) => l.startsWith('message')), ['message:k1', 'message:flash'])
+  t.same(messages(log), ['message:k1', 'message:k2', 'message:flash'])
 })
 
 t.test('send: resolves with the stored message; its echo is not a new message', async (t) => {
   const { server, client, log } = setup(t)
   await client.connect()
   const sent = await client.send('bob', [text('hi')], { cloudCustomData: 'cd' })
-  t.match(sent, { seq: 1, inboxSeq: 1, message: { from: ME, to: 'bob', body: [text('hi')], seq: 1, flags: 0, cloudCustomData: 'cd' } })
+  t.match(sent, { seq: 1, sh: server.shardOf(ME, 'bob'), inboxSeq: 1, message: { from: ME, to: 'bob', body: [text('hi')], seq: 1, flags: 0, cloudCustomData: 'cd' } })
   t.equal(sent.message.msgKey, sent.msgKey)
   t.equal(sent.message.time, sent.msgTime)
   const f = sends(server)[0]
@@ -100,8 +75,8 @@ t.test('send: resolves with the stored message; its echo is not a new message', 
   const other = next(client, 'message')
   server.commit(ME, msgEv(2, { from: ME, to: 'bob', random: 999, key: 'other-device' }))
   t.match(await other, { peer: 'bob', message: { from: ME, msgKey: 'other-device' } })
-  t.same(log.filter((l) => l.startsWith('message')), ['message:other-device'])
-  t.equal(client.cursor, 2)
+  t.same(messages(log), ['message:other-device'])
+  t.same(client.cursor, { [server.shardOf(ME, 'bob')]: 2 })
 })
 
 t.test('a send cut off by a drop is resent as the same frame and confirmed once', async (t) => {
@@ -121,7 +96,7 @@ t.test('a send cut off by a drop is resent as the same frame and confirmed once'
   t.equal(second.rid, first.rid, 'the very same frame')
   t.equal(server.inbox('bob').length, 1, 'stored once')
   t.equal(sent.msgKey, (server.inbox(ME)[0] as ReturnType<typeof msgEv>).msg.msgKey)
-  t.same(log.filter((l) => l.startsWith('message')), [], 'the echo (caught up by sync) is not a new message')
+  t.same(messages(log), [], 'the echo (caught up by sync) is not a new message')
   t.equal(server.sockets.length, 2)
 })
 
@@ -134,14 +109,14 @@ t.test('a send whose ack is lost but whose echo arrived is sent once more, and r
   const first = await firstFrame
   server.muteSendAcks = false
   const sent = await sending
-  const sends = server.frames.filter((f) => f.op === 'send')
-  t.equal(sends.length, 2, 'sent once more after the deadline')
-  t.match(sends[1], { random: (first as { random: number }).random, msgSeq: (first as { msgSeq: number }).msgSeq }, 'with the same random and msgSeq')
+  const resent = sends(server)
+  t.equal(resent.length, 2, 'sent once more after the deadline')
+  t.match(resent[1], { random: (first as { random: number }).random, msgSeq: (first as { msgSeq: number }).msgSeq }, 'with the same random and msgSeq')
   const echo = server.inbox(ME)[0] as ReturnType<typeof msgEv>
   t.equal(sent.msgKey, echo.msg.msgKey, 'answered from the stored copy')
   t.equal(sent.seq, echo.msg.seq)
   t.equal(server.inbox('bob').length, 1, 'stored once')
-  t.same(log.filter((l) => l.startsWith('message')), [], 'the echo is not a new message')
+  t.same(messages(log), [], 'the echo is not a new message')
 })
 
 t.test('a send that fails after its echo, and again when sent once more, rejects', async (t) => {
@@ -165,7 +140,7 @@ t.test('a send that fails with a retryable code before any echo is sent once mor
   t.equal(server.inbox('bob').length, 1, 'the receiver holds it once')
   t.equal(server.inbox(ME).length, 1, 'the sender\'s copy is now stored')
   t.equal(sent.msgKey, (server.inbox('bob')[0] as ReturnType<typeof msgEv>).msg.msgKey, 'resolved with the receiver\'s key')
-  t.same(log.filter((l) => l.startsWith('message')), [], 'the echo is not a new message')
+  t.same(messages(log), [], 'the echo is not a new message')
 })
 
 t.test('a retryable failure is resent once only; a refusal is not resent', async (t) => {
@@ -312,20 +287,22 @@ t.test('logout: the server answers and closes with 4004; the client ends quietly
 })
 
 t.test('cursorStore: loaded on connect, saved as the cursor moves', async (t) => {
-  const saved: number[] = []
-  const { server, client, log } = setup(t, { cursorStore: { load: async () => 2, save: (n) => { saved.push(n) } } })
+  const saved: unknown[] = []
+  const server = new FakeServer()
+  const sh = server.shardOf(ME, 'bob')
+  const { client, log } = setup(t, { cursorStore: { load: async () => ({ v: 2, shards: { [sh]: 2 } }), save: (c) => { saved.push(c) } } }, { server })
   for (let i = 1; i <= 3; i++) server.commit(ME, msgEv(i), false)
   await client.connect()
-  t.match(server.frames[1], { op: 'sync', after: 2 })
-  t.same(log.filter((l) => l.startsWith('message')), ['message:k3'])
-  t.same(saved, [3])
+  t.match(server.frames[1], { op: 'sync', sh, after: 2 })
+  t.same(messages(log), ['message:k3'])
+  t.same(saved, [{ v: 2, shards: { [sh]: 3 } }])
 })
 
 t.test('cursorStore failures: load fails connect(); save failures are reported, delivery goes on', async (t) => {
   const broken = setup(t, { cursorStore: { load: () => { throw new Error('disk gone') }, save: () => {} } })
   await t.rejects(broken.client.connect(), { code: ClientErrorCodes.CURSOR_STORE_FAILED })
   t.equal(broken.client.state, 'closed')
-  const bad = setup(t, { cursorStore: { load: () => -4, save: () => {} } })
+  const bad = setup(t, { cursorStore: { load: () => ({ v: 2, shards: { x: 1 } }), save: () => {} } })
   await t.rejects(bad.client.connect(), { code: ClientErrorCodes.CURSOR_STORE_FAILED }, 'a stored value that is not a cursor')
   const { server, client, log } = setup(t, { cursorStore: { load: () => undefined, save: async () => { throw new Error('quota') } } })
   await client.connect()
@@ -333,16 +310,17 @@ t.test('cursorStore failures: load fails connect(); save failures are reported, 
   server.commit(ME, msgEv(1))
   await failed
   t.ok(log.includes('message:k1'))
-  t.equal(client.cursor, 1)
+  t.same(client.cursor, { [server.shardOf(ME, 'bob')]: 1 })
 })
 
-t.test('a cursor above the server inbox head restarts at 0 (reported)', async (t) => {
-  const { server, client, log } = setup(t, { cursorStore: { load: () => 50, save: () => {} } })
-  server.commit(ME, msgEv(1), false)
+t.test('a cursor above the server stream head restarts at 0 (reported)', async (t) => {
+  const server = new FakeServer()
+  const sh = server.commit(ME, msgEv(1), false).sh
+  const { client, log } = setup(t, { cursorStore: { load: () => ({ v: 2, shards: { [sh]: 50 } }), save: () => {} } }, { server })
   await client.connect()
-  t.match(server.frames[1], { op: 'sync', after: 0 })
-  t.ok(log.includes(`error:${ClientErrorCodes.CURSOR_RESET}`))
-  t.ok(log.includes('message:k1'))
+  t.same(syncs(server).map((f) => [f.sh, f.after]), [[sh, 50], [sh, 0]], 'the server answered upTo 1 below 50: replayed from 0')
+  t.same(log, ['state:connecting', `error:${ClientErrorCodes.CURSOR_RESET}`, 'message:k1', 'state:online'])
+  t.same(client.cursor, { [sh]: 1 })
 })
 
 t.test('pings at the interval; a missing pong reconnects', async (t) => {
@@ -365,7 +343,7 @@ t.test('JSON text frames work end to end', async (t) => {
   const sent = await client.sendText('bob', 'json')
   t.ok(server.sockets[0].json)
   t.equal(sent.seq, 2)
-  t.same(log.filter((l) => l.startsWith('message')), ['message:k1'])
+  t.same(messages(log), ['message:k1'])
 })
 
 t.test('other inbox events surface as their own events', async (t) => {

@@ -215,7 +215,7 @@ class Scenario {
 function serverSync(stream: Stored[], after: number, limit: number): SyncResult {
   const events = stream.slice(after, after + limit)
   const upTo = events.length > 0 ? events[events.length - 1].seq : after
-  return { events, upTo, more: events.length === limit && upTo < stream.length }
+  return { sh: 0, events, upTo, more: events.length === limit && upTo < stream.length }
 }
 
 /** Checks one finished scenario; returns what is wrong (empty when right). */

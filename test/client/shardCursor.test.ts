@@ -1,11 +1,12 @@
 import t from 'tap'
-import { parseShardCursor, ShardCursorPersistence, type ShardCursorStore, type StoredShardCursor } from '../../src/client/cursor.js'
+import { parseShardCursor, ShardCursorPersistence } from '../../src/client/cursor.js'
 import { ClientErrorCodes, ParleyClientError } from '../../src/client/errors.js'
 import { ShardedInbox } from '../../src/client/ShardedInbox.js'
+import type { CursorStore, StoredShardCursor } from '../../src/client/types.js'
 import { ME, shardMsg } from './fixtures/events.js'
 
 /** An app's cursor store in memory: what it holds, and every record saved. */
-function memoryStore(initial?: StoredShardCursor | number): ShardCursorStore & { saves: StoredShardCursor[] } {
+function memoryStore(initial?: StoredShardCursor | number): CursorStore & { saves: StoredShardCursor[] } {
   let held = initial
   const saves: StoredShardCursor[] = []
   return {
@@ -56,6 +57,12 @@ t.test('a version-1 number is no cursor for the sharded wire, reported as CURSOR
   t.match(errors[0].message, /57/)
   p.saveIfMoved({ 5: 1 })
   t.same(store.saves, [{ v: 2, shards: { 5: 1 } }], 'the first save replaces it with a version-2 record')
+  const emptied = memoryStore(57)
+  const q = new ShardCursorPersistence(emptied, () => {})
+  await q.load()
+  q.saveIfMoved({})
+  q.saveIfMoved({})
+  t.same(emptied.saves, [{ v: 2, shards: {} }], 'replaced once even by an empty cursor (nothing on the server)')
   const zero = collect()
   t.equal(await new ShardCursorPersistence(memoryStore(0), zero.onError).load(), undefined)
   t.same(zero.errors, [], 'a stored 0 lost nothing: not reported')

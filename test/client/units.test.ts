@@ -5,7 +5,7 @@ import { BoundedKeySet } from '../../src/client/KeySet.js'
 import { backoffDelay, classifyClose, DefaultBackoff, reconnectDelay } from '../../src/client/reconnect.js'
 import { surfaceOf } from '../../src/client/surface.js'
 import { CloseCodes } from '../../src/protocol/frames.js'
-import { msgEv } from './fixtures/events.js'
+import { msgEv, shardMsg } from './fixtures/events.js'
 
 t.test('BoundedKeySet evicts the least recently added or touched key', async (t) => {
   const s = new BoundedKeySet(3)
@@ -109,6 +109,8 @@ t.test('surfaceOf maps inbox events to emitter events with the peer split out', 
   t.same(surfaceOf({ type: 'conv', seq: 7, conv: 'c2c:bob', deleted: true }),
     { name: 'conversation', payload: { conv: 'c2c:bob', peer: 'bob', inboxSeq: 7, deleted: true } })
   t.equal(surfaceOf({ type: 'future', seq: 8, conv: 'c2c:bob' } as never), undefined, 'unknown types are skipped')
+  t.same(surfaceOf(shardMsg(9, 4)), { name: 'message', payload: { conv: 'c2c:bob', peer: 'bob', inboxSeq: 4, message: shardMsg(9, 4).msg, onlineOnly: false } },
+    'a sharded event: inboxSeq is its seq in the shard\'s stream')
 })
 
 t.test('the SDK imports only itself and msgpackr at run time (browser-safe: no server or Node modules)', async (t) => {

@@ -13,6 +13,10 @@ import type { SentMessage } from '../../src/client/index.js'
 import { importAccounts } from '../helpers/restAdmin.js'
 import { ClientPool, SigGate, testPool, type Frame, type TestClient, uid, waitEvent } from '../helpers/sdkClients.js'
 import { startServer, type TestServer } from '../helpers/server.js'
+import { convShard } from '../../actors/conv/shardOfPair.js'
+
+/** The conversation shard of a pair in the test server's app (where its events are numbered). */
+const shardOfPair = (x: string, y: string) => convShard(server.app.sdkAppId, x, y)
 
 let server: TestServer
 t.before(async () => { server = await startServer() })
@@ -46,7 +50,7 @@ t.test('an offline receiver gets every message exactly once, in order, from catc
   const b1 = p.make(b)
   const synced = waitEvent(b1.client, 'synced')
   await b1.client.connect()
-  t.equal((await synced).cursor, n, 'synced: the cursor reached the inbox head')
+  t.strictSame((await synced).cursor, { [shardOfPair(a, b)]: n }, "synced: the cursor of the pair's shard reached its head")
   t.same(b1.inbox.keys, sent.map((s) => s.msgKey), 'every message exactly once, in send order, before connect() resolved')
   t.same(b1.inbox.events.map((e) => e.message.seq), sent.map((_, i) => i + 1), 'conversation seqs 1..n')
   const d = delivered(b1.probe.current)
@@ -62,8 +66,9 @@ t.test('a dropped device reconnects by itself and fetches only what it missed', 
   const b1 = await p.connect(b, { getUserSig: gate.sig(b) })
   const before = await sendMany(a1, b, 300, 'before')
   await b1.inbox.count(300)
-  const cursor = b1.client.cursor
-  t.equal(cursor, 300, 'every earlier event applied live')
+  const sh = shardOfPair(a, b)
+  const cursor = b1.client.cursor[sh]!
+  t.strictSame(b1.client.cursor, { [sh]: 300 }, "every earlier event applied live, in the pair's shard")
 
   gate.shut()
   const offline = waitEvent(b1.client, 'state', (s) => s.state === 'offline')
@@ -72,11 +77,11 @@ t.test('a dropped device reconnects by itself and fetches only what it missed', 
   const missed = await sendMany(a1, b, 5, 'missed')
   const synced = waitEvent(b1.client, 'synced')
   gate.open()
-  t.equal((await synced).cursor, cursor + 5, 'caught up to the new head')
+  t.strictSame((await synced).cursor, { [sh]: cursor + 5 }, 'caught up to the new head')
 
   const sock = b1.probe.current
   t.equal(sock.index, 1, 'the same client object opened a second socket')
-  t.equal(sock.in.find((f) => f.op === 'res' && f.data?.inboxSeq !== undefined)?.data.inboxSeq, cursor + 5, 'login reported the new head')
+  t.strictSame(sock.in.find((f) => f.op === 'res' && f.data?.shards !== undefined)?.data.shards, [sh], "login listed the user's one shard")
   const d = delivered(sock)
   t.same(d.syncRequests.map((f) => f.after), [cursor], 'one sync, from the cursor it had')
   t.same(d.synced.map((e) => e.seq), [301, 302, 303, 304, 305], 'the page held only the five missed events')

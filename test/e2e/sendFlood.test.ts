@@ -13,6 +13,7 @@ import t from 'tap'
 import { runFlooder } from '../helpers/flooder.js'
 import { codec, RawClient } from '../helpers/rawClient.js'
 import { startServer, type TestServer } from '../helpers/server.js'
+import { convShard } from '../../actors/conv/shardOfPair.js'
 
 let server: TestServer
 t.before(async () => { server = await startServer() })
@@ -49,8 +50,6 @@ const WINDOW_MS = 2_000
 
 t.test('a flooding socket: others keep a low p99, its refused sends are neither delivered nor stored', async (t) => {
   const { maxSendsInFlight: bound, maxRefusedSends } = server.config
-  // flood_r < flood_s: the receiver sequences, so a send's first step is the receiver's copy
-  // (the case where a refused send used to be delivered anyway).
   const receiver = await login('flood_r')
   const a = await login('pair_a')
   const b = await login('pair_b')
@@ -133,7 +132,7 @@ t.test('a flooding socket: others keep a low p99, its refused sends are neither 
 
   const inbox: number[] = []
   for (let after = 0, more = true; more;) {
-    const r = (await receiver.request('sync', { after, limit: 100 })).data as { events: MsgEv[]; upTo: number; more: boolean }
+    const r = (await receiver.request('sync', { sh: convShard(server.app.sdkAppId, 'flood_s', 'flood_r'), after, limit: 100 })).data as { events: MsgEv[]; upTo: number; more: boolean }
     for (const e of r.events) if (e.type === 'msg' && e.msg?.from === 'flood_s') inbox.push(e.msg.random)
     after = r.upTo
     more = r.more

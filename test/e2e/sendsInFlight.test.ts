@@ -15,6 +15,7 @@ import { codec, RawClient } from '../helpers/rawClient.js'
 import { testPool, uid } from '../helpers/sdkClients.js'
 import { startServer, type TestServer } from '../helpers/server.js'
 import { Rest } from '../rest/fixtures/rest.js'
+import { convShard } from '../../actors/conv/shardOfPair.js'
 
 const BOUND = 8
 let server: TestServer
@@ -76,7 +77,7 @@ t.test('one-to-one: a burst beyond the bound gets exactly the excess refused, an
   await receiver.next((f) => f.op === 'ev' && (f.ev as { msg?: { random: number } }).msg?.random === 9999)
   const accepted = [...range(1, BOUND), 5000, 9999]
   t.same([...pushed].sort((a, b) => a - b), accepted, 'the receiver was pushed each accepted send once, no refused one')
-  const inbox = (await receiver.request('sync', { after: 0, limit: 100 })).data as { events: { type: string; msg: { random: number } }[] }
+  const inbox = (await receiver.request('sync', { sh: convShard(server.app.sdkAppId, 'burst_s', 'burst_r'), after: 0, limit: 100 })).data as { events: { type: string; msg: { random: number } }[] }
   t.same(inbox.events.filter((e) => e.type === 'msg').map((e) => e.msg.random).sort((a, b) => a - b), accepted, 'the receiver\'s inbox holds the accepted ones only')
   const history = (await sender.request('history', { peer: 'burst_r', limit: 100 })).data as { messages: { random: number }[] }
   t.same(history.messages.map((m) => m.random).sort((a, b) => a - b), accepted, 'the sender\'s history holds the accepted ones only')

@@ -89,6 +89,25 @@ t.test('lmdb: the message store and the account store share one environment', as
   t.same(await second.accounts.get(owner.app, owner.user), { userId: owner.user, createdAt: 1, kickedAt: 0 })
 })
 
+t.test('lmdb: the server refuses a data directory whose per-user inbox (msg2.*) holds messages; an empty one opens', async (t) => {
+  const dir = await tempDir()
+  t.teardown(() => removeDir(dir))
+  const before = new LmdbMessageStore(openLmdb(dir))
+  await before.commit({ app: 1, user: 'alice' }, killTestCommit(1))
+  await before.close()
+  await t.rejects(openLmdbStores(dir, { refusePerUserInbox: true }), /per-user inbox layout \(msg2\.\*\) of an earlier build/)
+  const stores = await openLmdbStores(dir)
+  t.equal(await stores.messages.lastInboxSeq({ app: 1, user: 'alice' }), 1, 'without the check the data is still there (nothing was changed)')
+  await stores.close()
+  const fresh = await tempDir()
+  t.teardown(() => removeDir(fresh))
+  const s2 = await openLmdbStores(fresh, { refusePerUserInbox: true })
+  await s2.close()
+  const again = await openLmdbStores(fresh, { refusePerUserInbox: true })
+  t.ok(again, 'a data directory this build wrote opens again')
+  await again.close()
+})
+
 t.test('lmdb: a data directory in the first layout (msg.*) is refused, not served empty', async (t) => {
   const dir = await tempDir()
   t.teardown(() => removeDir(dir))

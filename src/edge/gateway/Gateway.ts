@@ -262,7 +262,7 @@ export class Gateway implements ConnSink {
       Object.assign(s, { phase: 'live', app: f.sdkAppId, userId: f.userId, platform: f.platform, conn })
       this.sockets.bindUser(ws)
       const data: LoginResult = {
-        userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, inboxSeq: r.inboxSeq, serverTime: this.now(),
+        userId: f.userId, connId: `${conn.node}/${conn.thread}/${conn.conn}`, shards: r.shards, serverTime: this.now(),
         maxSendsInFlight: this.d.config.maxSendsInFlight,
       }
       this.sockets.send(ws, { op: 'res', rid: f.rid, ok: true, data })

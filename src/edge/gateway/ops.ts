@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto'
 import { userActor, type UserProtocol } from '../../../actors/user/protocol.js'
 import type { Router } from '../../../actors/runtime/types.js'
 import type { RequestOf } from '../../../actors/runtime/protocol.js'
-import { recallC2C, readC2C, receiptC2C, sendC2C } from '../../services/c2c.js'
+import { convsOfUser, deleteC2C, historyC2C, pinC2C, recallC2C, readC2C, receiptC2C, sendC2C, syncShard } from '../../services/c2c.js'
 import { checkBodySize } from '../../protocol/elements.js'
 import type { ClientFrame } from '../../protocol/frames.js'
 import type { SendPayload } from '../../protocol/sessionFrames.js'
@@ -29,15 +29,15 @@ export async function dispatchLive(router: Router, s: SocketState, f: LiveFrame,
   const ask = <K extends keyof UserProtocol & string>(msg: RequestOf<UserProtocol, K>) => router.ask(userActor(app, userId), msg)
   if (isGroupFrame(f)) return dispatchGroup(router, app, userId, f, nowMs)
   switch (f.op) {
-    case 'sync': return ask({ kind: 'sync', after: f.after, limit: f.limit ?? Limits.maxPageSize })
-    case 'send': return sendC2C(router, app, userId, toSendRequest(f), nowMs)
-    case 'history': return ask({ kind: 'history', peer: f.peer, before: f.before, limit: f.limit ?? Limits.pageSize })
+    case 'sync': return syncShard(router, app, userId, f.sh, f.after, f.limit ?? Limits.maxPageSize)
+    case 'send': return sendC2C(router, app, userId, toSendRequest(f), nowMs, s.conn)
+    case 'history': return historyC2C(router, app, userId, f.peer, { ...(f.before !== undefined ? { before: f.before } : {}), limit: f.limit ?? Limits.pageSize })
     case 'recall': return recallC2C(router, app, userId, f.peer, f.msgKey, false)
     case 'read': return readC2C(router, app, userId, f.peer, f.seq)
     case 'receipt': return receiptC2C(router, app, userId, f.peer, f.msgKeys)
-    case 'convs': return ask({ kind: 'convs' })
-    case 'pin': return ask({ kind: 'pin', peer: f.peer, pinned: f.pinned })
-    case 'deleteConv': return ask({ kind: 'deleteConv', peer: f.peer, clearHistory: f.clearHistory ?? false })
+    case 'convs': return convsOfUser(router, app, userId)
+    case 'pin': return pinC2C(router, app, userId, f.peer, f.pinned)
+    case 'deleteConv': return deleteC2C(router, app, userId, f.peer, f.clearHistory ?? false)
     case 'logout': return ask({ kind: 'detach', conn: s.conn! })
     default: return assertNever(f)
   }

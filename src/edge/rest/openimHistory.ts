@@ -6,15 +6,14 @@
  * not imported → 70107 (per peer in `ErrorList` for the unread query); a MsgKey that is in
  * neither view → 9010.
  */
-import type { UserSessionMsg } from '../../../actors/user/protocol.js'
 import type { HistoryResult } from '../../protocol/frames.js'
 import { Limits } from '../../core/limits.js'
 import type { StoredMessage } from '../../model/message.js'
 import { isUserId, userIdField } from '../../core/ids.js'
-import { recallC2C, readC2C } from '../../services/c2c.js'
+import { historyC2C, type HistoryQuery as PageQuery, readC2C, recallC2C, unreadOfUser } from '../../services/c2c.js'
 import { ErrorCatalogue } from '../../core/errors.js'
 import { F } from '../../core/schema.js'
-import { askUser, command, type CommandTable, isImported, ItemConcurrency, requireImported, type RestCtx } from './context.js'
+import { command, type CommandTable, isImported, ItemConcurrency, requireImported, type RestCtx } from './context.js'
 import { mapLimit } from '../../core/mapLimit.js'
 import { strings } from './fields.js'
 import { MsgCode, MsgFields } from './message.js'
@@ -22,10 +21,12 @@ import { MsgCode, MsgFields } from './message.js'
 /** Peers one unread query may name. */
 const MaxUnreadPeers = Limits.accountBatch
 
-type HistoryQuery = Omit<Extract<UserSessionMsg, { kind: 'history' }>, 'kind'>
+type HistoryQuery = PageQuery & { peer: string }
 
 function history(ctx: RestCtx, owner: string, q: HistoryQuery): Promise<HistoryResult> {
-  return askUser(ctx, owner, { kind: 'history', ...q })
+  const { peer, ...page } = q
+  const defined = Object.fromEntries(Object.entries(page).filter(([, v]) => v !== undefined)) as unknown as PageQuery
+  return historyC2C(ctx.router, ctx.app, owner, peer, defined)
 }
 
 /** The time part of a MsgKey (`{MsgSeq}_{MsgRandom}_{MsgTime}`, docs/tencent-compat.md §3.1). */
@@ -147,7 +148,7 @@ const unreadNum = command(F.object({
       if (!known[i]) ErrorList.push({ Peer_Account: p, ErrorCode: ErrorCatalogue.ACCOUNT_NOT_IMPORTED.code })
     }
   }
-  const res = await askUser(ctx, user, { kind: 'unread', peers })
+  const res = await unreadOfUser(ctx.router, ctx.app, user, peers)
   return {
     AllC2CUnreadMsgNum: res.total,
     C2CUnreadMsgNumList: res.peers.map((p) => ({ Peer_Account: p.peer, C2CUnreadMsgNum: p.unread })),

@@ -6,7 +6,8 @@ import type { ConversationView } from '../../protocol/frames.js'
 import { Limits } from '../../core/limits.js'
 import { userIdField } from '../../core/ids.js'
 import { F } from '../../core/schema.js'
-import { askUser, command, type CommandTable, requireImported } from './context.js'
+import { convsOfUser, deleteC2C } from '../../services/c2c.js'
+import { command, type CommandTable, requireImported } from './context.js'
 import { Flag } from './fields.js'
 
 const Code = 'RECENT_BAD_PARAMS'
@@ -39,7 +40,7 @@ const getList = command(F.object({
   const start = b.StartIndex ?? 0
   const pinnedAware = ((b.AssistFlags ?? 0) & SupportsPinned) !== 0
   await requireImported(ctx, [user], 'RECENT_NOT_IMPORTED')
-  const { conversations } = await askUser(ctx, user, { kind: 'convs' })
+  const { conversations } = await convsOfUser(ctx.router, ctx.app, user)
   const ordered = pinnedAware ? conversations : [...conversations].sort((a, b) => b.lastTime - a.lastTime)
   const page = ordered.slice(start, start + PageSize)
   const next = Math.min(start, ordered.length) + page.length
@@ -65,7 +66,7 @@ const deleteSession = command(F.object({
   ClearRamble: F.opt(Flag),
 }), Code, async (ctx, b) => {
   await requireImported(ctx, [b.From_Account], 'RECENT_NOT_IMPORTED')
-  await askUser(ctx, b.From_Account, { kind: 'deleteConv', peer: b.To_Account, clearHistory: b.ClearRamble === 1 })
+  await deleteC2C(ctx.router, ctx.app, b.From_Account, b.To_Account, b.ClearRamble === 1)
   return {}
 })
 

@@ -71,7 +71,7 @@ const VIEW_READ_CHUNK = 100
 const CHECKPOINT_IN_FLIGHT = 8
 
 type Queries = Record<'hist' | 'pair' | 'key' | 'stream' | 'view' | 'head' | 'readHist' | 'readPair' |
-  'readStream' | 'readViews' | 'readView' | 'readHead' | 'readHeads' | 'readKey' | 'readOne', string>
+  'readStream' | 'readViews' | 'readView' | 'readHead' | 'readHeads' | 'readKey' | 'readOne' | 'readAllViews', string>
 
 interface View { readonly user: string; readonly peer: string; rec: ConversationRecord; lsn: number; dirty: boolean }
 
@@ -97,6 +97,7 @@ export class CassandraConvIndex implements ConvIndex {
       readPair: `SELECT last_seq FROM ${ks}.conv_pairs WHERE app = ? AND user_a = ? AND user_b = ?`,
       readStream: `SELECT seq, event FROM ${ks}.conv_streams WHERE app = ? AND user_id = ? AND shard = ? AND bucket = ? AND seq > ? AND seq <= ? LIMIT ?`,
       readViews: `SELECT peer, rec, lsn FROM ${ks}.conv_views WHERE app = ? AND user_id = ? AND peer IN ?`,
+      readAllViews: `SELECT rec, lsn FROM ${ks}.conv_views WHERE app = ? AND user_id = ?`,
       readView: `SELECT rec, lsn FROM ${ks}.conv_views WHERE app = ? AND user_id = ? AND peer = ?`,
       readKey: `SELECT seq FROM ${ks}.conv_keys WHERE app = ? AND user_a = ? AND user_b = ? AND msg_key = ?`,
       readOne: `SELECT msg FROM ${ks}.conv_history WHERE app = ? AND user_a = ? AND user_b = ? AND bucket = ? AND seq = ?`,
@@ -183,6 +184,11 @@ export class CassandraConvIndex implements ConvIndex {
   async conversation(app: number, user: string, peer: string): Promise<ConversationRecord | undefined> {
     const row = (await this.read(this.q.readView, [app, user, peer])).first()
     return row ? { ...decodeBlob<ConversationRecord>(row['rec'] as Buffer), appliedLsn: toNumber(row['lsn']) } : undefined
+  }
+
+  async conversations(app: number, user: string): Promise<ConversationRecord[]> {
+    const rs = await this.read(this.q.readAllViews, [app, user])
+    return rs.rows.map((row) => ({ ...decodeBlob<ConversationRecord>(row['rec'] as Buffer), appliedLsn: toNumber(row['lsn']) }))
   }
 
   async userShards(app: number, user: string): Promise<Record<number, number>> {

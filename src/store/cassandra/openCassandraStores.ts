@@ -8,6 +8,8 @@ import { CassandraFriendStore } from './CassandraFriendStore.js'
 import { CassandraGroupStore } from './CassandraGroupStore.js'
 import { CassandraMessageStore } from './CassandraMessageStore.js'
 import { CassandraProfileStore } from './CassandraProfileStore.js'
+import { CassandraConvIndex } from './CassandraConvIndex.js'
+import { CassandraShardLog } from './CassandraShardLog.js'
 import { type CassandraStoreOptions, connectCassandra } from './connect.js'
 
 /** Opens every Cassandra-backed store for the calling thread (see connectCassandra). */
@@ -18,5 +20,7 @@ export async function openCassandraStores(opts: CassandraStoreOptions): Promise<
   const groups = new CassandraGroupStore(handle)
   const profiles = new CassandraProfileStore(handle)
   const friends = new CassandraFriendStore(handle)
-  return storeSet({ messages, accounts, groups, profiles, friends })
+  const shardLog = new CassandraShardLog(handle)
+  const convIndex = new CassandraConvIndex(handle)
+  return storeSet({ messages, accounts, groups, profiles, friends, shardLog, convIndex })
 }

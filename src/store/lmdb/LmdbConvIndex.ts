@@ -119,6 +119,12 @@ export class LmdbConvIndex implements ConvIndex {
     return this.read<ConversationRecord>(this.views, [app, user, peer])
   }
 
+  async conversations(app: number, user: string): Promise<ConversationRecord[]> {
+    const out: ConversationRecord[] = []
+    for (const { value } of this.views.getRange({ start: [app, user], end: [app, user, KEY_MAX] })) out.push(decodeValue<ConversationRecord>(value))
+    return out
+  }
+
   async userShards(app: number, user: string): Promise<Record<number, number>> {
     return this.read<Record<number, number>>(this.shards, [app, user]) ?? {}
   }

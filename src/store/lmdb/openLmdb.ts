@@ -58,6 +58,20 @@ export interface LmdbHandle {
   close(): Promise<void>
 }
 
+/**
+ * Refuses an environment whose per-user inbox layout (`msg2.*`, the one-to-one path before the
+ * conversation shards) holds entries: the server never writes that inbox any more, so an entry
+ * there is one-to-one history it would not serve. Refused rather than served empty.
+ */
+export function refusePerUserInbox(handle: LmdbHandle): void {
+  const held = [...handle.rawDb('msg2.inbox').getKeys({ limit: 1 })].length > 0
+  if (held) {
+    throw new Error(`the LMDB environment at ${handle.path} holds one-to-one messages in the per-user inbox layout (msg2.*) of an ` +
+      'earlier build, which this build (conversation shards, docs/one-writer.md) does not read; move that data directory away ' +
+      '(nothing migrates it yet) or run the Parley version that wrote it')
+  }
+}
+
 export interface OpenLmdbOptions {
   /**
    * Initial map size in bytes; LMDB grows the map on demand, so this only avoids early

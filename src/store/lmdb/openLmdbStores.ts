@@ -8,21 +8,34 @@ import { LmdbFriendStore } from './LmdbFriendStore.js'
 import { LmdbGroupStore } from './LmdbGroupStore.js'
 import { LmdbMessageStore } from './LmdbMessageStore.js'
 import { LmdbProfileStore } from './LmdbProfileStore.js'
-import { type LmdbHandle, openLmdb, type OpenLmdbOptions } from './openLmdb.js'
+import { LmdbConvIndex } from './LmdbConvIndex.js'
+import { LmdbShardLog } from './LmdbShardLog.js'
+import { type LmdbHandle, openLmdb, type OpenLmdbOptions, refusePerUserInbox } from './openLmdb.js'
 
 /**
  * Opens every LMDB-backed store under `dataDir` for the calling thread, all on one handle
  * (one write queue; see the file comment). Each store owns a reference: the handle closes
  * when the last store closes.
  */
-export async function openLmdbStores(dataDir: string, opts: OpenLmdbOptions = {}): Promise<StoreSet> {
-  const shared = shareLmdb(openLmdb(dataDir, opts), 5)
+export async function openLmdbStores(dataDir: string, opts: OpenLmdbOptions & { refusePerUserInbox?: boolean } = {}): Promise<StoreSet> {
+  const handle = openLmdb(dataDir, opts)
+  if (opts.refusePerUserInbox) {
+    try {
+      refusePerUserInbox(handle)
+    } catch (e) {
+      await handle.close()
+      throw e
+    }
+  }
+  const shared = shareLmdb(handle, 7)
   const messages = new LmdbMessageStore(shared())
   const accounts = new LmdbAccountStore(shared())
   const groups = new LmdbGroupStore(shared())
   const profiles = new LmdbProfileStore(shared())
   const friends = new LmdbFriendStore(shared())
-  return storeSet({ messages, accounts, groups, profiles, friends })
+  const shardLog = new LmdbShardLog(shared())
+  const convIndex = new LmdbConvIndex(shared())
+  return storeSet({ messages, accounts, groups, profiles, friends, shardLog, convIndex })
 }
 
 /**
