@@ -31,7 +31,8 @@ const KEY_TTL_S = 7 * 24 * 3600
 export interface RedisConnectionRegistryOptions {
   readonly redis: RedisSource
   readonly prefix: string
-  readonly membership: MembershipView
+  /** Read for liveness only; changes are not listened to. */
+  readonly membership: Pick<MembershipView, 'snapshot'>
   readonly log: Logger
   readonly commandTimeoutMs?: number
   readonly connectTimeoutMs?: number
@@ -41,7 +42,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   readonly durable = true
   private readonly conn: RedisConnection
   private readonly prefix: string
-  private readonly membership: MembershipView
+  private readonly membership: Pick<MembershipView, 'snapshot'>
   private readonly log: Logger
   private readonly connectTimeoutMs: number
 

@@ -15,10 +15,12 @@
  * first after an entry expires removes it and announces the change.
  *
  * Timing guarantees (while Redis answers):
- * - Each node runs SYNC every `heartbeatMs` (refreshing its expiry to now + `ttlMs`) and
- *   whenever a change is announced. A node whose heartbeats stop is removed by the first
- *   other node's SYNC after its expiry: within `ttlMs + heartbeatMs` of its last heartbeat,
- *   plus one round trip. A graceful `stop()` is seen by the others within one round trip.
+ * - Each node runs SYNC every `heartbeatMs` (refreshing its expiry to now + `ttlMs`),
+ *   whenever a change is announced, and when the earliest entry of another node is due to
+ *   expire (SYNC returns how long until then). So a node whose heartbeats stop is removed,
+ *   and the others told, when its entry expires: `ttlMs` after its last heartbeat, plus a
+ *   round trip and timer lateness (at most `ttlMs + heartbeatMs` if that timer were lost: the
+ *   heartbeats still run SYNC). A graceful `stop()` is seen by the others within one round trip.
  * - Pub/sub may lose announcements (e.g. across reconnects); the periodic SYNC bounds the
  *   staleness of every snapshot by `heartbeatMs`.
  *
@@ -70,7 +72,8 @@ export function membershipKeys(prefix: string): { members: string; version: stri
 
 /**
  * KEYS: members, version. ARGV: node, ttlMs, floor, channel, mode ('beat' | 'leave').
- * Returns { version, nodes, joined } where joined = 1 when this node was (re-)added.
+ * Returns { version, nodes, joined, due } where joined = 1 when this node was (re-)added and
+ * due = ms until the earliest entry of another node expires (-1: no other node).
  */
 const SYNC = `
 local t = redis.call('TIME')
@@ -93,7 +96,15 @@ if changes > 0 then
   version = redis.call('INCRBY', KEYS[2], changes)
   redis.call('PUBLISH', ARGV[4], version)
 end
-return { version, redis.call('ZRANGE', KEYS[1], 0, -1), joined }
+local due = -1
+local first = redis.call('ZRANGE', KEYS[1], 0, 1, 'WITHSCORES')
+for i = 1, #first, 2 do
+  if first[i] ~= ARGV[1] then
+    due = tonumber(first[i + 1]) - now
+    break
+  end
+end
+return { version, redis.call('ZRANGE', KEYS[1], 0, -1), joined, due }
 `
 
 type SyncMode = 'beat' | 'leave'
@@ -111,6 +122,8 @@ export class RedisMembership implements Membership {
   private cmd: RedisConnection | undefined
   private sub: RedisConnection | undefined
   private timer: NodeJS.Timeout | undefined
+  /** Runs SYNC when the earliest entry of another node expires (rescheduled by every SYNC). */
+  private expiryTimer: NodeJS.Timeout | undefined
   private inFlight: Promise<void> | undefined
   /** A SYNC was requested while one ran (or before the first completed): run one more. */
   private again = false
@@ -166,6 +179,7 @@ export class RedisMembership implements Membership {
     this.halted = true
     this.listeners.clear()
     clearInterval(this.timer)
+    clearTimeout(this.expiryTimer)
     this.cmd?.close()
     this.sub?.close()
   }
@@ -202,6 +216,7 @@ export class RedisMembership implements Membership {
     this.halted = true
     this.listeners.clear()
     clearInterval(this.timer)
+    clearTimeout(this.expiryTimer)
     if (this.started === undefined) return
     await this.started.catch(() => undefined)
     await this.inFlight
@@ -270,10 +285,28 @@ export class RedisMembership implements Membership {
       String(this.current.version),
       this.keys.changes,
       mode,
-    )) as [number, string[], number]
-    const [version, nodes, joined] = reply
-    if (mode === 'beat') this.adopt(version, nodes)
+    )) as [number, string[], number, number]
+    const [version, nodes, joined, due] = reply
+    if (mode === 'beat') {
+      this.adopt(version, nodes)
+      this.watchExpiry(due)
+    }
     return joined === 1
+  }
+
+  /**
+   * Schedules a SYNC for when the earliest entry of another node expires, `dueMs` from the
+   * SYNC that reported it (1 ms later, so that Redis's clock has passed the score). Entries of
+   * live nodes are refreshed before then, and the next SYNC reschedules; only the entry of a
+   * node that stopped heartbeating is still there when the timer fires, and that SYNC removes
+   * it (at most one extra SYNC per heartbeat when `ttlMs` < 2 × `heartbeatMs`). Never while halted.
+   */
+  private watchExpiry(dueMs: number): void {
+    clearTimeout(this.expiryTimer)
+    this.expiryTimer = undefined
+    if (this.halted || !(dueMs >= 0) || dueMs > this.ttlMs) return
+    this.expiryTimer = setTimeout(this.requestSync, dueMs + 1)
+    this.expiryTimer.unref()
   }
 
   private adopt(version: number, nodes: readonly string[]): void {

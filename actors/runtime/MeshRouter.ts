@@ -8,12 +8,22 @@
  * Failures: nothing here throws to the caller. An envelope that cannot be routed (empty
  * snapshot, RemoteNodes failure, bad thread) is logged and dropped; an ask is rejected at once.
  *
+ * Failed nodes: an ask sent to another node waits for its reply until its timeout, except
+ * that when a snapshot without that node is adopted, every ask still pending towards it is
+ * rejected at once with TIMEOUT (9007, retryable; ThreadMesh.abandonAsks), or, when the
+ * caller said it is safe to repeat (`resendIfNodeLeaves`), sent once more by the new
+ * snapshot. So a caller waits at most until its thread learns that the node is gone (the
+ * membership's failure detection), not the ask timeout. Asks to a node that is still live
+ * are left to it even when placement moved their actor: that node still handles and answers
+ * what it was sent (ActorHost.rehome).
+ *
  * Ordering: from one thread to one actor, FIFO while placement is unchanged (the mesh and
  * RemoteNodes each keep per-target order; a membership change can reorder messages in flight).
  */
 import { type ActorId, actorIdString } from './ActorId.js'
 import { type MembershipSnapshot, placeActor, shardOf } from './placement.js'
 import { toWireError } from '../../src/core/errors.js'
+import { NodeLeftError } from './errors.js'
 import type { AskEnvelope, ReplyAddress, ReplyEnvelope, ThreadEnvelope } from './envelope.js'
 import type { ReplySink } from './ActorHost.js'
 import type { RemoteNodes } from './RemoteNodes.js'
@@ -28,6 +38,11 @@ export const DEFAULT_ASK_TIMEOUT_MS = 10_000
 /** The live membership as the router needs it: the current versioned snapshot, cheaply. */
 export interface MembershipView {
   snapshot(): MembershipSnapshot
+  /**
+   * Calls `listener` synchronously with each newly adopted snapshot (so `snapshot()` already
+   * returns it), in increasing version order. Returns a function that removes the listener.
+   */
+  onChange(listener: (snapshot: MembershipSnapshot) => void): () => void
 }
 
 export interface MeshRouterOptions {
@@ -48,7 +63,9 @@ export class MeshRouter implements Router, ReplySink {
   private readonly thread: number
   private readonly threadCount: number
   private readonly defaultTimeoutMs: number
+  private readonly unsubscribe: () => void
 
+  /** Starts listening to the membership at once (asks to departed nodes); `close()` stops that. */
   constructor(opts: MeshRouterOptions) {
     this.mesh = opts.mesh
     this.membership = opts.membership
@@ -58,6 +75,12 @@ export class MeshRouter implements Router, ReplySink {
     this.thread = opts.mesh.thread
     this.threadCount = opts.mesh.threads
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS
+    this.unsubscribe = opts.membership.onChange(this.onSnapshot)
+  }
+
+  /** Stops listening to the membership. Pending asks are settled by the mesh (its close). */
+  close(): void {
+    this.unsubscribe()
   }
 
   tell<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>): void {
@@ -70,16 +93,39 @@ export class MeshRouter implements Router, ReplySink {
   }
 
   ask<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>, opts?: AskOptions): Promise<ReplyOf<P, K>> {
-    const key = actorIdString(to)
     const timeoutMs = opts?.timeoutMs ?? this.defaultTimeoutMs
+    const first = this.askOnce<ReplyOf<P, K>>(to, msg, timeoutMs)
+    if (opts?.resendIfNodeLeaves !== true) return first
+    const deadline = Date.now() + timeoutMs
+    return first.catch((err: unknown) => {
+      const left = deadline - Date.now()
+      if (!(err instanceof NodeLeftError) || left < 1) throw err
+      return this.askOnce<ReplyOf<P, K>>(to, msg, left)
+    })
+  }
+
+  /** One ask: routed by the current snapshot, filed under its node when that is another one. */
+  private askOnce<R>(to: ActorId, msg: ActorMessage, timeoutMs: number): Promise<R> {
+    const key = actorIdString(to)
     const id = this.mesh.nextAskId()
     const env: AskEnvelope = { t: 'ask', id, node: this.node, from: this.thread, to: key, msg, timeoutMs }
-    const reply = this.mesh.awaitReply<ReplyOf<P, K>>(id, timeoutMs, key)
+    let node: string | undefined
+    let failure: { err: unknown } | undefined
     try {
-      this.route(this.owner(to), shardOf(to, this.threadCount), env)
+      node = this.owner(to)
     } catch (err) {
-      this.mesh.receive({ t: 'reply', id, ok: false, error: toWireError(err) })
+      failure = { err }
     }
+    // Filed under the target node when it is another one, so its departure rejects the ask.
+    const reply = this.mesh.awaitReply<R>(id, timeoutMs, key, node === this.node ? undefined : node)
+    if (node !== undefined) {
+      try {
+        this.route(node, shardOf(to, this.threadCount), env)
+      } catch (err) {
+        failure = { err }
+      }
+    }
+    if (failure !== undefined) this.mesh.receive({ t: 'reply', id, ok: false, error: toWireError(failure.err) })
     return reply
   }
 
@@ -118,6 +164,13 @@ export class MeshRouter implements Router, ReplySink {
 
   reply(to: ReplyAddress, env: ReplyEnvelope): void {
     this.safeRoute(to.node, to.from, env)
+  }
+
+  /** A new snapshot: asks pending towards nodes it no longer lists are rejected now. */
+  private readonly onSnapshot = (snap: MembershipSnapshot): void => {
+    const live = new Set(snap.nodes)
+    const n = this.mesh.abandonAsks((node) => live.has(node))
+    if (n > 0) this.log.warn('asks to nodes that left the cluster abandoned (rejected, or resent where safe)', { asks: n, version: snap.version })
   }
 
   /** The node owning `id` under the current snapshot (throws RangeError on an empty one). */

@@ -10,14 +10,17 @@
  *   ArrayBuffer transferred. Delivery to self skips encoding but is still asynchronous, in
  *   the same flush, so self and remote sends behave alike.
  * - Asks: ids unique per thread; each pending ask is rejected with TIMEOUT (9007) after its
- *   `timeoutMs`, and a reply arriving after that is dropped (counted in `lateReplies`).
+ *   `timeoutMs`, and a reply arriving after that is dropped (counted in `lateReplies`). An
+ *   ask sent to another node is filed under that node, so that when the node leaves the
+ *   membership its pending asks are rejected at once (`abandonAsks`), also with TIMEOUT:
+ *   their outcome is as unknown as a timed-out ask's, and they are retried alike.
  * - Nothing received can throw out of the mesh: a bad batch or a failing sink is logged.
  * - Self-delivery hands the sender's objects to the receiver without a copy: senders must not
  *   mutate a message (or a pushed frame) after sending it.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { CodedError, WireError } from '../../src/core/errors.js'
-import { fromWire, RuntimeError, runtimeWire } from './errors.js'
+import { fromWire, NodeLeftError, RuntimeError, runtimeWire } from './errors.js'
 import {
   type Envelope,
   type ReplyEnvelope,
@@ -85,6 +88,8 @@ export interface ThreadMeshStats {
   batchesReceived: number
   pendingAsks: number
   timeouts: number
+  /** Asks rejected by `abandonAsks` because their target node left the membership. */
+  abandoned: number
   lateReplies: number
   /** Envelopes dropped: undecodable, unknown tag, no sink, stale relay, unencodable. */
   dropped: number
@@ -95,6 +100,10 @@ class PendingAsk {
     readonly resolve: (value: unknown) => void,
     readonly reject: (err: CodedError) => void,
     readonly timer: NodeJS.Timeout,
+    /** The actor asked (canonical id), for error details. */
+    readonly to: string,
+    /** The other node the ask went to; undefined for an ask to this node. */
+    readonly node: string | undefined,
   ) {}
 }
 
@@ -114,7 +123,9 @@ export class ThreadMesh {
   private closed = false
   private nextId = 1
   private readonly pending = new Map<number, PendingAsk>()
-  private readonly counters = { batchesSent: 0, envelopesSent: 0, batchesReceived: 0, timeouts: 0, lateReplies: 0, dropped: 0 }
+  /** Ids of the pending asks sent to each other node. */
+  private readonly pendingByNode = new Map<string, Set<number>>()
+  private readonly counters = { batchesSent: 0, envelopesSent: 0, batchesReceived: 0, timeouts: 0, abandoned: 0, lateReplies: 0, dropped: 0 }
 
   constructor(opts: ThreadMeshOptions) {
     this.node = opts.node
@@ -161,15 +172,45 @@ export class ThreadMesh {
   }
 
   /**
-   * Waits for the reply to ask `id` (sent by the caller with that id). Rejects with the
-   * handler's error, or TIMEOUT after `timeoutMs`; a later reply is dropped.
+   * Waits for the reply to ask `id` (sent by the caller with that id) to actor `to`. Rejects
+   * with the handler's error, or TIMEOUT after `timeoutMs`, or TIMEOUT as soon as
+   * `abandonAsks` finds `node` (the other node the ask went to, if any) gone; a later reply
+   * is dropped.
    */
-  awaitReply<R>(id: number, timeoutMs: number, to: string): Promise<R> {
+  awaitReply<R>(id: number, timeoutMs: number, to: string, node?: string): Promise<R> {
     if (this.closed) return Promise.reject(new RuntimeError('SHUTTING_DOWN', 'thread mesh closed'))
     return new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(this.onTimeout, timeoutMs, id, to)
-      this.pending.set(id, new PendingAsk(resolve as (v: unknown) => void, reject, timer))
+      const timer = setTimeout(this.onTimeout, timeoutMs, id)
+      this.pending.set(id, new PendingAsk(resolve as (v: unknown) => void, reject, timer, to, node))
+      if (node !== undefined) {
+        const ids = this.pendingByNode.get(node)
+        if (ids === undefined) this.pendingByNode.set(node, new Set([id]))
+        else ids.add(id)
+      }
     })
+  }
+
+  /**
+   * Rejects at once, with TIMEOUT (a NodeLeftError), every pending ask sent to a node for
+   * which `isLive` is false (a node that left the membership: it will not answer, or it answered and the reply
+   * is lost with it). Returns how many were rejected. Synchronous; never throws.
+   */
+  abandonAsks(isLive: (node: string) => boolean): number {
+    let n = 0
+    for (const [node, ids] of this.pendingByNode) {
+      if (isLive(node)) continue
+      this.pendingByNode.delete(node)
+      for (const id of ids) {
+        const p = this.pending.get(id)
+        if (p === undefined) continue
+        this.pending.delete(id)
+        clearTimeout(p.timer)
+        n++
+        p.reject(new NodeLeftError(node, p.to))
+      }
+    }
+    this.counters.abandoned += n
+    return n
   }
 
   /** Dispatches an envelope that arrived from another node (the node bus calls this). */
@@ -187,6 +228,7 @@ export class ThreadMesh {
       p.reject(new RuntimeError('SHUTTING_DOWN', 'thread mesh closed'))
     }
     this.pending.clear()
+    this.pendingByNode.clear()
   }
 
   stats(): ThreadMeshStats {
@@ -322,22 +364,33 @@ export class ThreadMesh {
   }
 
   private settle(env: ReplyEnvelope): void {
-    const p = this.pending.get(env.id)
+    const p = this.take(env.id)
     if (p === undefined) {
       this.counters.lateReplies++
       return
     }
-    this.pending.delete(env.id)
     clearTimeout(p.timer)
     if (env.ok) p.resolve(env.value)
     else p.reject(fromWire(env.error))
   }
 
-  private readonly onTimeout = (id: number, to: string): void => {
-    const p = this.pending.get(id)
+  private readonly onTimeout = (id: number): void => {
+    const p = this.take(id)
     if (p === undefined) return
-    this.pending.delete(id)
     this.counters.timeouts++
-    p.reject(new RuntimeError('TIMEOUT', `ask to ${to}`))
+    p.reject(new RuntimeError('TIMEOUT', `ask to ${p.to}`))
+  }
+
+  /** Removes pending ask `id` (and its entry under its node), returning it. */
+  private take(id: number): PendingAsk | undefined {
+    const p = this.pending.get(id)
+    if (p === undefined) return undefined
+    this.pending.delete(id)
+    if (p.node !== undefined) {
+      const ids = this.pendingByNode.get(p.node)
+      ids?.delete(id)
+      if (ids?.size === 0) this.pendingByNode.delete(p.node)
+    }
+    return p
   }
 }

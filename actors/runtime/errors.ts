@@ -18,6 +18,17 @@ export class RuntimeError extends CodedError {
   }
 }
 
+/**
+ * An ask rejected because the node it was sent to left the membership before answering
+ * (ThreadMesh.abandonAsks). On the wire it is a TIMEOUT (9007): the outcome is as unknown as
+ * a timed-out ask's; within the asking thread the class lets the router resend it.
+ */
+export class NodeLeftError extends RuntimeError {
+  constructor(readonly node: string, to: string) {
+    super('TIMEOUT', `ask to ${to}: node ${node} left the cluster before answering`)
+  }
+}
+
 /** The wire form of a runtime failure (frozen: shared by every refusal). */
 export function runtimeWire(reason: RuntimeErrorName, detail?: string): WireError {
   const e = RuntimeErrors[reason]

@@ -14,6 +14,13 @@ export interface ConnRef extends ThreadRef {
 export interface AskOptions {
   /** Reject with TIMEOUT (9007) after this many ms. Default 10,000. */
   timeoutMs?: number
+  /**
+   * The request may be handled twice without harm (idempotent, or deduplicated by its
+   * handler): if the node it was sent to leaves the membership before answering, it is sent
+   * once more, routed by the new snapshot, within the same `timeoutMs` from the first send,
+   * instead of failing with TIMEOUT. Default false.
+   */
+  resendIfNodeLeaves?: boolean
 }
 
 /**
@@ -25,7 +32,8 @@ export interface Router {
   tell<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>): void
   /**
    * Request/response: resolves with the reply the target's protocol declares for `msg.kind`;
-   * rejects with the handler's coded error, BUSY when the mailbox is full, or TIMEOUT.
+   * rejects with the handler's coded error, BUSY when the mailbox is full, or TIMEOUT (also as
+   * soon as the target's node leaves the membership, unless `resendIfNodeLeaves`).
    */
   ask<P extends Protocol, K extends keyof P & string>(to: ActorRef<P>, msg: RequestOf<P, K>, opts?: AskOptions): Promise<ReplyOf<P, K>>
   /** Sends pre-encoded socket bytes (one msgpack ServerFrame) to a connection; at most once. */

@@ -88,7 +88,11 @@ export class UserSession implements Actor {
       if (m.sigTime < (this.account?.kickedAt ?? 0)) throw new ParleyError('SIG_INVALIDATED')
       const policy = this.ctx.deps.apps.get(this.owner.app)?.multiLogin ?? 'perPlatform'
       const kicked: ConnRef[] = []
+      const self = connKey(m.conn)
       for (const [key, d] of this.devices) {
+        // The same connection again (an attach resent after a node failure, its first copy
+        // registered by the previous activation) is this device, not an older one.
+        if (key === self) continue
         if (policy === 'single' || (policy === 'perPlatform' && d.platform === m.platform)) {
           this.disconnect(d.conn, CloseCodes.KICKED_OTHER_LOGIN, `kicked by a newer login on ${m.platform}`)
           this.devices.delete(key)

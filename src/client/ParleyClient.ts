@@ -35,7 +35,7 @@ import {
   type CreateGroupOptions, type GroupChanges, GroupChannel, type GroupHistoryResult, type GroupInfo, type GroupInviteResult,
   type GroupMemberChanges, type GroupMembersPage, type GroupReadState, type GroupSendOptions, type GroupSentMessage, type GroupUnread,
 } from './groupChannel.js'
-import { type BackoffOptions, backoffDelay, classifyClose, DefaultBackoff } from './reconnect.js'
+import { type BackoffOptions, classifyClose, DefaultBackoff, reconnectDelay } from './reconnect.js'
 import { DEFAULT_SEND_WINDOW, RequestTable } from './RequestTable.js'
 import { randomU32, sentFromResult } from './sent.js'
 import { ShardCatchUp } from './ShardCatchUp.js'
@@ -463,7 +463,7 @@ export class ParleyClient {
       for (const w of this.waiters.splice(0)) w.reject(err)
       return
     }
-    const delay = backoffDelay(this.attempt++, this.backoff)
+    const delay = reconnectDelay(this.attempt++, this.urls.length, this.backoff)
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined
       void this.open()

@@ -26,7 +26,7 @@ import { Connection } from './Connection.js'
 import { Emitter, type Listener } from './Emitter.js'
 import { ClientErrorCodes, ParleyClientError } from './errors.js'
 import { isGroupMsg } from './groups.js'
-import { type BackoffOptions, backoffDelay, classifyClose, DefaultBackoff } from './reconnect.js'
+import { type BackoffOptions, classifyClose, DefaultBackoff, reconnectDelay } from './reconnect.js'
 import { FrameCodec, resolveWebSocket, type WebSocketConstructor } from './transport.js'
 import type { ConnectionState, GroupMessageEvent, ParleyClientOptions } from './types.js'
 
@@ -239,7 +239,7 @@ export class ParleyGuest {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined
       this.open()
-    }, backoffDelay(this.attempt++, this.backoff))
+    }, reconnectDelay(this.attempt++, this.urls.length, this.backoff))
   }
 
   private forget(groupId: string, room: Room, err?: ParleyClientError): void {

@@ -29,7 +29,7 @@ export type {
 export type { GroupMessage, GroupProfile, GroupType, MemberProfile } from '../model/group.js'
 export type { GroupJoinRequest, JoinedGroup } from '../protocol/groupViews.js'
 export { BoundedKeySet } from './KeySet.js'
-export { backoffDelay, classifyClose, DefaultBackoff, type BackoffOptions, type CloseKind } from './reconnect.js'
+export { backoffDelay, classifyClose, DefaultBackoff, reconnectDelay, type BackoffOptions, type CloseKind } from './reconnect.js'
 export { Emitter, type Listener } from './Emitter.js'
 export type { Encoding, WebSocketConstructor, WebSocketLike } from './transport.js'
 export type { ConvId, GroupEvent, InboxEvent } from '../protocol/events.js'

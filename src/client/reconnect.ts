@@ -25,6 +25,19 @@ export function backoffDelay(attempt: number, o: BackoffOptions, random: () => n
 }
 
 /**
+ * Delay before reconnect attempt `attempt` (0 = the first after a drop, counted until a
+ * successful login) of a client that moves to the next of its `urls` addresses at each
+ * attempt, ms: `backoffDelay` of the number of full rounds made through the list. So with
+ * several nodes each is tried after the base delay before the backoff grows, and a node that
+ * is down costs one short delay, not a doubling of every later one. With one URL this is
+ * `backoffDelay(attempt)`.
+ */
+export function reconnectDelay(attempt: number, urls: number, o: BackoffOptions, random: () => number = Math.random): number {
+  const n = Number.isInteger(urls) && urls > 1 ? urls : 1
+  return backoffDelay(Math.floor(Math.max(0, attempt) / n), o, random)
+}
+
+/**
  * What a close code means for the client:
  * - `kicked`: 4001 (another login), 4002 (kicked by the app backend), 4003 (login refused) —
  *   terminal, reported as a `kicked` event.

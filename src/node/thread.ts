@@ -88,6 +88,7 @@ export async function startThread(data: WorkerData): Promise<RunningThread> {
     async stop() {
       edge.drain()
       await host.stop()
+      router.close()
       mesh.close()
       await pool.close()
       await checkpointer.close().catch((e: unknown) => log.error('final checkpoint failed; the next start replays the log', { error: String(e) }))

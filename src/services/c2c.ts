@@ -28,6 +28,14 @@ function shardOf(app: number, x: string, y: string) {
 const START_WITHIN_MS = DEFAULT_ASK_TIMEOUT_MS / 2
 
 /**
+ * For asks that may be handled twice without harm (a send is answered from its first copy; a
+ * read changes nothing): sent again by the new membership snapshot if the node they went to
+ * fails before answering, instead of failing with TIMEOUT (MeshRouter, resendIfNodeLeaves). A
+ * resent send keeps its `startBy`, which matches the ask's deadline, shared by both copies.
+ */
+const SAFE_TO_REPEAT = { resendIfNodeLeaves: true } as const
+
+/**
  * Sends `req` from `from`; resolves once it is durable, with the first copy's identity (a retry
  * gets the first). A retryable refusal stored and delivered nothing: BUSY is refused before the
  * shard's mailbox takes it, TIMEOUT by the shard if it could not start in time. (A TIMEOUT of an
@@ -35,7 +43,7 @@ const START_WITHIN_MS = DEFAULT_ASK_TIMEOUT_MS / 2
  * with that copy.)
  */
 export function sendC2C(router: Router, app: number, from: string, req: C2CSendRequest, nowMs: number, conn?: ConnRef): Promise<ShardSendResult> {
-  return router.ask(shardOf(app, from, req.to), { kind: 'send', from, req, nowMs, startBy: Date.now() + START_WITHIN_MS, ...(conn ? { conn } : {}) })
+  return router.ask(shardOf(app, from, req.to), { kind: 'send', from, req, nowMs, startBy: Date.now() + START_WITHIN_MS, ...(conn ? { conn } : {}) }, SAFE_TO_REPEAT)
 }
 
 /** A server notice to `to` in its conversation with SYSTEM_ACCOUNT. */
@@ -73,23 +81,23 @@ export interface HistoryQuery { before?: number; limit: number; minTime?: number
 
 /** `user`'s history with `peer`, newest first. */
 export function historyC2C(router: Router, app: number, user: string, peer: string, q: HistoryQuery): Promise<HistoryResult> {
-  return router.ask(shardOf(app, user, peer), { kind: 'history', user, peer, ...q })
+  return router.ask(shardOf(app, user, peer), { kind: 'history', user, peer, ...q }, SAFE_TO_REPEAT)
 }
 
 /** One page of `user`'s stream in shard `sh`. */
 export function syncShard(router: Router, app: number, user: string, sh: number, after: number, limit: number): Promise<ShardSyncResult> {
-  return router.ask(convShardActor(app, sh), { kind: 'sync', user, after, limit })
+  return router.ask(convShardActor(app, sh), { kind: 'sync', user, after, limit }, SAFE_TO_REPEAT)
 }
 
 /** The shards where `user` has a stream (exact). */
 export function shardsOfUser(router: Router, app: number, user: string): Promise<number[]> {
-  return router.ask(convShardActor(app, 0), { kind: 'shardsOf', user })
+  return router.ask(convShardActor(app, 0), { kind: 'shardsOf', user }, SAFE_TO_REPEAT)
 }
 
 /** Every one-to-one view of `user`, from each shard where the user has a stream. */
 export async function viewsOfUser(router: Router, app: number, user: string): Promise<ConversationRecord[]> {
   const list = await shardsOfUser(router, app, user)
-  const parts = await mapLimit(list, 16, (sh) => router.ask(convShardActor(app, sh), { kind: 'views', user }))
+  const parts = await mapLimit(list, 16, (sh) => router.ask(convShardActor(app, sh), { kind: 'views', user }, SAFE_TO_REPEAT))
   return parts.flat()
 }
 

@@ -55,11 +55,16 @@ class RecordingRemote implements RemoteNodes {
 
 function nodeA(t: { teardown(fn: () => Promise<void>): void }) {
   let snapshot: MembershipSnapshot = { version: 1, nodes: ['A', 'B'] }
+  const listeners = new Set<(s: MembershipSnapshot) => void>()
+  const membership = {
+    snapshot: () => snapshot,
+    onChange: (l: (s: MembershipSnapshot) => void) => { listeners.add(l); return () => { listeners.delete(l) } },
+  }
   const log = new RecordingLog()
   const remote = new RecordingRemote()
   const parts = createMeshPorts(2).map((ports) => {
     const mesh = new ThreadMesh({ node: 'A', ports, log })
-    const router = new MeshRouter({ mesh, log, remote, membership: { snapshot: () => snapshot } })
+    const router = new MeshRouter({ mesh, log, remote, membership })
     const host = new ActorHost({
       node: 'A',
       thread: ports.thread,
@@ -74,9 +79,16 @@ function nodeA(t: { teardown(fn: () => Promise<void>): void }) {
   })
   t.teardown(async () => {
     await Promise.all(parts.map((p) => p.host.stop()))
-    for (const p of parts) p.mesh.close()
+    for (const p of parts) {
+      p.router.close()
+      p.mesh.close()
+    }
   })
-  return { parts, remote, log, setSnapshot: (s: MembershipSnapshot) => (snapshot = s) }
+  const setSnapshot = (s: MembershipSnapshot) => {
+    snapshot = s
+    for (const l of [...listeners]) l(s)
+  }
+  return { parts, remote, log, setSnapshot, listeners }
 }
 
 function idOn(node: string, thread: number, snap: MembershipSnapshot): ActorId {
@@ -155,6 +167,69 @@ t.test('routing failures never throw: asks reject INTERNAL at once, the rest is 
   t.doesNotThrow(() => parts[0]!.router.tell(far, { kind: 'add', n: 1 } as ActorMessage))
   t.equal(log.at('error').filter((l) => /dropped/.test(l.msg)).length, 4)
   t.equal(parts[0]!.mesh.stats().pendingAsks, 0)
+})
+
+t.test('a snapshot without a node rejects the asks pending towards it at once; asks to listed nodes keep waiting', async (t) => {
+  const { parts, remote, setSnapshot, listeners } = nodeA(t)
+  const three: MembershipSnapshot = { version: 2, nodes: ['A', 'B', 'C'] }
+  setSnapshot(three)
+  const onB = idOn('B', 0, three)
+  const onC = idOn('C', 1, three)
+  const toB = parts[0]!.router.ask(onB, { kind: 'add', n: 1 } as ActorMessage, { timeoutMs: 60_000 })
+  const toC = parts[1]!.router.ask(onC, { kind: 'add', n: 1 } as ActorMessage, { timeoutMs: 60_000 })
+  const [askB, askC] = remote.sent.map((s) => s.env as { id: number })
+  t.match(remote.sent.map((s) => s.node), ['B', 'C'])
+
+  setSnapshot({ version: 3, nodes: ['A', 'C'] })
+  t.match(parts[0]!.mesh.stats(), { pendingAsks: 0, abandoned: 1 }, 'rejected while the snapshot was adopted')
+  await t.rejects(toB, { code: 9007, message: /node B left the cluster/ })
+  t.match(parts[1]!.mesh.stats(), { pendingAsks: 1, abandoned: 0 }, 'the ask to C, still listed, waits for C')
+  parts[1]!.mesh.receive({ t: 'relay', node: 'A', thread: 1, env: { t: 'reply', id: askC!.id, ok: true, value: 'from C' } })
+  t.equal(await toC, 'from C')
+  parts[0]!.mesh.receive({ t: 'relay', node: 'A', thread: 0, env: { t: 'reply', id: askB!.id, ok: true, value: 'late' } })
+  t.equal(parts[0]!.mesh.stats().lateReplies, 1, "B's reply after its departure is dropped")
+
+  // The retry is routed by the new snapshot.
+  const home = placeActor(onB, { version: 3, nodes: ['A', 'C'] })
+  const retry = parts[0]!.router.ask(onB, { kind: 'add', n: 1 } as ActorMessage, { timeoutMs: 60_000 })
+  if (home === 'A') t.equal(await retry, 1, 'answered here')
+  else {
+    t.equal(remote.sent[remote.sent.length - 1]!.node, 'C', 'sent to C')
+    setSnapshot({ version: 4, nodes: ['A'] })
+    await t.rejects(retry, { code: 9007 })
+  }
+  for (const p of parts) p.router.close()
+  t.equal(listeners.size, 0, 'close() stops listening')
+})
+
+t.test('resendIfNodeLeaves: an ask whose node leaves is sent once more by the new snapshot, within its deadline', async (t) => {
+  const { parts, remote, setSnapshot } = nodeA(t)
+  const three: MembershipSnapshot = { version: 2, nodes: ['A', 'B', 'C'] }
+  const two: MembershipSnapshot = { version: 3, nodes: ['A', 'C'] }
+  setSnapshot(three)
+  const find = (newHome: string): ActorId => {
+    for (let i = 0; ; i++) {
+      const id = userActor(7, `m${i}`)
+      if (placeActor(id, three) === 'B' && placeActor(id, two) === newHome && shardOf(id, 2) === 0) return id
+    }
+  }
+  const toHere = find('A')
+  const toC = find('C')
+  const opts = { timeoutMs: 60_000, resendIfNodeLeaves: true }
+  const a = parts[0]!.router.ask(toHere, { kind: 'add', n: 4 } as ActorMessage, opts)
+  const c = parts[0]!.router.ask(toC, { kind: 'add', n: 5 } as ActorMessage, opts)
+  t.same(remote.sent.map((s) => s.node), ['B', 'B'])
+
+  setSnapshot(two)
+  t.equal(await a, 4, 'resent to this node, where its actor now lives, and answered')
+  await new Promise((resolve) => setImmediate(resolve))
+  const resent = remote.sent[2]!
+  t.match(resent, { node: 'C', env: { t: 'ask', to: actorIdString(toC), msg: { kind: 'add', n: 5 } } }, 'resent to C')
+  t.ok((resent.env as { timeoutMs: number }).timeoutMs <= 60_000, 'with what is left of the deadline')
+  // Only once: C leaving as well fails the ask.
+  setSnapshot({ version: 4, nodes: ['A'] })
+  await t.rejects(c, { code: 9007, message: /node C left the cluster/ })
+  t.equal(parts[0]!.mesh.stats().abandoned, 3)
 })
 
 t.test('topic traffic: threads() lists every thread of every node; publish, subscribe and queries find their thread', async (t) => {

@@ -137,6 +137,35 @@ t.test('asks: reply settles, error reply rejects coded, timeout rejects TIMEOUT,
   t.match(m0.stats(), { timeouts: 1, lateReplies: 1, pendingAsks: 0 })
 })
 
+t.test('abandonAsks: asks filed under a departed node are rejected at once with TIMEOUT; settled ones are forgotten', async (t) => {
+  const { meshes } = pair(t)
+  const m0 = meshes[0]!
+  const toB = [m0.nextAskId(), m0.nextAskId(), m0.nextAskId()]
+  const pending = toB.map((id) => m0.awaitReply(id, 60_000, `user/1/b${id}`, 'B#1.2'))
+  const idC = m0.nextAskId()
+  const toC = m0.awaitReply(idC, 60_000, 'user/1/c', 'C#1.2')
+  const idLocal = m0.nextAskId()
+  const local = m0.awaitReply(idLocal, 60_000, 'user/1/here')
+  // One ask to B is answered first: it is no longer pending and not abandoned later.
+  m0.receive({ t: 'reply', id: toB[0]!, ok: true, value: 'answered' })
+  t.equal(await pending[0], 'answered')
+
+  t.equal(m0.abandonAsks((node) => node !== 'B#1.2'), 2, 'the two asks still pending towards B')
+  await t.rejects(pending[1]!, { code: 9007, message: /user\/1\/b\d+: node B#1\.2 left the cluster/ })
+  await t.rejects(pending[2]!, { code: 9007 })
+  t.match(m0.stats(), { pendingAsks: 2, abandoned: 2, timeouts: 0 }, 'the ask to C and the local ask still wait')
+  t.equal(m0.abandonAsks(() => true), 0, 'every remaining node live: nothing rejected')
+  t.equal(m0.abandonAsks((node) => node !== 'B#1.2'), 0, 'B has nothing pending any more')
+
+  m0.receive({ t: 'reply', id: toB[1]!, ok: true, value: 'late' })
+  m0.receive({ t: 'reply', id: idC, ok: true, value: 'from C' })
+  m0.receive({ t: 'reply', id: idLocal, ok: true, value: 'from here' })
+  t.equal(await toC, 'from C')
+  t.equal(await local, 'from here')
+  t.match(m0.stats(), { pendingAsks: 0, lateReplies: 1 }, "B's late reply is dropped")
+  t.equal(m0.abandonAsks(() => false), 0, 'a node with no asks left is not kept: nothing to reject')
+})
+
 t.test('relays: actor envelopes re-sharded locally, others by thread, stale incarnations dropped', async (t) => {
   const { meshes, hosts, log } = pair(t)
   const sink = new RecordingSink()

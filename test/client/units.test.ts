@@ -2,7 +2,7 @@ import t from 'tap'
 import { Emitter } from '../../src/client/Emitter.js'
 import { ClientErrorCodes, isRetryableCode, ParleyClientError } from '../../src/client/errors.js'
 import { BoundedKeySet } from '../../src/client/KeySet.js'
-import { backoffDelay, classifyClose, DefaultBackoff } from '../../src/client/reconnect.js'
+import { backoffDelay, classifyClose, DefaultBackoff, reconnectDelay } from '../../src/client/reconnect.js'
 import { surfaceOf } from '../../src/client/surface.js'
 import { CloseCodes } from '../../src/protocol/frames.js'
 import { msgEv, shardMsg } from './fixtures/events.js'
@@ -31,6 +31,15 @@ t.test('backoff: equal jitter within [c/2, c], c doubling from minMs up to maxMs
   t.equal(backoffDelay(10, o, () => 0), 500, 'capped at maxMs')
   t.equal(backoffDelay(10_000, o, () => 1), 1000, 'huge attempt counts do not overflow')
   t.same(DefaultBackoff, { minMs: 500, maxMs: 30_000 })
+})
+
+t.test('reconnect delay: the backoff grows once per round through the URL list, not per URL', async (t) => {
+  const o = { minMs: 100, maxMs: 1000 }
+  const low = () => 0
+  t.same([0, 1, 2, 3, 4].map((a) => reconnectDelay(a, 1, o, low)), [0, 1, 2, 3, 4].map((a) => backoffDelay(a, o, low)), 'one URL: as backoffDelay')
+  t.same([0, 1, 2, 3, 4, 5, 6].map((a) => reconnectDelay(a, 3, o, low)), [50, 50, 50, 100, 100, 100, 200], 'three URLs: each tried at the base delay first')
+  t.equal(reconnectDelay(300, 3, o, () => 0.999999), 1000, 'capped at maxMs')
+  t.equal(reconnectDelay(2, 0, o, low), backoffDelay(2, o, low), 'no URL count: as one')
 })
 
 t.test('close codes: 4001-4003 kicked, other 40xx ended, everything else transient', async (t) => {

@@ -58,6 +58,25 @@ t.test('RedisMembership: key layout — a sorted set of expiries on the Redis cl
   t.equal(await redis.zcard(keys.members), 0, 'stop deregistered at once')
 })
 
+t.test('RedisMembership: a crashed member is removed when its entry expires, not at the next heartbeat', async (t) => {
+  const { url, prefix } = await ensureRedis()
+  const make = members(t, url, prefix)
+  // Heartbeats far apart: waiting for the next one after the expiry would add up to 2.5 s.
+  const timing = { heartbeatMs: 2_500, ttlMs: 3_000 }
+  const a = make('a#1', timing)
+  const b = make('b#1', timing)
+  await a.start()
+  await b.start()
+  await until(a, (s) => s.nodes.length === 2)
+  const t0 = performance.now()
+  b.crash()
+  await until(a, (s) => s.nodes.length === 1)
+  const elapsed = performance.now() - t0
+  // The crash came at most one heartbeat after b's last one, so its entry expired within ttl.
+  t.ok(elapsed <= timing.ttlMs + 400, `dropped ${elapsed.toFixed(0)} ms after the crash (ttl ${timing.ttlMs} + 400 ms of round trips and timers)`)
+  t.same(a.snapshot().nodes, ['a#1'])
+})
+
 t.test('RedisMembership: options are validated; a client factory may supply the connections', async (t) => {
   const { url, prefix } = await ensureRedis()
   const log = new RecordingLog()

@@ -3,8 +3,9 @@
  * per node a RedisMembership; per thread a ThreadMesh, a RedisNodeBus endpoint, a
  * BusRemoteNodes, a MeshRouter and an ActorHost. Checks that asks cross nodes both ways
  * (including an actor asking an actor on the other node), that tells from one sender
- * arrive in order, and that an ask to a node that stopped listening is answered by its
- * timeout.
+ * arrive in order, that an ask to a node that stopped listening is answered by its
+ * timeout, and that an ask to a node that crashed is rejected as soon as the membership
+ * drops the node, long before its timeout.
  */
 import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
@@ -23,6 +24,8 @@ import { type RedisTarget, deleteKeys, ensureRedis } from '../helpers/redis.js'
 import { until } from './fixtures/membershipSuite.js'
 
 const THREADS = 2
+const HEARTBEAT_MS = 200
+const TTL_MS = 2_000
 
 interface AskOther { kind: 'askOther'; to: ActorRef<RecorderProtocol> }
 type RecorderProtocol = CheckedProtocol<{
@@ -71,7 +74,7 @@ interface TestNode {
 async function startNode(t: Test, name: string, redis: RedisTarget): Promise<TestNode> {
   const id = `${name}#${randomBytes(3).toString('hex')}`
   const log = new RecordingLog()
-  const membership = new RedisMembership({ redis: redis.url, prefix: redis.prefix, self: id, log, heartbeatMs: 200, ttlMs: 2_000 })
+  const membership = new RedisMembership({ redis: redis.url, prefix: redis.prefix, self: id, log, heartbeatMs: HEARTBEAT_MS, ttlMs: TTL_MS })
   const threads = createMeshPorts(THREADS).map((ports) => {
     const mesh = new ThreadMesh({ node: id, ports, log })
     const bus = new RedisNodeBus({ redis: redis.url, prefix: redis.prefix, node: id, thread: ports.thread, log })
@@ -166,4 +169,19 @@ t.test('an ask to a node that stopped listening is answered by its timeout', asy
   t.ok(performance.now() - t0 >= 290, 'after the ask timeout')
   await a.threads[0]!.bus.drain()
   t.ok(a.threads[0]!.bus.stats().dropped >= 1, 'the bus counted the loss')
+})
+
+t.test('an ask to a node that crashed is rejected when the membership drops it, not at its timeout', async (t) => {
+  const { a, b, snap } = await twoNodes(t)
+  const target = actorOn(b.id, 0, snap)
+  // Dies as kill -9 would: heartbeats stop without deregistering, and nothing answers.
+  b.membership.crash()
+  await b.silence()
+  const t0 = performance.now()
+  await t.rejects(a.threads[1]!.router.ask(target, { kind: 'get' }, { timeoutMs: 60_000 }), { code: 9007, message: /left the cluster/ })
+  const ms = performance.now() - t0
+  t.notOk(a.membership.snapshot().nodes.includes(b.id), 'the membership dropped the crashed node')
+  t.ok(ms <= TTL_MS + HEARTBEAT_MS + 1_000, `rejected ${Math.round(ms)} ms after the crash (TTL ${TTL_MS} + heartbeat ${HEARTBEAT_MS} + 1 s at most)`)
+  const retry = await a.threads[1]!.router.ask(target, { kind: 'get' }, { timeoutMs: 5_000 })
+  t.match(retry, { node: a.id }, 'the retry is answered by the node that took the actor over')
 })

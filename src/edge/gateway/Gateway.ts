@@ -252,7 +252,9 @@ export class Gateway implements ConnSink {
       const sig = await this.d.verifier.verify(f.userSig, { sdkAppId: f.sdkAppId, userId: f.userId, nowSec: Math.floor(this.now() / 1000) })
       const conn: ConnRef = { node: this.d.node, thread: this.d.thread, conn: s.id }
       const actor = userActor(f.sdkAppId, f.userId)
-      const r = await this.d.router.ask(actor, { kind: 'attach', conn, platform: f.platform, sigTime: sig.time })
+      // Safe to repeat (attaching a connection twice changes nothing): a login whose session
+      // was on a node that just failed is answered by its new home, not refused.
+      const r = await this.d.router.ask(actor, { kind: 'attach', conn, platform: f.platform, sigTime: sig.time }, { resendIfNodeLeaves: true })
       if (isClosed(s)) {
         this.detach(f.sdkAppId, f.userId, conn)
         return
