@@ -4,16 +4,15 @@
  */
 import type { ConnRef } from '../runtime/types.js'
 import type { ActorRef, Call, CheckedProtocol, RequestOf } from '../runtime/protocol.js'
-import type { InboxEvent } from '../../src/protocol/events.js'
 import type { C2CSendRequest } from '../../src/model/message.js'
-import type { HistoryResult } from '../../src/protocol/frames.js'
+import type { HistoryResult, SendResult, SyncResult } from '../../src/protocol/frames.js'
 import type { ConversationRecord } from '../../src/store/MessageStore.js'
 
-/** A send's answer: the first copy's identity, and the sender's own stream seq in `sh` (0: no copy kept). */
-export interface ShardSendResult { msgKey: string; msgTime: number; seq: number; inboxSeq: number; sh: number }
+/** A send's answer, as the socket gets it (`SendResult`, src/protocol/frames.ts). */
+export type ShardSendResult = SendResult
 
-/** One page of a user's stream in one shard. */
-export interface ShardSyncResult { sh: number; events: InboxEvent[]; upTo: number; more: boolean }
+/** One page of a user's stream in one shard (`SyncResult`). */
+export type ShardSyncResult = SyncResult
 
 export type ConvShardProtocol = CheckedProtocol<{
   /**
